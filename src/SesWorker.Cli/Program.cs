@@ -1,0 +1,3 @@
+using SesWorker.Cli;
+
+return await CliApp.RunAsync(args);

@@ -1,0 +1,36 @@
+namespace SesWorker.Persistence.History;
+
+/// <summary>What one attempt ended in, and the state the email row moves to.</summary>
+public sealed record AttemptRecord
+{
+    public required Guid EmailId { get; init; }
+
+    public required string WorkerId { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public required string Outcome { get; init; }
+
+    public required string NewStatus { get; init; }
+
+    public int? SmtpStatus { get; init; }
+
+    public string? EnhancedCode { get; init; }
+
+    public string? Code { get; init; }
+
+    public string? Message { get; init; }
+
+    public string? RequestId { get; init; }
+
+    public string? SmtpReply { get; init; }
+
+    public string? MessageId { get; init; }
+
+    public long? SizeBytes { get; init; }
+
+    public string? Sha256 { get; init; }
+
+    /// <summary>False for failures found before any SMTP call: they update the row without an attempt.</summary>
+    public bool CountsAsAttempt { get; init; } = true;
+}

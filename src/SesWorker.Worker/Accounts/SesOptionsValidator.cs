@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Options;
+
+namespace SesWorker.Worker.Accounts;
+
+/// <summary>Fails the start with every configuration problem listed, instead of failing the first send.</summary>
+internal sealed class SesOptionsValidator : IValidateOptions<SesOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SesOptions options)
+    {
+        var errors = new List<string>();
+        if (options.Accounts.Count == 0)
+            errors.Add("Ses:Accounts is empty: configure at least one account (AppId, Region or Host, Senders).");
+
+        foreach (var (account, index) in options.Accounts.Select((a, i) => (a, i)))
+        {
+            var where = $"Ses:Accounts:{index}";
+            if (string.IsNullOrWhiteSpace(account.AppId))
+                errors.Add($"{where}:AppId is required.");
+            if (account.Region is null == string.IsNullOrWhiteSpace(account.Host))
+                errors.Add($"{where} (AppId {account.AppId}): set exactly one of Region (HongKong, Guangzhou, International) or Host.");
+            if (account.Port is < 1 or > 65535)
+                errors.Add($"{where}:Port {account.Port} is not a TCP port (the provider listens on 465 only).");
+            if (account.Senders.Count == 0)
+                errors.Add($"{where} (AppId {account.AppId}): Senders is empty.");
+
+            foreach (var (sender, senderIndex) in account.Senders.Select((s, i) => (s, i)))
+            {
+                var senderWhere = $"{where}:Senders:{senderIndex}";
+                if (!sender.Address.Contains('@', StringComparison.Ordinal))
+                    errors.Add($"{senderWhere}:Address '{sender.Address}' is not an email address.");
+                var hasFile = !string.IsNullOrWhiteSpace(sender.PasswordFile);
+                var hasVariable = !string.IsNullOrWhiteSpace(sender.PasswordEnvironmentVariable);
+                if (hasFile == hasVariable)
+                    errors.Add($"{senderWhere} ({sender.Address}): set exactly one of PasswordFile or PasswordEnvironmentVariable.");
+                else if (hasFile && !File.Exists(sender.PasswordFile))
+                    errors.Add($"{senderWhere} ({sender.Address}): PasswordFile '{sender.PasswordFile}' does not exist.");
+                else if (hasVariable && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(sender.PasswordEnvironmentVariable!)))
+                    errors.Add($"{senderWhere} ({sender.Address}): environment variable '{sender.PasswordEnvironmentVariable}' is not set.");
+            }
+        }
+
+        var duplicates = options.Accounts.GroupBy(a => a.AppId, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key);
+        errors.AddRange(duplicates.Select(d => $"AppId {d} is configured more than once."));
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using SesWorker.Contracts;
+using SesWorker.Core.Sending;
+
+namespace SesWorker.Worker.DeadLettering;
+
+/// <summary>
+/// Moves a message to its dead-letter queue with the reason in its headers, before the consumer records
+/// the outcome and acknowledges: a crash in between leaves a duplicate in the dead-letter queue, never a loss.
+/// </summary>
+public sealed class DeadLetterRouter(IOptions<DeadLetterOptions> options, TimeProvider timeProvider)
+{
+    private readonly DeadLetterOptions _options = options.Value;
+
+    /// <summary>Returns the queue the message went to.</summary>
+    public async Task<string> RouteAsync(ConsumeContext<SendEmail> context, SendFailure failure, int attempts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(failure);
+        var now = timeProvider.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+        var first = context.Headers.Get<string>(DeadLetterHeaders.FirstFailure) ?? now;
+        var cycles = context.Headers.Get<int>(DeadLetterHeaders.Cycles) ?? 0;
+
+        var queue = failure.Class switch
+        {
+            FailureClass.Oversize => _options.OversizeQueue,
+            FailureClass.RateLimited when cycles >= _options.MaxRateLimitedCycles => _options.RateLimitedParkedQueue,
+            FailureClass.RateLimited => _options.RateLimitedQueue,
+            _ => throw new ArgumentException($"{failure.Class} failures are not dead-lettered.", nameof(failure)),
+        };
+
+        var endpoint = await context.GetSendEndpoint(new Uri($"exchange:{queue}"));
+        await endpoint.Send(context.Message, send =>
+        {
+            send.Durable = true;
+            send.Headers.Set(DeadLetterHeaders.Reason, failure.Class == FailureClass.Oversize ? "oversize" : "rate_limited");
+            send.Headers.Set(DeadLetterHeaders.Code, failure.Code);
+            send.Headers.Set(DeadLetterHeaders.ProviderMessage, failure.Message);
+            send.Headers.Set(DeadLetterHeaders.Attempts, attempts);
+            send.Headers.Set(DeadLetterHeaders.FirstFailure, first);
+            send.Headers.Set(DeadLetterHeaders.LastFailure, now);
+            send.Headers.Set(DeadLetterHeaders.Cycles, failure.Class == FailureClass.RateLimited ? cycles + 1 : cycles);
+            send.Headers.Set(DeadLetterHeaders.AppId, context.Message.AppId);
+            send.Headers.Set(DeadLetterHeaders.EmailId, context.Message.EmailId.ToString());
+        }, cancellationToken);
+        return queue;
+    }
+}

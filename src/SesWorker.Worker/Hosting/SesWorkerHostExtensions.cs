@@ -1,0 +1,102 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using SesWorker.Contracts;
+using SesWorker.Core.Mime;
+using SesWorker.Core.Sending;
+using SesWorker.Persistence.History;
+using SesWorker.Worker.Accounts;
+using SesWorker.Worker.DeadLettering;
+using SesWorker.Worker.Sending;
+using SesWorker.Worker.Smtp;
+
+namespace SesWorker.Worker.Hosting;
+
+public static class SesWorkerHostExtensions
+{
+    /// <summary>Everything the worker process runs. Program.cs and the integration tests both call this.</summary>
+    public static IHostApplicationBuilder AddSesWorker(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        services.TryAddTimeProvider();
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SesLimits>().BindConfiguration(SesLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DeadLetterOptions>().BindConfiguration(DeadLetterOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SesOptions>().BindConfiguration(SesOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SesOptions>, SesOptionsValidator>();
+
+        var postgres = Required(configuration, "Postgres");
+        services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
+        services.AddSingleton(new RabbitMqConnection(Required(configuration, "RabbitMq")));
+
+        services.AddSingleton<EmailStore>();
+        services.AddSingleton(sp => new SendEmailValidator(sp.GetRequiredService<IOptions<SesLimits>>().Value));
+        services.AddSingleton<MimeComposer>();
+        services.AddSingleton<AccountRegistry>();
+        services.AddSingleton<SmtpConnectionPool>();
+        services.AddSingleton<SmtpSender>();
+        services.AddSingleton<DeadLetterRouter>();
+        services.AddHostedService<DeadLetterTopology>();
+
+        services.AddMassTransit(bus =>
+        {
+            bus.AddConsumer<SendEmailConsumer>();
+            bus.UsingRabbitMq((context, cfg) =>
+            {
+                var rabbit = context.GetRequiredService<RabbitMqConnection>();
+                var worker = context.GetRequiredService<IOptions<WorkerOptions>>().Value;
+                cfg.Host(rabbit.Host, (ushort)rabbit.Port, rabbit.VirtualHost, h =>
+                {
+                    h.Username(rabbit.Username);
+                    h.Password(rabbit.Password);
+                    h.PublisherConfirmation = true;
+                    if (rabbit.UseTls)
+                        h.UseSsl(ssl => ssl.ServerName = rabbit.Host);
+                });
+
+                cfg.ReceiveEndpoint(worker.QueueName, endpoint =>
+                {
+                    endpoint.SetQuorumQueue();
+                    endpoint.PrefetchCount = worker.ConcurrentMessageLimit * 2;
+                    endpoint.ConcurrentMessageLimit = worker.ConcurrentMessageLimit;
+                    // Producers in any language publish plain JSON, with content type application/json or none.
+                    endpoint.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
+                    endpoint.UseMessageRetry(retry =>
+                    {
+                        // Infrastructure faults only: provider failures never throw. A duplicate in flight waits out the lease.
+                        retry.Handle<EmailHeldElsewhereException>();
+                        retry.Handle<NpgsqlException>();
+                        retry.Handle<TimeoutException>();
+                        retry.Exponential(10, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
+                    });
+                    endpoint.ConfigureConsumer<SendEmailConsumer>(context);
+                });
+            });
+        });
+        services.AddOptions<MassTransitHostOptions>().Configure(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+
+        return builder;
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (services.All(d => d.ServiceType != typeof(TimeProvider)))
+            services.AddSingleton(TimeProvider.System);
+    }
+
+    private static string Required(IConfiguration configuration, string name) =>
+        configuration.GetConnectionString(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"ConnectionStrings:{name} is not set (environment variable ConnectionStrings__{name}).");
+}

@@ -1,0 +1,214 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SesWorker.Contracts;
+using SesWorker.Core.Mime;
+using SesWorker.Core.Sending;
+using SesWorker.Persistence.History;
+using SesWorker.Worker.DeadLettering;
+using SesWorker.Worker.Accounts;
+using SesWorker.Worker.Smtp;
+
+namespace SesWorker.Worker.Sending;
+
+/// <summary>
+/// One SendEmail, start to end: claim by EmailId, validate, compose, send on a pooled connection,
+/// persist the outcome, then let MassTransit acknowledge. A provider failure is a value recorded with
+/// its code; only infrastructure faults (database, broker) escape as exceptions and are retried.
+/// </summary>
+public sealed partial class SendEmailConsumer(
+    EmailStore store,
+    SendEmailValidator validator,
+    MimeComposer composer,
+    AccountRegistry accounts,
+    SmtpSender sender,
+    DeadLetterRouter deadLetters,
+    IOptions<WorkerOptions> options,
+    IOptions<SesLimits> limits,
+    TimeProvider timeProvider,
+    ILogger<SendEmailConsumer> logger) : IConsumer<SendEmail>
+{
+    private readonly WorkerOptions _options = options.Value;
+    private readonly string _workerId = options.Value.ResolveWorkerId();
+
+    public async Task Consume(ConsumeContext<SendEmail> context)
+    {
+        var command = context.Message;
+        var cancellationToken = context.CancellationToken;
+        var redriven = context.Headers.Get<bool>(DeadLetterHeaders.Redriven) ?? false;
+
+        var claim = await store.ClaimAsync(command, _workerId, _options.ClaimLease, allowDeadLettered: redriven, cancellationToken);
+        switch (claim.State)
+        {
+            case ClaimState.AlreadyCompleted:
+                Log.AlreadyCompleted(logger, command.EmailId, claim.Status);
+                return;
+            case ClaimState.HeldElsewhere:
+                throw new EmailHeldElsewhereException(command.EmailId);
+        }
+
+        var started = timeProvider.GetUtcNow();
+        if (validator.Validate(command) is { } invalid)
+        {
+            await FinishAsync(context, invalid, started, reply: null, countsAsAttempt: false, attempts: claim.Attempts, email: null);
+            return;
+        }
+
+        var email = composer.Compose(command);
+        if (CheckWire(email) is { } wireFailure)
+        {
+            await FinishAsync(context, wireFailure, started, reply: null, countsAsAttempt: false, attempts: claim.Attempts, email);
+            return;
+        }
+
+        if (!accounts.HasAccount(command.AppId!))
+        {
+            await FinishAsync(context, new SendFailure(ErrorCodes.UnknownAccount, $"AppId {command.AppId} is not configured on this worker.", FailureClass.Permanent),
+                started, null, false, claim.Attempts, email);
+            return;
+        }
+
+        var credential = accounts.Find(command.AppId!, command.From!.Address);
+        if (credential is null)
+        {
+            await FinishAsync(context, new SendFailure(ErrorCodes.UnknownSender, $"Sender {command.From.Address} has no SMTP password configured for appId {command.AppId}.", FailureClass.Permanent),
+                started, null, false, claim.Attempts, email);
+            return;
+        }
+
+        var attempts = claim.Attempts;
+        while (true)
+        {
+            started = timeProvider.GetUtcNow();
+            var result = await sender.SendAsync(credential, email, cancellationToken);
+            if (result.Accepted)
+            {
+                attempts = await store.RecordAsync(Record(command, started, "sent", EmailStatus.Sent, result, email), cancellationToken);
+                Log.Sent(logger, command.EmailId, command.AppId!, email.MessageId, attempts);
+                await context.Publish(new EmailSent
+                {
+                    EmailId = command.EmailId,
+                    AppId = command.AppId!,
+                    MessageId = email.MessageId,
+                    SmtpReply = result.Reply?.ToString() ?? "250",
+                    Attempts = attempts,
+                    SentAt = timeProvider.GetUtcNow(),
+                    CorrelationId = command.CorrelationId,
+                }, cancellationToken);
+                return;
+            }
+
+            var failure = result.Failure!;
+            if (failure.Class != FailureClass.Transient)
+            {
+                await FinishAsync(context, failure, started, result, countsAsAttempt: true, attempts, email);
+                return;
+            }
+
+            if (attempts + 1 >= _options.MaxAttempts)
+            {
+                var exhausted = failure with { Message = $"{failure.Message} (gave up after {attempts + 1} attempts)", Class = FailureClass.Permanent };
+                await FinishAsync(context, exhausted, started, result, countsAsAttempt: true, attempts, email);
+                return;
+            }
+
+            var status = result.Unknown ? EmailStatus.Unknown : EmailStatus.Retrying;
+            attempts = await store.RecordAsync(Record(command, started, result.Unknown ? "unknown" : "transient", status, result, email), cancellationToken);
+            var delay = Backoff.Delay(attempts, _options.RetryBaseDelay, _options.RetryMaxDelay, Random.Shared.NextDouble());
+            Log.Retrying(logger, command.EmailId, failure.Code, attempts, delay);
+            await Task.Delay(delay, timeProvider, cancellationToken);
+        }
+    }
+
+    private SendFailure? CheckWire(ComposedEmail email)
+    {
+        var settings = limits.Value;
+        if (email.SizeBytes >= settings.MaxMessageBytes)
+            return SendFailure.Of(ErrorCodes.EmailContentToolarge, $"The message is {email.SizeBytes} bytes on the wire; it must stay below {settings.MaxMessageBytes}.");
+        if (email.LongestLine > settings.MaxLineLength)
+            return new SendFailure(ErrorCodes.LineTooLong, $"A line of {email.LongestLine} characters; the provider refuses lines of 2000 or more.", FailureClass.Permanent);
+        return null;
+    }
+
+    private async Task FinishAsync(ConsumeContext<SendEmail> context, SendFailure failure, DateTimeOffset started, SmtpSendResult? reply,
+        bool countsAsAttempt, int attempts, ComposedEmail? email)
+    {
+        var command = context.Message;
+        var deadLetter = failure.Class is FailureClass.Oversize or FailureClass.RateLimited;
+        var status = deadLetter ? EmailStatus.DeadLettered : EmailStatus.Failed;
+        if (deadLetter)
+            await deadLetters.RouteAsync(context, failure, attempts + (countsAsAttempt ? 1 : 0), context.CancellationToken);
+
+        var outcome = failure.Class switch
+        {
+            FailureClass.Oversize => "oversize",
+            FailureClass.RateLimited => "rate_limited",
+            FailureClass.Transient => "transient",
+            _ => "permanent",
+        };
+        attempts = await store.RecordAsync(new AttemptRecord
+        {
+            EmailId = command.EmailId,
+            WorkerId = _workerId,
+            StartedAt = started,
+            Outcome = outcome,
+            NewStatus = status,
+            SmtpStatus = reply?.Reply?.Status,
+            EnhancedCode = reply?.Reply?.EnhancedCode,
+            Code = failure.Code,
+            Message = failure.Message,
+            RequestId = reply?.Reply?.RequestId,
+            SmtpReply = reply?.Reply?.ToString(),
+            MessageId = email?.MessageId,
+            SizeBytes = email?.SizeBytes,
+            Sha256 = email?.Sha256,
+            CountsAsAttempt = countsAsAttempt,
+        }, context.CancellationToken);
+
+        Log.Failed(logger, command.EmailId, command.AppId, status, failure.Code, failure.Message);
+        await context.Publish(new EmailSendFailed
+        {
+            EmailId = command.EmailId,
+            AppId = command.AppId,
+            Status = status,
+            Code = failure.Code,
+            Message = failure.Message,
+            Attempts = attempts,
+            FailedAt = timeProvider.GetUtcNow(),
+            CorrelationId = command.CorrelationId,
+        }, context.CancellationToken);
+    }
+
+    private AttemptRecord Record(SendEmail command, DateTimeOffset started, string outcome, string status, SmtpSendResult result, ComposedEmail email) => new()
+    {
+        EmailId = command.EmailId,
+        WorkerId = _workerId,
+        StartedAt = started,
+        Outcome = outcome,
+        NewStatus = status,
+        SmtpStatus = result.Reply?.Status,
+        EnhancedCode = result.Reply?.EnhancedCode,
+        Code = result.Failure?.Code,
+        Message = result.Failure?.Message,
+        RequestId = result.Reply?.RequestId,
+        SmtpReply = result.Reply?.ToString(),
+        MessageId = email.MessageId,
+        SizeBytes = email.SizeBytes,
+        Sha256 = email.Sha256,
+    };
+
+    private static partial class Log
+    {
+        [LoggerMessage(2001, LogLevel.Information, "Email {EmailId} is already {Status}: acknowledged without sending again")]
+        public static partial void AlreadyCompleted(ILogger logger, Guid emailId, string status);
+
+        [LoggerMessage(2002, LogLevel.Debug, "Email {EmailId} for appId {AppId} sent as {MessageId} after {Attempts} attempt(s)")]
+        public static partial void Sent(ILogger logger, Guid emailId, string appId, string messageId, int attempts);
+
+        [LoggerMessage(2003, LogLevel.Warning, "Email {EmailId} for appId {AppId} ended {Status}: {Code} {Reason}")]
+        public static partial void Failed(ILogger logger, Guid emailId, string? appId, string status, string code, string reason);
+
+        [LoggerMessage(2004, LogLevel.Information, "Email {EmailId} failed transiently ({Code}) on attempt {Attempts}; retrying in {Delay}")]
+        public static partial void Retrying(ILogger logger, Guid emailId, string code, int attempts, TimeSpan delay);
+    }
+}

@@ -1,0 +1,21 @@
+using MailKit.Net.Smtp;
+using SesWorker.Worker.Accounts;
+
+namespace SesWorker.Worker.Smtp;
+
+/// <summary>An authenticated connection lent to one send at a time.</summary>
+public sealed class PooledSmtpConnection(SmtpClient client, SmtpCredential credential, DateTimeOffset openedAt)
+{
+    public SmtpClient Client { get; } = client;
+
+    public SmtpCredential Credential { get; } = credential;
+
+    public DateTimeOffset OpenedAt { get; } = openedAt;
+
+    public DateTimeOffset LastUsed { get; set; } = openedAt;
+
+    public int MessagesSent { get; set; }
+
+    /// <summary>Set by a send that failed on the wire: the connection is closed instead of returned.</summary>
+    public bool Broken { get; set; }
+}

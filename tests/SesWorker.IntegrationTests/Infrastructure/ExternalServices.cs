@@ -1,0 +1,63 @@
+using Testcontainers.PostgreSql;
+using Testcontainers.RabbitMq;
+
+namespace SesWorker.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Real PostgreSQL and RabbitMQ: from SESWORKER_TEST_POSTGRES / SESWORKER_TEST_RABBITMQ (what infra/test.sh
+/// starts), else from Testcontainers when a Docker engine is there. Never a fake: without either, tests fail.
+/// </summary>
+internal sealed class ExternalServices : IAsyncDisposable
+{
+    public const string PostgresVariable = "SESWORKER_TEST_POSTGRES";
+    public const string RabbitMqVariable = "SESWORKER_TEST_RABBITMQ";
+
+    private PostgreSqlContainer? _postgres;
+    private RabbitMqContainer? _rabbitMq;
+
+    public string PostgresAdmin { get; private set; } = string.Empty;
+
+    public string RabbitMqUri { get; private set; } = string.Empty;
+
+    public static async Task<ExternalServices> StartAsync()
+    {
+        var services = new ExternalServices();
+        var postgres = Environment.GetEnvironmentVariable(PostgresVariable);
+        var rabbit = Environment.GetEnvironmentVariable(RabbitMqVariable);
+        try
+        {
+            if (string.IsNullOrEmpty(postgres))
+            {
+                services._postgres = new PostgreSqlBuilder("postgres:16-alpine").Build();
+                await services._postgres.StartAsync();
+                postgres = services._postgres.GetConnectionString();
+            }
+
+            if (string.IsNullOrEmpty(rabbit))
+            {
+                services._rabbitMq = new RabbitMqBuilder("rabbitmq:3.13-management-alpine").Build();
+                await services._rabbitMq.StartAsync();
+                rabbit = services._rabbitMq.GetConnectionString();
+            }
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            await services.DisposeAsync();
+            throw new InvalidOperationException(
+                $"Integration tests need PostgreSQL and RabbitMQ: run them through infra/test.sh (which starts both and sets {PostgresVariable} and {RabbitMqVariable}), or run a Docker engine for Testcontainers. {exception.Message}",
+                exception);
+        }
+
+        services.PostgresAdmin = postgres;
+        services.RabbitMqUri = rabbit;
+        return services;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_postgres is not null)
+            await _postgres.DisposeAsync();
+        if (_rabbitMq is not null)
+            await _rabbitMq.DisposeAsync();
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.EntityFrameworkCore;
+using SesWorker.Persistence.History;
+
+namespace SesWorker.IntegrationTests.Infrastructure;
+
+internal static class HistoryAssertions
+{
+    /// <summary>Waits until every email has a terminal row (sent, failed, dead_lettered), then returns the rows.</summary>
+    public static async Task<List<EmailMessage>> WaitForTerminalAsync(this SesWorkerFixture fixture, IReadOnlyCollection<Guid> emailIds, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            await using var db = fixture.CreateDbContext();
+            var rows = await db.EmailMessages.AsNoTracking().Include(e => e.SendAttempts)
+                .Where(e => emailIds.Contains(e.EmailId)).ToListAsync();
+            var done = rows.Count(r => EmailStatus.IsTerminal(r.Status));
+            if (done == emailIds.Count)
+                return rows;
+            if (DateTime.UtcNow > deadline)
+            {
+                var states = string.Join(", ", rows.GroupBy(r => r.Status).Select(g => $"{g.Key}: {g.Count()}"));
+                throw new TimeoutException($"{done} of {emailIds.Count} emails terminal after {timeout} ({rows.Count} rows; {states}).");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public static async Task<EmailMessage> WaitForTerminalAsync(this SesWorkerFixture fixture, Guid emailId, TimeSpan? timeout = null) =>
+        (await fixture.WaitForTerminalAsync([emailId], timeout ?? TimeSpan.FromSeconds(30))).Single();
+}

@@ -1,0 +1,181 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using RabbitMQ.Client;
+using SesWorker.Persistence;
+using SesWorker.SmtpSimulator;
+using SesWorker.Worker.Hosting;
+
+namespace SesWorker.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Boots the real thing once per test collection: PostgreSQL with the real migrations in a fresh database,
+/// RabbitMQ, the SMTP simulator over implicit TLS, and worker hosts built by the same AddSesWorker the
+/// worker's Program.cs calls. Each test starts from empty tables, empty queues and a reset simulator.
+/// </summary>
+public sealed class SesWorkerFixture : IAsyncLifetime
+{
+    public const string AppId = "1000";
+    public const string SecondAppId = "2000";
+    public const string Sender = "noreply@example.com";
+    public const string SecondSender = "alerts@example.net";
+    public const string QueueName = "send-email";
+
+    private static readonly string[] Queues = [QueueName, "send-email-rate-limited", "send-email-rate-limited-parked", "send-email-oversize", "send-email_error"];
+
+    private readonly List<IHost> _workers = [];
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"sesworker-it-{Guid.NewGuid():N}");
+    private ExternalServices? _services;
+
+    public SmtpSimulatorServer Simulator { get; private set; } = null!;
+
+    public string DatabaseConnectionString { get; private set; } = string.Empty;
+
+    public string RabbitMqUri => _services!.RabbitMqUri;
+
+    public IHost Worker => _workers[0];
+
+    public IReadOnlyList<IHost> Workers => _workers;
+
+    public async ValueTask InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        _services = await ExternalServices.StartAsync();
+
+        var database = $"sesworker_it_{Guid.NewGuid():N}"[..30];
+        await using (var admin = new NpgsqlConnection(_services.PostgresAdmin))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        DatabaseConnectionString = new NpgsqlConnectionStringBuilder(_services.PostgresAdmin) { Database = database }.ConnectionString;
+        await using (var db = CreateDbContext())
+            await db.Database.MigrateAsync();
+
+        var options = new SimulatorOptions { RatePerSecondPerAppId = 100_000 };
+        options.Accounts.Add(new SimulatorAccount { AppId = AppId, Username = Sender, Password = "sender-password" });
+        options.Accounts.Add(new SimulatorAccount { AppId = SecondAppId, Username = SecondSender, Password = "second-password" });
+        Simulator = await SmtpSimulatorServer.StartAsync(options);
+        await File.WriteAllTextAsync(CertificateFile, Simulator.ExportCertificatePem());
+        await File.WriteAllTextAsync(Path.Combine(_directory, "sender.secret"), "sender-password\n");
+        await File.WriteAllTextAsync(Path.Combine(_directory, "second.secret"), "second-password");
+
+        await StartWorkerAsync("worker-a");
+    }
+
+    public string CertificateFile => Path.Combine(_directory, "simulator.pem");
+
+    public SesWorkerDbContext CreateDbContext()
+    {
+        var builder = new DbContextOptionsBuilder<SesWorkerDbContext>();
+        SesWorkerDbContext.Configure(builder, DatabaseConnectionString);
+        return new SesWorkerDbContext(builder.Options);
+    }
+
+    public Dictionary<string, string?> WorkerConfiguration(string workerId) => new()
+    {
+        ["ConnectionStrings:Postgres"] = DatabaseConnectionString,
+        ["ConnectionStrings:RabbitMq"] = RabbitMqUri,
+        ["Worker:WorkerId"] = workerId,
+        ["Worker:QueueName"] = QueueName,
+        ["Worker:ConcurrentMessageLimit"] = "16",
+        ["Worker:RetryBaseDelay"] = "00:00:00.200",
+        ["Worker:RetryMaxDelay"] = "00:00:01",
+        ["Worker:ClaimLease"] = "00:00:30",
+        ["Ses:Accounts:0:AppId"] = AppId,
+        ["Ses:Accounts:0:Host"] = "127.0.0.1",
+        ["Ses:Accounts:0:Port"] = Simulator.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Ses:Accounts:0:Senders:0:Address"] = Sender,
+        ["Ses:Accounts:0:Senders:0:PasswordFile"] = Path.Combine(_directory, "sender.secret"),
+        ["Ses:Accounts:1:AppId"] = SecondAppId,
+        ["Ses:Accounts:1:Host"] = "127.0.0.1",
+        ["Ses:Accounts:1:Port"] = Simulator.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Ses:Accounts:1:Senders:0:Address"] = SecondSender,
+        ["Ses:Accounts:1:Senders:0:PasswordFile"] = Path.Combine(_directory, "second.secret"),
+        ["Ses:Smtp:TrustedCertificateFile"] = CertificateFile,
+    };
+
+    public async Task<IHost> StartWorkerAsync(string workerId, IDictionary<string, string?>? overrides = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Test" });
+        var configuration = WorkerConfiguration(workerId);
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+            configuration[key] = value;
+        builder.Configuration.AddInMemoryCollection(configuration);
+        builder.Logging.AddSimpleConsole().SetMinimumLevel(Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("SESWORKER_TEST_LOG"), out var level) ? level : LogLevel.Warning);
+        builder.AddSesWorker();
+        var host = builder.Build();
+        await host.StartAsync();
+        _workers.Add(host);
+        return host;
+    }
+
+    public async Task StopWorkerAsync(IHost host)
+    {
+        _workers.Remove(host);
+        await host.StopAsync();
+        host.Dispose();
+    }
+
+    /// <summary>Publishes through MassTransit, as a .NET producer would.</summary>
+    public Task PublishAsync<T>(T message) where T : class => Worker.Services.GetRequiredService<IBus>().Publish(message);
+
+    public async Task<IConnection> ConnectRabbitMqAsync()
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(RabbitMqUri) };
+        return await factory.CreateConnectionAsync("sesworker-tests");
+    }
+
+    /// <summary>Empty tables, empty queues, a fresh simulator, one worker running.</summary>
+    public async Task ResetAsync()
+    {
+        while (_workers.Count > 1)
+            await StopWorkerAsync(_workers[^1]);
+
+        await using (var connection = new NpgsqlConnection(DatabaseConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var truncate = new NpgsqlCommand("TRUNCATE send_attempts, email_messages", connection);
+            await truncate.ExecuteNonQueryAsync();
+        }
+
+        await using var rabbit = await ConnectRabbitMqAsync();
+        foreach (var queue in Queues)
+        {
+            await using var channel = await rabbit.CreateChannelAsync();
+            try
+            {
+                await channel.QueuePurgeAsync(queue);
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+            {
+                // Not declared yet (no fault so far): nothing to purge.
+            }
+        }
+
+        Simulator.Reset();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in _workers.ToArray())
+            await StopWorkerAsync(host);
+        if (Simulator is not null)
+            await Simulator.DisposeAsync();
+        if (_services is not null)
+            await _services.DisposeAsync();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using SesWorker.Contracts;
+using SesWorker.Core.Sending;
+
+namespace SesWorker.Tests.Sending;
+
+public sealed class SendEmailValidatorTests
+{
+    private static readonly SendEmailValidator Validator = new(new SesLimits());
+
+    private static SendEmail Valid() => new()
+    {
+        EmailId = Guid.NewGuid(),
+        AppId = "1000",
+        From = new EmailAddress { Address = "noreply@example.com" },
+        To = [new EmailAddress { Address = "a@example.org" }],
+        Subject = "Hello",
+        Text = "Body",
+    };
+
+    private static EmailAttachment Attachment(int bytes, string name = "f.bin") =>
+        new() { FileName = name, Content = Convert.ToBase64String(new byte[bytes]) };
+
+    [Fact]
+    public void A_complete_message_passes() => Assert.Null(Validator.Validate(Valid()));
+
+    public static TheoryData<string, string> Broken => new()
+    {
+        { "no-app", "MissingParameter" },
+        { "no-from", "InvalidParameterValue.EmailAddressIsNULL" },
+        { "bad-from", "FailedOperation.IncorrectSender" },
+        { "no-to", "InvalidParameterValue.EmailAddressIsNULL" },
+        { "bad-to", "FailedOperation.IncorrectEmail" },
+        { "51-to", "FailedOperation.TooManyRecipients" },
+        { "no-subject", "MissingParameter" },
+        { "long-subject", "InvalidParameterValue" },
+        { "no-body", "FailedOperation.MissingEmailContent" },
+        { "big-body", "FailedOperation.EmailContentToolarge" },
+        { "11-attachments", "FailedOperation.TooManyAttachments" },
+        { "big-attachment", "FailedOperation.AttachContentToolarge" },
+        { "big-total", "FailedOperation.AttachContentToolarge" },
+        { "bad-base64", "InvalidParameterValue.AttachContentIsWrong" },
+        { "path-name", "FailedOperation.InvalidAttachName" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Broken))]
+    public void Each_provider_rule_is_caught_with_the_providers_code(string problem, string code)
+    {
+        var message = problem switch
+        {
+            "no-app" => Valid() with { AppId = null },
+            "no-from" => Valid() with { From = null },
+            "bad-from" => Valid() with { From = new EmailAddress { Address = "nope" } },
+            "no-to" => Valid() with { To = [] },
+            "bad-to" => Valid() with { To = [new EmailAddress { Address = "a@@b" }] },
+            "51-to" => Valid() with { To = Enumerable.Range(0, 51).Select(i => new EmailAddress { Address = $"u{i}@example.org" }).ToList() },
+            "no-subject" => Valid() with { Subject = " " },
+            "long-subject" => Valid() with { Subject = new string('s', 999) },
+            "no-body" => Valid() with { Text = null },
+            "big-body" => Valid() with { Html = new string('h', 1024 * 1024) },
+            "11-attachments" => Valid() with { Attachments = Enumerable.Range(0, 11).Select(_ => Attachment(10)).ToList() },
+            "big-attachment" => Valid() with { Attachments = [Attachment(4 * 1024 * 1024 + 1)] },
+            "big-total" => Valid() with { Attachments = [Attachment(3 * 1024 * 1024), Attachment(3 * 1024 * 1024), Attachment(3 * 1024 * 1024)] },
+            "bad-base64" => Valid() with { Attachments = [new EmailAttachment { FileName = "a.txt", Content = "not*base64" }] },
+            "path-name" => Valid() with { Attachments = [Attachment(1, "../etc/passwd")] },
+            _ => throw new ArgumentOutOfRangeException(nameof(problem)),
+        };
+
+        var failure = Validator.Validate(message);
+
+        Assert.NotNull(failure);
+        Assert.Equal(code, failure.Code);
+        Assert.False(string.IsNullOrWhiteSpace(failure.Message));
+    }
+
+    [Fact]
+    public void Fifty_recipients_and_ten_attachments_at_the_limits_pass()
+    {
+        var message = Valid() with
+        {
+            To = Enumerable.Range(0, 50).Select(i => new EmailAddress { Address = $"u{i}@example.org" }).ToList(),
+            Attachments = Enumerable.Range(0, 2).Select(_ => Attachment(4 * 1024 * 1024)).ToList(),
+        };
+
+        Assert.Null(Validator.Validate(message));
+    }
+}
