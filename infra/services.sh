@@ -3,6 +3,7 @@
 #
 #   infra/services.sh up            install (if needed) and start both, idempotent
 #   infra/services.sh env           print `export` lines with connection strings
+#   infra/services.sh vhost NAME    create a RabbitMQ vhost with full rights for guest, idempotent
 #   infra/services.sh down          stop both, keep data
 #   infra/services.sh down --purge  stop both and delete .tmp/services
 #
@@ -381,6 +382,28 @@ rmq_down() {
     fi
 }
 
+# Test runs that share the broker each take a vhost of their own, so their
+# queues (and the fixture's purges) never meet. add_vhost fails on an existing
+# vhost, hence the lookup (again after a failure: a concurrent run may have
+# won the race); set_permissions simply overwrites.
+rmq_vhost_exists() {
+    rmq_ctl -q list_vhosts --no-table-headers name | grep -Fxq -- "$1"
+}
+
+rmq_vhost() {
+    local vhost=$1
+    resolve_services_dir no
+    [[ -n $SERVICES_DIR ]] || die "rabbitmq: not set up (run: $0 up)"
+    set_paths
+    rmq_env
+    rmq_running || die "rabbitmq: not running (run: $0 up)"
+    if ! rmq_vhost_exists "$vhost"; then
+        rmq_ctl -q add_vhost "$vhost" >/dev/null || rmq_vhost_exists "$vhost" ||
+            die "rabbitmq: could not create vhost $vhost"
+    fi
+    rmq_ctl -q set_permissions -p "$vhost" guest '.*' '.*' '.*' >/dev/null
+}
+
 # ------------------------------------------------------------------- main ---
 
 print_env() {
@@ -393,7 +416,7 @@ print_env() {
 }
 
 usage() {
-    echo "usage: $0 up | env | down [--purge]" >&2
+    echo "usage: $0 up | env | vhost NAME | down [--purge]" >&2
     exit 2
 }
 
@@ -419,6 +442,10 @@ main() {
     env)
         [[ $# -eq 0 ]] || usage
         print_env
+        ;;
+    vhost)
+        [[ $# -eq 1 && -n $1 ]] || usage
+        rmq_vhost "$1"
         ;;
     down)
         local purge=0

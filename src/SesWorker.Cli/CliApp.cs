@@ -16,6 +16,8 @@ internal static class CliApp
                                         the most recent emails and their outcomes
           show EMAIL_ID                 one email with all its attempts
           stats [--since-minutes N]     counts by status and code
+          dlq list|show|redrive|purge   dead-lettered messages: browse, redrive to send-email, delete
+                                        (sesworker dlq for the options)
         configuration: ConnectionStrings__Postgres, ConnectionStrings__RabbitMq (environment) or appsettings.json
         """;
 
@@ -48,6 +50,7 @@ internal static class CliApp
                 "history" => await HistoryCommand.RunAsync(configuration, options, cancellation.Token),
                 "show" => await HistoryCommand.ShowAsync(configuration, options, cancellation.Token),
                 "stats" => await HistoryCommand.StatsAsync(configuration, options, cancellation.Token),
+                "dlq" => await DeadLetterCommand.RunAsync(configuration, options, cancellation.Token),
                 _ => Fail($"unknown command '{args[0]}'\n{Usage}"),
             };
         }

@@ -49,7 +49,7 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
         var statuses = allowDeadLettered ? ClaimableStatuses + ",'dead_lettered'" : ClaimableStatuses;
         var claim = new NpgsqlBatchCommand($"""
             UPDATE email_messages SET status = 'sending', worker_id = $2, lease_until = now() + $3, updated_at = now()
-            WHERE email_id = $1 AND (status IN ({statuses}) OR (status = 'sending' AND (lease_until IS NULL OR lease_until < now())))
+            WHERE email_id = $1 AND (status IN ({statuses}) OR (status = 'sending' AND (worker_id = $2 OR lease_until IS NULL OR lease_until < now())))
             RETURNING status, attempts
             """);
         claim.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.EmailId });

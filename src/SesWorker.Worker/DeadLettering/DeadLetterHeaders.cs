@@ -12,6 +12,7 @@ public static class DeadLetterHeaders
     public const string Cycles = "sesworker-cycles";
     public const string AppId = "sesworker-app-id";
     public const string EmailId = "sesworker-email-id";
+    public const string DeferredUntil = "sesworker-deferred-until";
 
     /// <summary>Set by the operator CLI's redrive: the email may leave dead_lettered and be sent again.</summary>
     public const string Redriven = "sesworker-redriven";

@@ -14,6 +14,29 @@ public sealed class DeadLetterRouter(IOptions<DeadLetterOptions> options, TimePr
 {
     private readonly DeadLetterOptions _options = options.Value;
 
+    /// <summary>Parks a message in the delay queue that brings it back closest to (not after) <paramref name="until"/>.</summary>
+    public async Task<string> DeferAsync(ConsumeContext<SendEmail> context, string code, string reason, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var remaining = until - timeProvider.GetUtcNow();
+        var tier = DeadLetterOptions.DelayTiers.LastOrDefault(t => t <= remaining);
+        if (tier == default)
+            tier = DeadLetterOptions.DelayTiers[0];
+        var queue = _options.DelayQueueName(tier);
+        var endpoint = await context.GetSendEndpoint(new Uri($"exchange:{queue}"));
+        await endpoint.Send(context.Message, send =>
+        {
+            send.Durable = true;
+            send.Headers.Set(DeadLetterHeaders.Reason, "deferred");
+            send.Headers.Set(DeadLetterHeaders.Code, code);
+            send.Headers.Set(DeadLetterHeaders.ProviderMessage, reason);
+            send.Headers.Set(DeadLetterHeaders.DeferredUntil, until.ToString("O", CultureInfo.InvariantCulture));
+            send.Headers.Set(DeadLetterHeaders.AppId, context.Message.AppId);
+            send.Headers.Set(DeadLetterHeaders.EmailId, context.Message.EmailId.ToString());
+        }, cancellationToken);
+        return queue;
+    }
+
     /// <summary>Returns the queue the message went to.</summary>
     public async Task<string> RouteAsync(ConsumeContext<SendEmail> context, SendFailure failure, int attempts, CancellationToken cancellationToken)
     {

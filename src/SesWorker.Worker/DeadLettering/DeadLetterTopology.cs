@@ -28,6 +28,14 @@ public sealed class DeadLetterTopology(SesWorker.Worker.Hosting.RabbitMqConnecti
             ["x-message-ttl"] = (long)settings.RateLimitedDelay.TotalMilliseconds,
             ["x-dead-letter-exchange"] = worker.Value.QueueName,
         }, cancellationToken);
+        foreach (var tier in DeadLetterOptions.DelayTiers)
+        {
+            await DeclareAsync(channel, settings.DelayQueueName(tier), new Dictionary<string, object?>
+            {
+                ["x-message-ttl"] = (long)tier.TotalMilliseconds,
+                ["x-dead-letter-exchange"] = worker.Value.QueueName,
+            }, cancellationToken);
+        }
     }
 
     private static async Task DeclareAsync(IChannel channel, string name, IDictionary<string, object?>? arguments, CancellationToken cancellationToken)

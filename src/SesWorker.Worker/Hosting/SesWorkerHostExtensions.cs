@@ -10,6 +10,8 @@ using SesWorker.Core.Sending;
 using SesWorker.Persistence.History;
 using SesWorker.Worker.Accounts;
 using SesWorker.Worker.DeadLettering;
+using SesWorker.Worker.Limiting;
+using SesWorker.Persistence.Limiting;
 using SesWorker.Worker.Sending;
 using SesWorker.Worker.Smtp;
 
@@ -25,10 +27,12 @@ public static class SesWorkerHostExtensions
         var configuration = builder.Configuration;
 
         services.TryAddTimeProvider();
+        services.AddMetrics();
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SesLimits>().BindConfiguration(SesLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DeadLetterOptions>().BindConfiguration(DeadLetterOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SesOptions>().BindConfiguration(SesOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SesOptions>, SesOptionsValidator>();
 
@@ -43,6 +47,12 @@ public static class SesWorkerHostExtensions
         services.AddSingleton<SmtpConnectionPool>();
         services.AddSingleton<SmtpSender>();
         services.AddSingleton<DeadLetterRouter>();
+        services.AddSingleton<PostgresRateLimiter>();
+        services.AddSingleton<RecipientCapStore>();
+        services.AddSingleton<SendMetrics>();
+        services.AddSingleton<SendThrottle>();
+        services.AddSingleton<InFlightEmails>();
+        services.AddHostedService<MetricsSummary>();
         services.AddHostedService<DeadLetterTopology>();
 
         services.AddMassTransit(bus =>
@@ -74,7 +84,10 @@ public static class SesWorkerHostExtensions
                         retry.Handle<EmailHeldElsewhereException>();
                         retry.Handle<NpgsqlException>();
                         retry.Handle<TimeoutException>();
-                        retry.Exponential(10, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
+                        retry.Handle<RateLimitBacklogException>();
+                        // Fail closed while PostgreSQL is away: the message is held and retried for about an hour
+                        // (no limiter slot, no send), then lands in send-email_error with the reason, never lost.
+                        retry.Exponential(130, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
                     });
                     endpoint.ConfigureConsumer<SendEmailConsumer>(context);
                 });

@@ -6,6 +6,7 @@ using SesWorker.Core.Mime;
 using SesWorker.Core.Sending;
 using SesWorker.Persistence.History;
 using SesWorker.Worker.DeadLettering;
+using SesWorker.Worker.Limiting;
 using SesWorker.Worker.Accounts;
 using SesWorker.Worker.Smtp;
 
@@ -23,6 +24,10 @@ public sealed partial class SendEmailConsumer(
     AccountRegistry accounts,
     SmtpSender sender,
     DeadLetterRouter deadLetters,
+    SendThrottle throttle,
+    InFlightEmails inFlight,
+    SendMetrics metrics,
+    IOptions<RateLimitingOptions> throttleOptions,
     IOptions<WorkerOptions> options,
     IOptions<SesLimits> limits,
     TimeProvider timeProvider,
@@ -32,6 +37,21 @@ public sealed partial class SendEmailConsumer(
     private readonly string _workerId = options.Value.ResolveWorkerId();
 
     public async Task Consume(ConsumeContext<SendEmail> context)
+    {
+        var emailId = context.Message.EmailId;
+        if (!inFlight.TryEnter(emailId))
+            throw new EmailHeldElsewhereException(emailId);
+        try
+        {
+            await ConsumeClaimedAsync(context);
+        }
+        finally
+        {
+            inFlight.Exit(emailId);
+        }
+    }
+
+    private async Task ConsumeClaimedAsync(ConsumeContext<SendEmail> context)
     {
         var command = context.Message;
         var cancellationToken = context.CancellationToken;
@@ -76,14 +96,23 @@ public sealed partial class SendEmailConsumer(
             return;
         }
 
+        if (await throttle.CheckRecipientCapAsync(command.From.Address, command.To!.Select(t => t.Address), cancellationToken) is { } freeAt)
+        {
+            await DeferAsync(context, freeAt, email);
+            return;
+        }
+
         var attempts = claim.Attempts;
         while (true)
         {
+            // The slot is taken on a connection in hand, immediately before the transaction, so sends reach the
+            // provider spaced as granted.
             started = timeProvider.GetUtcNow();
-            var result = await sender.SendAsync(credential, email, cancellationToken);
+            var result = await sender.SendAsync(credential, email, ct => throttle.AcquireAsync(command.AppId!, ct), cancellationToken);
             if (result.Accepted)
             {
-                attempts = await store.RecordAsync(Record(command, started, "sent", EmailStatus.Sent, result, email), cancellationToken);
+                attempts = await RecordAfterSendAsync(Record(command, started, "sent", EmailStatus.Sent, result, email));
+                metrics.RecordOutcome(EmailStatus.Sent);
                 Log.Sent(logger, command.EmailId, command.AppId!, email.MessageId, attempts);
                 await context.Publish(new EmailSent
                 {
@@ -113,10 +142,56 @@ public sealed partial class SendEmailConsumer(
             }
 
             var status = result.Unknown ? EmailStatus.Unknown : EmailStatus.Retrying;
-            attempts = await store.RecordAsync(Record(command, started, result.Unknown ? "unknown" : "transient", status, result, email), cancellationToken);
+            attempts = await RecordAfterSendAsync(Record(command, started, result.Unknown ? "unknown" : "transient", status, result, email));
             var delay = Backoff.Delay(attempts, _options.RetryBaseDelay, _options.RetryMaxDelay, Random.Shared.NextDouble());
             Log.Retrying(logger, command.EmailId, failure.Code, attempts, delay);
             await Task.Delay(delay, timeProvider, cancellationToken);
+        }
+    }
+
+    private async Task DeferAsync(ConsumeContext<SendEmail> context, DateTimeOffset freeAt, ComposedEmail email)
+    {
+        var command = context.Message;
+        var reason = $"{command.From!.Address} reached {throttleOptions.Value.RecipientCap} mails per {throttleOptions.Value.RecipientWindow} to a recipient; deferred until {freeAt:O}.";
+        var queue = await deadLetters.DeferAsync(context, ErrorCodes.RecipientHourlyCap, reason, freeAt, context.CancellationToken);
+        await store.RecordAsync(new AttemptRecord
+        {
+            EmailId = command.EmailId,
+            WorkerId = _workerId,
+            StartedAt = timeProvider.GetUtcNow(),
+            Outcome = "deferred",
+            NewStatus = EmailStatus.Deferred,
+            Code = ErrorCodes.RecipientHourlyCap,
+            Message = reason,
+            MessageId = email.MessageId,
+            SizeBytes = email.SizeBytes,
+            Sha256 = email.Sha256,
+            CountsAsAttempt = false,
+        }, context.CancellationToken);
+        metrics.RecordOutcome(EmailStatus.Deferred);
+        Log.Deferred(logger, command.EmailId, queue, freeAt);
+    }
+
+    /// <summary>
+    /// After an SMTP transaction the outcome must be written before anything else happens: re-running the
+    /// consumer would send again. So a database outage here is waited out, not thrown to the broker.
+    /// </summary>
+    private async Task<int> RecordAfterSendAsync(AttemptRecord record)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        var deadline = timeProvider.GetUtcNow() + _options.RecordOutageTolerance;
+        while (true)
+        {
+            try
+            {
+                return await store.RecordAsync(record, CancellationToken.None);
+            }
+            catch (Npgsql.NpgsqlException exception) when (timeProvider.GetUtcNow() < deadline)
+            {
+                Log.RecordRetry(logger, record.EmailId, exception.Message, delay);
+                await Task.Delay(delay, timeProvider);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+            }
         }
     }
 
@@ -146,7 +221,7 @@ public sealed partial class SendEmailConsumer(
             FailureClass.Transient => "transient",
             _ => "permanent",
         };
-        attempts = await store.RecordAsync(new AttemptRecord
+        attempts = await RecordAfterSendAsync(new AttemptRecord
         {
             EmailId = command.EmailId,
             WorkerId = _workerId,
@@ -163,8 +238,9 @@ public sealed partial class SendEmailConsumer(
             SizeBytes = email?.SizeBytes,
             Sha256 = email?.Sha256,
             CountsAsAttempt = countsAsAttempt,
-        }, context.CancellationToken);
+        });
 
+        metrics.RecordOutcome(status);
         Log.Failed(logger, command.EmailId, command.AppId, status, failure.Code, failure.Message);
         await context.Publish(new EmailSendFailed
         {
@@ -210,5 +286,11 @@ public sealed partial class SendEmailConsumer(
 
         [LoggerMessage(2004, LogLevel.Information, "Email {EmailId} failed transiently ({Code}) on attempt {Attempts}; retrying in {Delay}")]
         public static partial void Retrying(ILogger logger, Guid emailId, string code, int attempts, TimeSpan delay);
+
+        [LoggerMessage(2005, LogLevel.Information, "Email {EmailId} deferred to {Queue} by the recipient cap until {FreeAt}")]
+        public static partial void Deferred(ILogger logger, Guid emailId, string queue, DateTimeOffset freeAt);
+
+        [LoggerMessage(2006, LogLevel.Warning, "Recording the outcome of email {EmailId} failed ({Reason}); retrying in {Delay}")]
+        public static partial void RecordRetry(ILogger logger, Guid emailId, string reason, TimeSpan delay);
     }
 }

@@ -31,5 +31,9 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long an outcome write waits out a database outage after the SMTP transaction happened.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan RecordOutageTolerance { get; set; } = TimeSpan.FromMinutes(30);
+
     public string ResolveWorkerId() => WorkerId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
 }

@@ -12,8 +12,14 @@ namespace SesWorker.Worker.Smtp;
 /// <summary>Sends one composed message on a pooled connection and turns whatever happens into a value.</summary>
 public sealed class SmtpSender(SmtpConnectionPool pool)
 {
-    public async Task<SmtpSendResult> SendAsync(SmtpCredential credential, ComposedEmail email, CancellationToken cancellationToken)
+    /// <param name="beforeTransaction">
+    /// Runs once a connection is in hand and just before MAIL FROM: the rate-limit slot is taken there, so no
+    /// connection setup (TLS, AUTH) or pool wait sits between the slot and the moment the provider counts the call.
+    /// What it returns is disposed as soon as the provider has answered.
+    /// </param>
+    public async Task<SmtpSendResult> SendAsync(SmtpCredential credential, ComposedEmail email, Func<CancellationToken, Task<IAsyncDisposable>> beforeTransaction, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(beforeTransaction);
         ArgumentNullException.ThrowIfNull(email);
         PooledSmtpConnection connection;
         try
@@ -26,8 +32,10 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
         }
 
         var progress = new DataProgress();
+        IAsyncDisposable? slot = null;
         try
         {
+            slot = await beforeTransaction(cancellationToken);
             var response = await connection.Client.SendAsync(MimeComposer.WireFormat, email.Message, cancellationToken, progress);
             connection.MessagesSent++;
             return new SmtpSendResult(SmtpReplyParser.Parse(250, response), null);
@@ -50,6 +58,8 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
         }
         finally
         {
+            if (slot is not null)
+                await slot.DisposeAsync();
             await pool.ReturnAsync(connection);
         }
     }

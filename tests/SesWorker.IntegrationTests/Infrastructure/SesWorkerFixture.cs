@@ -58,7 +58,7 @@ public sealed class SesWorkerFixture : IAsyncLifetime
         await using (var db = CreateDbContext())
             await db.Database.MigrateAsync();
 
-        var options = new SimulatorOptions { RatePerSecondPerAppId = 100_000 };
+        var options = new SimulatorOptions();
         options.Accounts.Add(new SimulatorAccount { AppId = AppId, Username = Sender, Password = "sender-password" });
         options.Accounts.Add(new SimulatorAccount { AppId = SecondAppId, Username = SecondSender, Password = "second-password" });
         Simulator = await SmtpSimulatorServer.StartAsync(options);
@@ -111,6 +111,8 @@ public sealed class SesWorkerFixture : IAsyncLifetime
         builder.Logging.AddSimpleConsole().SetMinimumLevel(Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("SESWORKER_TEST_LOG"), out var level) ? level : LogLevel.Warning);
         builder.AddSesWorker();
         var host = builder.Build();
+        // MassTransit keeps the first bus's logger factory in a static; a stopped host has disposed it.
+        MassTransit.LogContext.Current = null;
         await host.StartAsync();
         _workers.Add(host);
         return host;
@@ -141,7 +143,7 @@ public sealed class SesWorkerFixture : IAsyncLifetime
         await using (var connection = new NpgsqlConnection(DatabaseConnectionString))
         {
             await connection.OpenAsync();
-            await using var truncate = new NpgsqlCommand("TRUNCATE send_attempts, email_messages", connection);
+            await using var truncate = new NpgsqlCommand("TRUNCATE send_attempts, email_messages, rate_limits, recipient_windows", connection);
             await truncate.ExecuteNonQueryAsync();
         }
 

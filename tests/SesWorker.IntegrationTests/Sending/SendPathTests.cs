@@ -64,6 +64,10 @@ public sealed class SendPathTests(SesWorkerFixture fixture) : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(2));
 
         var received = fixture.Simulator.Messages;
+        var refused = fixture.Simulator.Transactions.Where(t => !t.Accepted).ToList();
+        Assert.True(refused.Count == 0, string.Join("\n", refused.Select(t => $"{t.At:HH:mm:ss.fff} {t.ErrorCode} {t.ReplyText}"))
+            + "\nall: " + string.Join(" ", fixture.Simulator.Transactions.Select(t => t.At.ToString("ss.fff", System.Globalization.CultureInfo.InvariantCulture))));
+        Assert.InRange(fixture.Simulator.MaxTransactionsInAnyWindow(SesWorkerFixture.AppId, TimeSpan.FromSeconds(1)), 1, 20);
         Assert.Equal(100, received.Count);
         Assert.Equal(100, received.Select(m => MessageIdOf(m)).Distinct().Count());
         Assert.All(rows, r => Assert.Equal(1, r.Attempts));
@@ -151,6 +155,7 @@ public sealed class SendPathTests(SesWorkerFixture fixture) : IAsyncLifetime
 
     private static void AssertSentAndMatching(List<SendEmail> commands, List<EmailMessage> rows, IReadOnlyList<ReceivedMessage> received)
     {
+        Assert.All(rows, r => Assert.True(r.Status == EmailStatus.Sent, $"{r.EmailId}: {r.Status} {r.FailureCode} {r.FailureMessage}"));
         Assert.Equal(commands.Count, rows.Count);
         Assert.All(rows, r => Assert.Equal(EmailStatus.Sent, r.Status));
         var byMessageId = received.ToDictionary(m => MessageIdOf(m));

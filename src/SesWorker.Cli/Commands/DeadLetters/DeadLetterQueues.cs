@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Configuration;
+using SesWorker.Worker.DeadLettering;
+using SesWorker.Worker.Sending;
+
+namespace SesWorker.Cli.Commands.DeadLetters;
+
+/// <summary>
+/// The dead-letter queues under the short names of <c>--queue</c>. Real names come from the same configuration
+/// keys as the worker's (Worker:QueueName, Worker:DeadLetter:*), so the tool follows a renamed queue.
+/// </summary>
+internal sealed class DeadLetterQueues
+{
+    private DeadLetterQueues(string mainExchange, IReadOnlyList<DeadLetterQueue> all)
+    {
+        MainExchange = mainExchange;
+        All = all;
+    }
+
+    /// <summary>Where redriven messages go: the exchange producers publish to, bound to the worker's queue.</summary>
+    public string MainExchange { get; }
+
+    public IReadOnlyList<DeadLetterQueue> All { get; }
+
+    public static DeadLetterQueues FromConfiguration(IConfiguration configuration)
+    {
+        var worker = configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
+        var deadLetter = configuration.GetSection(DeadLetterOptions.SectionName).Get<DeadLetterOptions>() ?? new DeadLetterOptions();
+        return new DeadLetterQueues(worker.QueueName,
+        [
+            new("oversize", deadLetter.OversizeQueue),
+            new("rate-limited", deadLetter.RateLimitedQueue),
+            new("parked", deadLetter.RateLimitedParkedQueue),
+            // MassTransit's fault queue for the worker's receive endpoint.
+            new("error", $"{worker.QueueName}_error"),
+        ]);
+    }
+
+    /// <summary>`all` (the default), or a comma-separated list of short or real names.</summary>
+    public IReadOnlyList<DeadLetterQueue> Select(string? spec)
+    {
+        if (string.IsNullOrWhiteSpace(spec) || spec == "all")
+            return All;
+        return spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(name => All.FirstOrDefault(q => q.Alias == name || q.Name == name)
+                ?? throw new CliException($"unknown queue '{name}'; use {string.Join(", ", All.Select(q => q.Alias))} or all"))
+            .Distinct()
+            .ToList();
+    }
+}

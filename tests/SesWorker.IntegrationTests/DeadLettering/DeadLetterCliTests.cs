@@ -1,0 +1,206 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using RabbitMQ.Client;
+using SesWorker.Cli;
+using SesWorker.Cli.Commands;
+using SesWorker.Contracts;
+using SesWorker.IntegrationTests.Infrastructure;
+using SesWorker.Persistence.History;
+
+namespace SesWorker.IntegrationTests.DeadLettering;
+
+/// <summary>The operator's `sesworker dlq` commands, run in-process against messages the real worker dead-lettered.</summary>
+[Collection(ServiceBackedTests.Name)]
+public sealed class DeadLetterCliTests(SesWorkerFixture fixture) : IAsyncLifetime
+{
+    private const string OversizeQueue = "send-email-oversize";
+    private const string ErrorQueue = "send-email_error";
+
+    public async ValueTask InitializeAsync() => await fixture.ResetAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task List_shows_an_oversize_message_with_its_code_and_leaves_it_in_the_queue()
+    {
+        var command = WithOversizeAttachment(TestMessages.Email());
+        await fixture.PublishAsync(command);
+        var row = await fixture.WaitForTerminalAsync(command.EmailId);
+        Assert.Equal(EmailStatus.DeadLettered, row.Status);
+        await WaitForQueueAsync(OversizeQueue, 1);
+
+        var (exitCode, output) = await DlqAsync("list");
+
+        Assert.Equal(0, exitCode);
+        var line = Assert.Single(output.Split('\n'), l => l.Contains(command.EmailId.ToString(), StringComparison.Ordinal));
+        Assert.StartsWith("oversize", line, StringComparison.Ordinal);
+        Assert.Contains("FailedOperation.AttachContentToolarge", line, StringComparison.Ordinal);
+        Assert.Contains(SesWorkerFixture.AppId, line, StringComparison.Ordinal);
+        Assert.Contains(command.Subject![..20], line, StringComparison.Ordinal);
+        Assert.Equal(1u, await CountAsync(OversizeQueue));
+
+        var (showExit, shown) = await DlqAsync("show", command.EmailId.ToString(), "--queue", "oversize");
+
+        Assert.Equal(0, showExit);
+        Assert.Contains("sesworker-code: FailedOperation.AttachContentToolarge", shown, StringComparison.Ordinal);
+        Assert.Contains("sesworker-reason: oversize", shown, StringComparison.Ordinal);
+        Assert.Contains($"\"emailId\": \"{command.EmailId}\"", shown, StringComparison.Ordinal);
+        Assert.Contains("--full shows all", shown, StringComparison.Ordinal);
+        Assert.True(shown.Length < 20_000, $"show printed {shown.Length} characters of a 5 MB attachment");
+        Assert.Equal(1u, await CountAsync(OversizeQueue));
+    }
+
+    [Fact]
+    public async Task Redriven_oversize_message_that_was_fixed_is_sent()
+    {
+        var strict = await ReplaceWorkerAsync(fixture.Worker, "worker-strict", new Dictionary<string, string?> { ["Ses:Limits:MaxBodyBytes"] = "100" });
+        var command = TestMessages.Email() with { Text = new string('x', 200), Html = null };
+        await fixture.PublishAsync(command);
+        var row = await fixture.WaitForTerminalAsync(command.EmailId);
+        Assert.Equal(EmailStatus.DeadLettered, row.Status);
+        Assert.Equal("FailedOperation.EmailContentToolarge", row.FailureCode);
+        await WaitForQueueAsync(OversizeQueue, 1);
+
+        // The limit is fixed: a normally configured worker takes over.
+        await ReplaceWorkerAsync(strict, "worker-a");
+        var (exitCode, output) = await DlqAsync("redrive", "--queue", "oversize", "--email-id", command.EmailId.ToString());
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("redriven 1, skipped 0, failed 0", output, StringComparison.Ordinal);
+        var sent = await WaitForStatusAsync(command.EmailId, EmailStatus.Sent);
+        Assert.NotNull(sent.SentAt);
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        Assert.Single(fixture.Simulator.Messages);
+        Assert.Equal(0u, await CountAsync(OversizeQueue));
+    }
+
+    [Fact]
+    public async Task Purge_removes_only_the_matching_messages()
+    {
+        var first = WithOversizeBody(TestMessages.Email());
+        var second = WithOversizeBody(TestMessages.Email());
+        var attachment = WithOversizeAttachment(TestMessages.Email());
+        foreach (var command in new[] { first, second, attachment })
+            await fixture.PublishAsync(command);
+        await fixture.WaitForTerminalAsync([first.EmailId, second.EmailId, attachment.EmailId], TimeSpan.FromSeconds(30));
+        await WaitForQueueAsync(OversizeQueue, 3);
+
+        var (byIdExit, byId) = await DlqAsync("purge", "--email-id", first.EmailId.ToString(), "--yes");
+        var (byCodeExit, byCode) = await DlqAsync("purge", "--queue", "oversize", "--code", "FailedOperation.AttachContentToolarge", "--yes");
+
+        Assert.Equal(0, byIdExit);
+        Assert.Contains("purged 1, skipped 2", byId, StringComparison.Ordinal);
+        Assert.Equal(0, byCodeExit);
+        Assert.Contains("purged 1, skipped 1", byCode, StringComparison.Ordinal);
+        var (_, remaining) = await DlqAsync("list", "--queue", "oversize");
+        Assert.Contains(second.EmailId.ToString(), remaining, StringComparison.Ordinal);
+        Assert.DoesNotContain(first.EmailId.ToString(), remaining, StringComparison.Ordinal);
+        Assert.DoesNotContain(attachment.EmailId.ToString(), remaining, StringComparison.Ordinal);
+        Assert.Equal(1u, await CountAsync(OversizeQueue));
+    }
+
+    [Fact]
+    public async Task Redrive_and_purge_refuse_to_run_without_a_filter_or_confirmation()
+    {
+        var command = WithOversizeBody(TestMessages.Email());
+        await fixture.PublishAsync(command);
+        await fixture.WaitForTerminalAsync(command.EmailId);
+        await WaitForQueueAsync(OversizeQueue, 1);
+
+        var redrive = await Assert.ThrowsAsync<CliException>(() => DlqAsync("redrive", "--queue", "oversize"));
+        var purge = await Assert.ThrowsAsync<CliException>(() => DlqAsync("purge", "--all"));
+
+        Assert.Contains("--all", redrive.Message, StringComparison.Ordinal);
+        Assert.Contains("--yes", purge.Message, StringComparison.Ordinal);
+        Assert.Equal(1u, await CountAsync(OversizeQueue));
+    }
+
+    [Fact]
+    public async Task Garbage_in_the_error_queue_is_listed_and_redriven_without_harm()
+    {
+        await using var connection = await fixture.ConnectRabbitMqAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        var json = new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent };
+        await channel.BasicPublishAsync(SesWorkerFixture.QueueName, string.Empty, true, json, Encoding.UTF8.GetBytes("{ this is not json"));
+        await channel.BasicPublishAsync(SesWorkerFixture.QueueName, string.Empty, true, new BasicProperties(), new byte[] { 0xff, 0xfe, 0x00, 0x80 });
+        await WaitForQueueAsync(ErrorQueue, 2);
+
+        var (listExit, list) = await DlqAsync("list", "--queue", "error");
+        var (dryExit, dry) = await DlqAsync("redrive", "--queue", "error", "--all", "--dry-run");
+
+        Assert.Equal(0, listExit);
+        Assert.Contains("listed 2 of 2 examined", list, StringComparison.Ordinal);
+        Assert.Equal(2, list.Split('\n').Count(l => l.StartsWith("error", StringComparison.Ordinal)));
+        Assert.Equal(0, dryExit);
+        Assert.Contains("would redrive 2, skipped 0", dry, StringComparison.Ordinal);
+        Assert.Equal(2u, await CountAsync(ErrorQueue));
+
+        var (redriveExit, redriven) = await DlqAsync("redrive", "--queue", "error", "--all");
+
+        // Still garbage: the worker faults them again, and they are back where they were.
+        Assert.Equal(0, redriveExit);
+        Assert.Contains("redriven 2, skipped 0, failed 0", redriven, StringComparison.Ordinal);
+        var faults = await Sending.SendPathTests.ReadQueueAsync(channel, ErrorQueue, 2, TimeSpan.FromSeconds(20));
+        Assert.Equal(2, faults.Count);
+        Assert.All(faults, f => Assert.True(f.BasicProperties.Headers?.ContainsKey("sesworker-redriven"), "sesworker-redriven header"));
+        Assert.Empty(fixture.Simulator.Messages);
+    }
+
+    private static SendEmail WithOversizeAttachment(SendEmail command) => command with
+    {
+        Attachments = [new EmailAttachment { FileName = "scan.bin", ContentType = "application/octet-stream", Content = Convert.ToBase64String(new byte[4 * 1024 * 1024 + 1]) }],
+    };
+
+    private static SendEmail WithOversizeBody(SendEmail command) => command with { Text = new string('x', 1024 * 1024 + 1), Html = null };
+
+    private async Task<IHost> ReplaceWorkerAsync(IHost worker, string workerId, IDictionary<string, string?>? overrides = null)
+    {
+        await fixture.StopWorkerAsync(worker);
+        return await fixture.StartWorkerAsync(workerId, overrides);
+    }
+
+    private async Task<(int ExitCode, string Output)> DlqAsync(params string[] args)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:RabbitMq"] = fixture.RabbitMqUri })
+            .Build();
+        using var output = new StringWriter();
+        var exitCode = await DeadLetterCommand.RunAsync(configuration, CliArguments.Parse(args), TestContext.Current.CancellationToken, output);
+        return (exitCode, output.ToString());
+    }
+
+    private async Task<uint> CountAsync(string queue)
+    {
+        await using var connection = await fixture.ConnectRabbitMqAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+    }
+
+    private async Task WaitForQueueAsync(string queue, uint count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (await CountAsync(queue) < count)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{queue} did not reach {count} messages.");
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<EmailMessage> WaitForStatusAsync(Guid emailId, string status)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            await using var db = fixture.CreateDbContext();
+            var row = await db.EmailMessages.AsNoTracking().SingleAsync(e => e.EmailId == emailId);
+            if (row.Status == status)
+                return row;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Email {emailId} is {row.Status}, not {status}, after 30 s.");
+            await Task.Delay(100);
+        }
+    }
+}
