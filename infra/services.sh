@@ -4,6 +4,7 @@
 #   infra/services.sh up            install (if needed) and start both, idempotent
 #   infra/services.sh env           print `export` lines with connection strings
 #   infra/services.sh vhost NAME    create a RabbitMQ vhost with full rights for guest, idempotent
+#   infra/services.sh pg-stop|pg-start   stop or start PostgreSQL alone (the outage test uses it)
 #   infra/services.sh down          stop both, keep data
 #   infra/services.sh down --purge  stop both and delete .tmp/services
 #
@@ -16,6 +17,7 @@ set -euo pipefail
 umask 022
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SCRIPT_PATH="$REPO_ROOT/infra/services.sh"
 SERVICES_LINK="$REPO_ROOT/.tmp/services"
 
 PG_PORT=55432
@@ -413,10 +415,11 @@ print_env() {
     printf "export SESWORKER_TEST_RABBITMQ='%s'\n" "$amqp"
     printf "export ConnectionStrings__Postgres='%s;Database=%s'\n" "$pg" "$PG_APP_DB"
     printf "export ConnectionStrings__RabbitMq='%s'\n" "$amqp"
+    printf "export SESWORKER_TEST_POSTGRES_CONTROL='%s'\n" "$SCRIPT_PATH"
 }
 
 usage() {
-    echo "usage: $0 up | env | vhost NAME | down [--purge]" >&2
+    echo "usage: $0 up | env | vhost NAME | pg-stop | pg-start | down [--purge]" >&2
     exit 2
 }
 
@@ -446,6 +449,14 @@ main() {
     vhost)
         [[ $# -eq 1 && -n $1 ]] || usage
         rmq_vhost "$1"
+        ;;
+    pg-stop | pg-start)
+        # For the outage test: PostgreSQL goes away mid-run and comes back.
+        [[ $# -eq 0 ]] || usage
+        resolve_services_dir no
+        [[ -n $SERVICES_DIR ]] || die "services are not set up; run '$0 up' first"
+        set_paths
+        if [[ $cmd == pg-stop ]]; then pg_down; else pg_up; fi
         ;;
     down)
         local purge=0

@@ -132,6 +132,16 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
         return await reader.ReadAsync(cancellationToken) ? reader.GetInt32(0) : 0;
     }
 
+    /// <summary>Gives up a claim without an outcome (the message goes round a delay queue again).</summary>
+    public async Task ReleaseAsync(Guid emailId, string status, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE email_messages SET status = $2, lease_until = NULL, updated_at = now() WHERE email_id = $1");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = emailId });
+        command.Parameters.Add(Text(status));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private static NpgsqlParameter Text(string? value) =>
         new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 

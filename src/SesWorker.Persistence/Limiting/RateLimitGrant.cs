@@ -1,4 +1,4 @@
 namespace SesWorker.Persistence.Limiting;
 
-/// <summary>The database's answer: a reserved slot <see cref="Wait"/> from now, or no slot and when to ask again.</summary>
-public readonly record struct RateLimitGrant(bool Granted, TimeSpan Wait, TimeSpan RetryAfter);
+/// <summary>The database's answer: a reserved slot <see cref="Wait"/> from now, or no slot and when to ask again, or a pause.</summary>
+public readonly record struct RateLimitGrant(bool Granted, TimeSpan Wait, TimeSpan RetryAfter, DateTimeOffset? PausedUntil = null);

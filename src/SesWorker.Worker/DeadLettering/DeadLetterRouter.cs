@@ -19,7 +19,8 @@ public sealed class DeadLetterRouter(IOptions<DeadLetterOptions> options, TimePr
     {
         ArgumentNullException.ThrowIfNull(context);
         var remaining = until - timeProvider.GetUtcNow();
-        var tier = DeadLetterOptions.DelayTiers.LastOrDefault(t => t <= remaining);
+        // A few seconds of tolerance: "ten minutes from now" is measured a moment after it was decided.
+        var tier = DeadLetterOptions.DelayTiers.LastOrDefault(t => t <= remaining + TimeSpan.FromSeconds(5));
         if (tier == default)
             tier = DeadLetterOptions.DelayTiers[0];
         var queue = _options.DelayQueueName(tier);
@@ -55,9 +56,14 @@ public sealed class DeadLetterRouter(IOptions<DeadLetterOptions> options, TimePr
         };
 
         var endpoint = await context.GetSendEndpoint(new Uri($"exchange:{queue}"));
+        var returns = queue == _options.RateLimitedQueue;
         await endpoint.Send(context.Message, send =>
         {
             send.Durable = true;
+            // Every message in the rate-limited queue has the same TTL, so they expire in order at the head;
+            // a per-message TTL (not a queue argument) lets the delay change without redeclaring the queue.
+            if (returns)
+                send.TimeToLive = _options.RateLimitedDelay;
             send.Headers.Set(DeadLetterHeaders.Reason, failure.Class == FailureClass.Oversize ? "oversize" : "rate_limited");
             send.Headers.Set(DeadLetterHeaders.Code, failure.Code);
             send.Headers.Set(DeadLetterHeaders.ProviderMessage, failure.Message);

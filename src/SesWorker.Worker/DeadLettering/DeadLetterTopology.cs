@@ -6,7 +6,7 @@ using SesWorker.Worker.Sending;
 namespace SesWorker.Worker.DeadLettering;
 
 /// <summary>
-/// Declares the dead-letter queues at start. The rate-limited queue has a TTL and dead-letters back
+/// Declares the dead-letter queues at start. The rate-limited queue's messages carry a TTL and dead-letter back
 /// into the main queue's exchange: Debian's RabbitMQ 3.10 has no delayed-message plugin, and a TTL
 /// queue needs no scheduler. Each queue gets a fanout exchange of its own name, which is what
 /// MassTransit's <c>exchange:</c> send address declares.
@@ -25,7 +25,6 @@ public sealed class DeadLetterTopology(SesWorker.Worker.Hosting.RabbitMqConnecti
         await DeclareAsync(channel, settings.RateLimitedParkedQueue, null, cancellationToken);
         await DeclareAsync(channel, settings.RateLimitedQueue, new Dictionary<string, object?>
         {
-            ["x-message-ttl"] = (long)settings.RateLimitedDelay.TotalMilliseconds,
             ["x-dead-letter-exchange"] = worker.Value.QueueName,
         }, cancellationToken);
         foreach (var tier in DeadLetterOptions.DelayTiers)

@@ -29,6 +29,18 @@ public sealed partial class SendThrottle(
 {
     private readonly RateLimitingOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, AppLimit> _apps = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _pauses = new(StringComparer.Ordinal);
+
+    /// <summary>What this process knows of a pause on the appId (no round trip): set by its own sends or by the limiter's answers.</summary>
+    public DateTimeOffset? KnownPause(string appId, DateTimeOffset now) =>
+        _pauses.TryGetValue(appId, out var until) && until > now ? until : null;
+
+    /// <summary>The provider's daily quota is spent: no replica takes a slot for the appId until <paramref name="until"/>.</summary>
+    public async Task PauseAsync(string appId, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        _pauses[appId] = until;
+        await limiter.PauseAsync($"app:{appId}", until, cancellationToken);
+    }
 
     /// <summary>Null when all recipients are under the cap (and the send is counted); otherwise when the window frees.</summary>
     public async Task<DateTimeOffset?> CheckRecipientCapAsync(string sender, IEnumerable<string> recipients, CancellationToken cancellationToken)
@@ -55,6 +67,12 @@ public sealed partial class SendThrottle(
                 var roundTrip = Stopwatch.StartNew();
                 var grant = await limiter.TryReserveAsync(app.Key, app.Interval, _options.MaxWait, cancellationToken);
                 metrics.RecordAcquire(roundTrip.Elapsed);
+                if (grant.PausedUntil is { } pausedUntil)
+                {
+                    _pauses[appId] = pausedUntil;
+                    throw new AppPausedException(appId, pausedUntil);
+                }
+
                 if (grant.Granted)
                 {
                     // The slot began at most one round trip before now + wait; measure the send from there.

@@ -33,6 +33,8 @@ public sealed partial class SendEmailConsumer(
     TimeProvider timeProvider,
     ILogger<SendEmailConsumer> logger) : IConsumer<SendEmail>
 {
+    private static readonly TimeSpan TemporaryBlockedPause = TimeSpan.FromMinutes(10);
+
     private readonly WorkerOptions _options = options.Value;
     private readonly string _workerId = options.Value.ResolveWorkerId();
 
@@ -55,7 +57,10 @@ public sealed partial class SendEmailConsumer(
     {
         var command = context.Message;
         var cancellationToken = context.CancellationToken;
-        var redriven = context.Headers.Get<bool>(DeadLetterHeaders.Redriven) ?? false;
+        // A message back from a dead-letter queue (an operator's redrive, or the rate-limited queue's TTL) may
+        // leave dead_lettered; any other copy of a dead-lettered email is a duplicate.
+        var redriven = (context.Headers.Get<bool>(DeadLetterHeaders.Redriven) ?? false)
+            || context.Headers.Get<string>(DeadLetterHeaders.Reason) == "rate_limited";
 
         var claim = await store.ClaimAsync(command, _workerId, _options.ClaimLease, allowDeadLettered: redriven, cancellationToken);
         switch (claim.State)
@@ -68,6 +73,18 @@ public sealed partial class SendEmailConsumer(
         }
 
         var started = timeProvider.GetUtcNow();
+        // Back early from a delay queue (tiers are coarse): go round again rather than send before the time.
+        if (context.Headers.Get<string>(DeadLetterHeaders.DeferredUntil) is { } deferredHeader
+            && DateTimeOffset.TryParse(deferredHeader, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var deferredUntil)
+            && deferredUntil > started + TimeSpan.FromSeconds(1))
+        {
+            var code = context.Headers.Get<string>(DeadLetterHeaders.Code) ?? ErrorCodes.RecipientHourlyCap;
+            var reason = context.Headers.Get<string>(DeadLetterHeaders.ProviderMessage) ?? "deferred";
+            await store.ReleaseAsync(command.EmailId, EmailStatus.Deferred, context.CancellationToken);
+            await deadLetters.DeferAsync(context, code, reason, deferredUntil, context.CancellationToken);
+            return;
+        }
+
         if (validator.Validate(command) is { } invalid)
         {
             await FinishAsync(context, invalid, started, reply: null, countsAsAttempt: false, attempts: claim.Attempts, email: null);
@@ -96,9 +113,16 @@ public sealed partial class SendEmailConsumer(
             return;
         }
 
+        if (throttle.KnownPause(command.AppId!, timeProvider.GetUtcNow()) is { } pausedUntil)
+        {
+            await DeferAsync(context, pausedUntil, email, ErrorCodes.ExceedSendLimit, PauseReason(command.AppId!, pausedUntil));
+            return;
+        }
+
         if (await throttle.CheckRecipientCapAsync(command.From.Address, command.To!.Select(t => t.Address), cancellationToken) is { } freeAt)
         {
-            await DeferAsync(context, freeAt, email);
+            var reason = $"{command.From.Address} reached {throttleOptions.Value.RecipientCap} mails per {throttleOptions.Value.RecipientWindow} to a recipient; deferred until {freeAt:O}.";
+            await DeferAsync(context, freeAt, email, ErrorCodes.RecipientHourlyCap, reason);
             return;
         }
 
@@ -108,7 +132,17 @@ public sealed partial class SendEmailConsumer(
             // The slot is taken on a connection in hand, immediately before the transaction, so sends reach the
             // provider spaced as granted.
             started = timeProvider.GetUtcNow();
-            var result = await sender.SendAsync(credential, email, ct => throttle.AcquireAsync(command.AppId!, ct), cancellationToken);
+            SmtpSendResult result;
+            try
+            {
+                result = await sender.SendAsync(credential, email, ct => throttle.AcquireAsync(command.AppId!, ct), cancellationToken);
+            }
+            catch (AppPausedException paused)
+            {
+                await DeferAsync(context, paused.Until, email, ErrorCodes.ExceedSendLimit, PauseReason(command.AppId!, paused.Until));
+                return;
+            }
+
             if (result.Accepted)
             {
                 attempts = await RecordAfterSendAsync(Record(command, started, "sent", EmailStatus.Sent, result, email));
@@ -128,6 +162,28 @@ public sealed partial class SendEmailConsumer(
             }
 
             var failure = result.Failure!;
+            if (failure.Code == ErrorCodes.ExceedSendLimit)
+            {
+                // The daily quota is spent: hammering the provider cannot help until its day rolls over.
+                var until = ProviderDay.NextStart(timeProvider.GetUtcNow());
+                await throttle.PauseAsync(command.AppId!, until, cancellationToken);
+                attempts = await RecordAfterSendAsync(Record(command, started, "transient", EmailStatus.Deferred, result, email) with
+                {
+                    Message = $"{PauseReason(command.AppId!, until)} Provider: {failure.Message}",
+                });
+                await DeferAsync(context, until, email, failure.Code, PauseReason(command.AppId!, until), record: false);
+                return;
+            }
+
+            if (failure.Code == ErrorCodes.TemporaryBlocked && attempts + 1 < _options.MaxAttempts)
+            {
+                // The provider suspends sending to the recipient's mail service for 10 minutes (seed 002).
+                var reason = $"{failure.Message} (deferred for {TemporaryBlockedPause.TotalMinutes} minutes)";
+                attempts = await RecordAfterSendAsync(Record(command, started, "transient", EmailStatus.Deferred, result, email) with { Message = reason });
+                await DeferAsync(context, timeProvider.GetUtcNow() + TemporaryBlockedPause, email, failure.Code, reason, record: false);
+                return;
+            }
+
             if (failure.Class != FailureClass.Transient)
             {
                 await FinishAsync(context, failure, started, result, countsAsAttempt: true, attempts, email);
@@ -149,28 +205,34 @@ public sealed partial class SendEmailConsumer(
         }
     }
 
-    private async Task DeferAsync(ConsumeContext<SendEmail> context, DateTimeOffset freeAt, ComposedEmail email)
+    private async Task DeferAsync(ConsumeContext<SendEmail> context, DateTimeOffset until, ComposedEmail email, string code, string reason, bool record = true)
     {
         var command = context.Message;
-        var reason = $"{command.From!.Address} reached {throttleOptions.Value.RecipientCap} mails per {throttleOptions.Value.RecipientWindow} to a recipient; deferred until {freeAt:O}.";
-        var queue = await deadLetters.DeferAsync(context, ErrorCodes.RecipientHourlyCap, reason, freeAt, context.CancellationToken);
-        await store.RecordAsync(new AttemptRecord
+        var queue = await deadLetters.DeferAsync(context, code, reason, until, context.CancellationToken);
+        if (record)
         {
-            EmailId = command.EmailId,
-            WorkerId = _workerId,
-            StartedAt = timeProvider.GetUtcNow(),
-            Outcome = "deferred",
-            NewStatus = EmailStatus.Deferred,
-            Code = ErrorCodes.RecipientHourlyCap,
-            Message = reason,
-            MessageId = email.MessageId,
-            SizeBytes = email.SizeBytes,
-            Sha256 = email.Sha256,
-            CountsAsAttempt = false,
-        }, context.CancellationToken);
+            await store.RecordAsync(new AttemptRecord
+            {
+                EmailId = command.EmailId,
+                WorkerId = _workerId,
+                StartedAt = timeProvider.GetUtcNow(),
+                Outcome = "deferred",
+                NewStatus = EmailStatus.Deferred,
+                Code = code,
+                Message = reason,
+                MessageId = email.MessageId,
+                SizeBytes = email.SizeBytes,
+                Sha256 = email.Sha256,
+                CountsAsAttempt = false,
+            }, context.CancellationToken);
+        }
+
         metrics.RecordOutcome(EmailStatus.Deferred);
-        Log.Deferred(logger, command.EmailId, queue, freeAt);
+        Log.Deferred(logger, command.EmailId, queue, code, until);
     }
+
+    private static string PauseReason(string appId, DateTimeOffset until) =>
+        $"AppId {appId} spent its daily quota (FailedOperation.ExceedSendLimit); sending resumes at {until:O}, the provider's next day.";
 
     /// <summary>
     /// After an SMTP transaction the outcome must be written before anything else happens: re-running the
@@ -287,8 +349,8 @@ public sealed partial class SendEmailConsumer(
         [LoggerMessage(2004, LogLevel.Information, "Email {EmailId} failed transiently ({Code}) on attempt {Attempts}; retrying in {Delay}")]
         public static partial void Retrying(ILogger logger, Guid emailId, string code, int attempts, TimeSpan delay);
 
-        [LoggerMessage(2005, LogLevel.Information, "Email {EmailId} deferred to {Queue} by the recipient cap until {FreeAt}")]
-        public static partial void Deferred(ILogger logger, Guid emailId, string queue, DateTimeOffset freeAt);
+        [LoggerMessage(2005, LogLevel.Information, "Email {EmailId} deferred to {Queue} ({Code}) until {Until}")]
+        public static partial void Deferred(ILogger logger, Guid emailId, string queue, string code, DateTimeOffset until);
 
         [LoggerMessage(2006, LogLevel.Warning, "Recording the outcome of email {EmailId} failed ({Reason}); retrying in {Delay}")]
         public static partial void RecordRetry(ILogger logger, Guid emailId, string reason, TimeSpan delay);

@@ -46,10 +46,15 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
             var reply = SmtpReplyParser.Parse((int)exception.StatusCode, exception.Message);
             return new SmtpSendResult(reply, Classify(reply));
         }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && IsWireFailure(exception))
+        catch (Exception exception) when (slot is not null && !cancellationToken.IsCancellationRequested && IsWireFailure(exception))
         {
             connection.Broken = true;
             return FromException(exception, progress.Started);
+        }
+        catch when (slot is null)
+        {
+            // No slot (limiter unreachable, app paused): nothing was said on the connection; it stays pooled.
+            throw;
         }
         catch
         {

@@ -11,6 +11,7 @@ internal sealed class ExternalServices : IAsyncDisposable
 {
     public const string PostgresVariable = "SESWORKER_TEST_POSTGRES";
     public const string RabbitMqVariable = "SESWORKER_TEST_RABBITMQ";
+    public const string PostgresControlVariable = "SESWORKER_TEST_POSTGRES_CONTROL";
 
     private PostgreSqlContainer? _postgres;
     private RabbitMqContainer? _rabbitMq;
@@ -28,7 +29,8 @@ internal sealed class ExternalServices : IAsyncDisposable
         {
             if (string.IsNullOrEmpty(postgres))
             {
-                services._postgres = new PostgreSqlBuilder("postgres:16-alpine").Build();
+                // A fixed host port, so the connection string still holds after the outage test restarts the container.
+                services._postgres = new PostgreSqlBuilder("postgres:16-alpine").WithPortBinding(FreePort(), 5432).Build();
                 await services._postgres.StartAsync();
                 postgres = services._postgres.GetConnectionString();
             }
@@ -51,6 +53,45 @@ internal sealed class ExternalServices : IAsyncDisposable
         services.PostgresAdmin = postgres;
         services.RabbitMqUri = rabbit;
         return services;
+    }
+
+    /// <summary>Stops PostgreSQL (the outage test): through infra/services.sh, or the container.</summary>
+    public async Task StopPostgresAsync()
+    {
+        if (_postgres is not null)
+            await _postgres.StopAsync();
+        else
+            await ControlAsync("pg-stop");
+    }
+
+    public async Task StartPostgresAsync()
+    {
+        if (_postgres is not null)
+            await _postgres.StartAsync();
+        else
+            await ControlAsync("pg-start");
+    }
+
+    private static async Task ControlAsync(string verb)
+    {
+        var script = Environment.GetEnvironmentVariable(PostgresControlVariable)
+            ?? throw new InvalidOperationException($"{PostgresControlVariable} is not set: run the tests through infra/test.sh.");
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(script, verb)
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        })!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{script} {verb} failed ({process.ExitCode}): {error}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

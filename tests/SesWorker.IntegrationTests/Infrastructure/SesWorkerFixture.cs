@@ -25,7 +25,11 @@ public sealed class SesWorkerFixture : IAsyncLifetime
     public const string SecondSender = "alerts@example.net";
     public const string QueueName = "send-email";
 
-    private static readonly string[] Queues = [QueueName, "send-email-rate-limited", "send-email-rate-limited-parked", "send-email-oversize", "send-email_error"];
+    private static readonly string[] Queues =
+    [
+        QueueName, "send-email-rate-limited", "send-email-rate-limited-parked", "send-email-oversize", "send-email_error",
+        .. SesWorker.Worker.DeadLettering.DeadLetterOptions.DelayTiers.Select(t => $"send-email-delay-{(long)t.TotalSeconds}s"),
+    ];
 
     private readonly List<IHost> _workers = [];
     private readonly string _directory = Path.Combine(Path.GetTempPath(), $"sesworker-it-{Guid.NewGuid():N}");
@@ -88,6 +92,7 @@ public sealed class SesWorkerFixture : IAsyncLifetime
         ["Worker:RetryBaseDelay"] = "00:00:00.200",
         ["Worker:RetryMaxDelay"] = "00:00:01",
         ["Worker:ClaimLease"] = "00:00:30",
+        ["Worker:DeadLetter:RateLimitedDelay"] = "00:00:03",
         ["Ses:Accounts:0:AppId"] = AppId,
         ["Ses:Accounts:0:Host"] = "127.0.0.1",
         ["Ses:Accounts:0:Port"] = Simulator.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -124,6 +129,10 @@ public sealed class SesWorkerFixture : IAsyncLifetime
         await host.StopAsync();
         host.Dispose();
     }
+
+    public Task StopPostgresAsync() => _services!.StopPostgresAsync();
+
+    public Task StartPostgresAsync() => _services!.StartPostgresAsync();
 
     /// <summary>Publishes through MassTransit, as a .NET producer would.</summary>
     public Task PublishAsync<T>(T message) where T : class => Worker.Services.GetRequiredService<IBus>().Publish(message);

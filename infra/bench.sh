@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The benchmark command (DESIGN.md, Targets):
+#   infra/bench.sh [--no-build] [--scenario one-app|many-apps|throughput] [--workers K] [--apps N] [--backlog N]
+#                  [--concurrency N] [--recipient-cap on|off] [--simulator-rate R] [--timeout S] [--vhost NAME] [--keep-db]
+#
+# Starts the private PostgreSQL/RabbitMQ (infra/services.sh), creates the RabbitMQ vhost `bench` (or --vhost),
+# builds the solution in Release (unless --no-build) and runs src/SesWorker.Benchmarks with the other arguments.
+# The benchmark creates and drops its own database (sesworker_bench_<random>, migrated by the CLI), hosts the
+# SMTP simulator in-process and starts the worker processes. It prints a table and writes
+# .tmp/bench/<run>-<scenario>.json (worker logs in .tmp/bench/<run>/). `--help` lists the options.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+
+BENCH_DIR="$REPO_ROOT/.tmp/bench"
+BUILD_LOG="$BENCH_DIR/build.log"
+BENCH_DLL="$REPO_ROOT/src/SesWorker.Benchmarks/bin/Release/net10.0/SesWorker.Benchmarks.dll"
+
+export DOTNET_NOLOGO=1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+build=1
+vhost=bench
+args=()
+while [[ $# -gt 0 ]]; do
+    case $1 in
+    --no-build) build=0 ;;
+    --vhost)
+        [[ $# -ge 2 ]] || { log "--vhost needs a name"; exit 2; }
+        vhost=$2
+        args+=("$1" "$2")
+        shift
+        ;;
+    *) args+=("$1") ;;
+    esac
+    shift
+done
+
+infra/services.sh up
+eval "$(infra/services.sh env)"
+# Its own vhost: concurrent test runs purge and consume queues of the same names on theirs.
+infra/services.sh vhost "$vhost"
+
+mkdir -p "$BENCH_DIR"
+if [[ $build -eq 1 ]]; then
+    log "building SesWorker.sln (Release)"
+    if ! dotnet build SesWorker.sln -c Release >"$BUILD_LOG" 2>&1; then
+        cat "$BUILD_LOG"
+        log "build FAILED (log: $BUILD_LOG)"
+        exit 1
+    fi
+fi
+
+exec dotnet "$BENCH_DLL" "${args[@]}"

@@ -1,0 +1,141 @@
+using System.Globalization;
+
+namespace SesWorker.Benchmarks;
+
+/// <summary>What one run does: a scenario's defaults, overridden by the command line.</summary>
+internal sealed record BenchSettings
+{
+    public const string Usage = """
+        usage: infra/bench.sh [--scenario one-app|many-apps|throughput] [--workers K] [--apps N] [--backlog N]
+                              [--concurrency N] [--recipient-cap on|off] [--simulator-rate R] [--timeout SECONDS]
+                              [--vhost NAME] [--keep-db]
+          one-app     1 appId, 1000 messages, 3 workers: the limiter under a backlog
+          many-apps   100 appIds, 5000 messages (50 each, interleaved), 3 workers
+          throughput  200 appIds, 2000 messages (10 each), 3 workers, recipient cap off: raw sends/s of the whole path
+          --backlog is the total message count, spread round-robin over the appIds.
+          --concurrency sets Worker__ConcurrentMessageLimit (the worker's default when absent).
+          --simulator-rate 0 switches the simulator's 20/s per appId rule off.
+        exit code: 0 completed and every target met, 3 completed with a target missed, 1 failed, 2 bad arguments
+        """;
+
+    public required string Scenario { get; init; }
+
+    public required int Apps { get; init; }
+
+    public required int Backlog { get; init; }
+
+    public required int Workers { get; init; }
+
+    public int? Concurrency { get; init; }
+
+    /// <summary>The worker's sender-to-recipient hourly cap (a database round trip per send); the simulator's follows it.</summary>
+    public required bool RecipientCap { get; init; }
+
+    public int SimulatorRate { get; init; } = 20;
+
+    public TimeSpan? Timeout { get; init; }
+
+    public string VirtualHost { get; init; } = "bench";
+
+    public bool KeepDatabase { get; init; }
+
+    /// <summary>The limiter targets (>= 19.5/s per appId sustained) only make sense when every appId has a backlog.</summary>
+    public bool LimiterScenario => Scenario != "throughput";
+
+    /// <summary>Enough for a slow machine: four times the ideal duration at 19.5/s per appId, plus start-up.</summary>
+    public TimeSpan EffectiveTimeout =>
+        Timeout ?? TimeSpan.FromSeconds(120 + (4.0 * Math.Ceiling((double)Backlog / Apps) / 19.5));
+
+    public static bool TryParse(string[] args, out BenchSettings settings, out string error)
+    {
+        settings = null!;
+        error = string.Empty;
+        var named = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            if (name is "-h" or "--help")
+            {
+                error = "help";
+                return false;
+            }
+
+            if (name == "--keep-db")
+            {
+                named["keep-db"] = "true";
+                continue;
+            }
+
+            if (!name.StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                error = $"unexpected argument '{name}'";
+                return false;
+            }
+
+            named[name[2..]] = args[++i];
+        }
+
+        var scenario = Take(named, "scenario") ?? "one-app";
+        var defaults = scenario switch
+        {
+            "one-app" => new BenchSettings { Scenario = scenario, Apps = 1, Backlog = 1000, Workers = 3, RecipientCap = true },
+            "many-apps" => new BenchSettings { Scenario = scenario, Apps = 100, Backlog = 5000, Workers = 3, RecipientCap = true },
+            "throughput" => new BenchSettings { Scenario = scenario, Apps = 200, Backlog = 2000, Workers = 3, RecipientCap = false },
+            _ => null,
+        };
+        if (defaults is null)
+        {
+            error = $"unknown scenario '{scenario}'";
+            return false;
+        }
+
+        try
+        {
+            settings = defaults with
+            {
+                Apps = Number(Take(named, "apps")) ?? defaults.Apps,
+                Backlog = Number(Take(named, "backlog")) ?? defaults.Backlog,
+                Workers = Number(Take(named, "workers")) ?? defaults.Workers,
+                Concurrency = Number(Take(named, "concurrency")),
+                RecipientCap = Take(named, "recipient-cap") switch
+                {
+                    null => defaults.RecipientCap,
+                    "on" => true,
+                    "off" => false,
+                    var other => throw new FormatException($"--recipient-cap must be on or off, not '{other}'"),
+                },
+                SimulatorRate = Number(Take(named, "simulator-rate")) ?? defaults.SimulatorRate,
+                Timeout = Number(Take(named, "timeout")) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                VirtualHost = Take(named, "vhost") ?? defaults.VirtualHost,
+                KeepDatabase = Take(named, "keep-db") is not null,
+            };
+        }
+        catch (FormatException e)
+        {
+            error = e.Message;
+            return false;
+        }
+
+        if (named.Count > 0)
+        {
+            error = $"unknown option --{named.Keys.First()}";
+            return false;
+        }
+
+        if (settings.Apps < 1 || settings.Workers < 1 || settings.Backlog < settings.Apps)
+        {
+            error = "need --apps >= 1, --workers >= 1 and --backlog >= --apps";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static string? Take(Dictionary<string, string> named, string name) =>
+        named.Remove(name, out var value) ? value : null;
+
+    private static int? Number(string? value) =>
+        value is null ? null
+        : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number
+        : throw new FormatException($"'{value}' is not a non-negative whole number");
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+
+namespace SesWorker.Benchmarks;
+
+/// <summary>The compact human table; the JSON file has the same figures and more.</summary>
+internal static class ReportPrinter
+{
+    public static void Print(BenchResult result, TextWriter output)
+    {
+        var s = result.Settings;
+        var sim = result.Simulator;
+        var workers = result.Workers;
+        var metrics = workers.Select(w => w.Metrics).OfType<WorkerMetrics>().ToList();
+        var outcomes = string.Join(", ", result.Outcomes.Select(o => o.FailureCode is null ? $"{o.Status} {o.Count}" : $"{o.Status}/{o.FailureCode} {o.Count}"));
+
+        Line(output, $"SesWorker benchmark: {s.Scenario}, run {result.RunId}{(result.Completed ? string.Empty : "  ** INCOMPLETE (timed out) **")}");
+        Line(output, $"machine   {result.Machine}");
+        var load = result.Load;
+        Line(output, $"load      CPU {load.BusyPercent:F0}% busy (of {result.Machine.Cores} cores) while draining: workers {load.WorkersPercent:F0}%, this process "
+            + $"(simulator, publisher) {load.BenchProcessPercent:F0}%, others {load.OthersPercent:F0}% (PostgreSQL, RabbitMQ, anything else); "
+            + $"1-min load average {load.LoadAverageAtStart:F1} -> {load.LoadAverageAtEnd:F1}");
+        Line(output, $"setup     {s.Apps} appIds, {s.Backlog} messages (~{Math.Ceiling((double)s.Backlog / s.Apps):F0} per appId, interleaved), {s.Workers} worker processes, "
+            + $"concurrency {(s.Concurrency?.ToString(CultureInfo.InvariantCulture) ?? "default")}, recipient cap {(s.RecipientCap ? "on" : "off")}, "
+            + $"simulator {(s.SimulatorRate == 0 ? "rate rule off" : $"{s.SimulatorRate}/s per appId")}");
+        Line(output, $"run       published in {result.PublishSeconds:F2} s; outcomes: {outcomes}; last outcome {Seconds(result.DrainSeconds)} after the first publish");
+        output.WriteLine();
+
+        var rows = new List<(string Figure, string Value, string? Target)>
+        {
+            ("per-appId sustained rate min / median / max", $"{sim.SustainedRate.Min:F2} / {sim.SustainedRate.Median:F2} / {sim.SustainedRate.Max:F2} /s", Targets.RateName),
+            ("  same, warm-up included (full span)", $"{sim.FullSpanRate.Min:F2} / {sim.FullSpanRate.Median:F2} / {sim.FullSpanRate.Max:F2} /s", null),
+            ("max accepted in any 1 s window (over appIds)", $"{sim.MaxInAnySecond}", Targets.WindowName),
+            ("RequestLimitExceeded.SmtpRateLimit replies", $"{sim.Throttled}", Targets.ThrottledName),
+            ("other refusals", sim.OtherRefusals.Count == 0 ? "none" : string.Join(", ", sim.OtherRefusals.Select(r => $"{r.Key} x{r.Value}")), null),
+            ("accepted / duplicates", $"{sim.Accepted} / {sim.Duplicates}", null),
+            ("throughput (first publish to last accept)", $"{sim.ThroughputPerSecond:F0} sends/s (first to last accept: {sim.AcceptSpanPerSecond:F0}/s)", Targets.ThroughputName),
+            ("limiter acquire p50 / p99 (max over workers)", $"{Max(metrics, m => m.AcquireP50Ms):F3} / {Max(metrics, m => m.AcquireP99Ms):F3} ms", null),
+            ("limiter wait p50 / p99 (max over workers)", $"{Max(metrics, m => m.WaitP50Ms):F1} / {Max(metrics, m => m.WaitP99Ms):F1} ms", null),
+            ("late sends (sum over workers)", $"{metrics.Sum(m => m.LateSends)}", null),
+            ("worker CPU per send: during run / whole life", $"{Targets.CpuPerSendDuringRun(sim, workers):F3} / {Targets.CpuPerSendTotal(sim, workers):F3} ms", Targets.CpuName),
+            ("max worker RSS", $"{workers.Max(w => w.MaxRssMiB):F1} MiB", null),
+            ("end-to-end latency p50 / p99 (publish to accept)", $"{sim.EndToEndP50Ms:F0} / {sim.EndToEndP99Ms:F0} ms", null),
+        };
+        Line(output, $"{"figure",-50} {"value",-44} target");
+        foreach (var (figure, value, target) in rows)
+        {
+            var check = result.Targets.FirstOrDefault(t => t.Name == target);
+            Line(output, $"{figure,-50} {value,-44} {(check is null ? string.Empty : $"{check.Target,-10} {(check.Met ? "ok" : "MISSED")}")}".TrimEnd());
+        }
+
+        foreach (var window in sim.Violations)
+        {
+            Line(output, $"  appId {window.AppId}: {window.Count} accepted in the 1 s window from {window.StartSeconds:F3} s (after the first publish); "
+                + $"offsets ms: {string.Join(' ', window.OffsetsMs.Select(o => o.ToString("F1", CultureInfo.InvariantCulture)))}; connections {string.Join(',', window.Connections)}");
+        }
+
+        output.WriteLine();
+        Line(output, $"{"worker",-9} {"acquires",9} {"late",5} {"acquire p50/p99 ms",19} {"wait p50/p99 ms",16} {"cpu ms life/run",16} {"max RSS MiB",12} exit");
+        foreach (var w in workers)
+        {
+            var m = w.Metrics;
+            Line(output, $"{w.Id,-9} {m?.Acquires.ToString(CultureInfo.InvariantCulture) ?? "-",9} {m?.LateSends.ToString(CultureInfo.InvariantCulture) ?? "-",5} "
+                + $"{(m is null ? "no metrics line" : $"{m.AcquireP50Ms:F3}/{m.AcquireP99Ms:F3}"),19} {(m is null ? "-" : $"{m.WaitP50Ms:F1}/{m.WaitP99Ms:F1}"),16} "
+                + $"{$"{w.CpuMsTotal:F0}/{w.CpuMsDuringRun:F0}",16} {w.MaxRssMiB,12:F1} {w.ExitCode}");
+        }
+    }
+
+    private static double Max(List<WorkerMetrics> metrics, Func<WorkerMetrics, double> figure) =>
+        metrics.Count == 0 ? double.NaN : metrics.Max(figure);
+
+    private static string Seconds(double? value) =>
+        value is { } seconds ? seconds.ToString("F2", CultureInfo.InvariantCulture) + " s" : "n/a";
+
+    // InvariantGlobalization (Directory.Build.props) makes every interpolation culture-invariant.
+    private static void Line(TextWriter output, string line) => output.WriteLine(line);
+}

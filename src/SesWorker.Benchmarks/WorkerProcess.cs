@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace SesWorker.Benchmarks;
+
+/// <summary>
+/// One worker replica as a separate process (<c>dotnet SesWorker.Worker.dll</c>), configured through the environment
+/// like a deployment. Its output goes to a log file; its memory and CPU are sampled from /proc.
+/// </summary>
+internal sealed class WorkerProcess : IDisposable
+{
+    // USER_HZ: the unit of utime/stime in /proc/<pid>/stat, fixed at 100 by the Linux ABI on x86 and ARM.
+    private const double ClockTicksPerSecond = 100;
+
+    private readonly Process process;
+    private readonly StreamWriter log;
+    private readonly Lock gate = new();
+    private readonly List<string> tail = [];
+    private string? metricsLine;
+    private long maxRssKiB;
+    private double cpuMs;
+    private bool closed;
+
+    private WorkerProcess(string id, Process process, StreamWriter log)
+    {
+        Id = id;
+        this.process = process;
+        this.log = log;
+    }
+
+    public string Id { get; }
+
+    public int Pid => process.Id;
+
+    public bool HasExited => process.HasExited;
+
+    public int? ExitCode => process.HasExited ? process.ExitCode : null;
+
+    public double MaxRssMiB
+    {
+        get
+        {
+            lock (gate)
+                return maxRssKiB / 1024.0;
+        }
+    }
+
+    /// <summary>utime + stime at the last sample.</summary>
+    public double CpuMs
+    {
+        get
+        {
+            lock (gate)
+                return cpuMs;
+        }
+    }
+
+    public static WorkerProcess Start(string id, string workerDirectory, IReadOnlyDictionary<string, string> environment, string logPath)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            // The content root is the working directory: the worker finds its appsettings.json there, as in a container.
+            WorkingDirectory = workerDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(workerDirectory, "SesWorker.Worker.dll"));
+        foreach (var (key, value) in environment)
+            start.Environment[key] = value;
+
+        var log = new StreamWriter(logPath) { AutoFlush = true };
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var worker = new WorkerProcess(id, process, log);
+        process.OutputDataReceived += (_, e) => worker.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => worker.OnLine(e.Data);
+        if (!process.Start())
+            throw new BenchmarkException($"could not start worker {id}");
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return worker;
+    }
+
+    /// <summary>Reads VmRSS and utime + stime; a process that has gone keeps its last figures.</summary>
+    public void Sample()
+    {
+        try
+        {
+            var rss = File.ReadLines($"/proc/{Pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            var stat = File.ReadAllText($"/proc/{Pid}/stat");
+            // The command name (field 2) may contain spaces; the fields after its closing parenthesis start at field 3.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[14 - 3], CultureInfo.InvariantCulture) + long.Parse(fields[15 - 3], CultureInfo.InvariantCulture);
+            lock (gate)
+            {
+                if (rss is not null)
+                    maxRssKiB = Math.Max(maxRssKiB, long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture));
+                cpuMs = ticks * 1000 / ClockTicksPerSecond;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            // Exited between the check and the read.
+        }
+    }
+
+    /// <summary>SIGTERM (what an orchestrator sends), then waits for the graceful stop and its metrics line.</summary>
+    public async Task<WorkerMetrics?> StopAsync(TimeSpan timeout)
+    {
+        if (!process.HasExited)
+        {
+            // Process.Kill sends SIGKILL; the host only drains and logs its summary on SIGTERM.
+            using var kill = Process.Start("kill", ["-TERM", Pid.ToString(CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+        }
+
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new BenchmarkException($"worker {Id} did not stop within {timeout.TotalSeconds:F0}s of SIGTERM; killed");
+        }
+
+        lock (gate)
+            return metricsLine is null ? null : WorkerMetrics.Parse(metricsLine);
+    }
+
+    public string Tail()
+    {
+        lock (gate)
+            return string.Join('\n', tail);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started or already reaped.
+        }
+
+        process.Dispose();
+        lock (gate)
+        {
+            closed = true;
+            log.Dispose();
+        }
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+            return;
+        lock (gate)
+        {
+            if (closed)
+                return;
+            log.WriteLine(line);
+            if (line.Contains(WorkerMetrics.Marker, StringComparison.Ordinal))
+                metricsLine = line;
+            tail.Add(line);
+            if (tail.Count > 40)
+                tail.RemoveAt(0);
+        }
+    }
+}

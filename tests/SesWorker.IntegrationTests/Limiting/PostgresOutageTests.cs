@@ -1,0 +1,48 @@
+using MimeKit;
+using SesWorker.IntegrationTests.Infrastructure;
+using SesWorker.Persistence.History;
+
+namespace SesWorker.IntegrationTests.Limiting;
+
+[Collection(ServiceBackedTests.Name)]
+public sealed class PostgresOutageTests(SesWorkerFixture fixture) : IAsyncLifetime
+{
+    public async ValueTask InitializeAsync() => await fixture.ResetAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task While_PostgreSQL_is_down_nothing_is_sent_and_after_it_returns_everything_is_sent_once()
+    {
+        var commands = Enumerable.Range(0, 60).Select(_ => TestMessages.Email()).ToList();
+        foreach (var command in commands)
+            await fixture.PublishAsync(command);
+        await fixture.Simulator.WaitForMessagesAsync(10, TimeSpan.FromSeconds(30));
+
+        await fixture.StopPostgresAsync();
+        int duringOutage;
+        try
+        {
+            // Sends that held a slot before the stop may finish; after that, no slot means no send (fail closed).
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var settled = fixture.Simulator.Messages.Count;
+            await Task.Delay(TimeSpan.FromSeconds(6));
+            duringOutage = fixture.Simulator.Messages.Count - settled;
+        }
+        finally
+        {
+            await fixture.StartPostgresAsync();
+        }
+
+        var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(120));
+
+        Assert.Equal(0, duringOutage);
+        Assert.All(rows, r => Assert.Equal(EmailStatus.Sent, r.Status));
+        var received = fixture.Simulator.Messages
+            .Select(m => MimeMessage.Load(new MemoryStream(m.Data)).MessageId)
+            .ToList();
+        Assert.Equal(commands.Count, received.Count);
+        Assert.Equal(commands.Count, received.Distinct().Count());
+        Assert.Equal(rows.Select(r => r.MessageId).Order(), received.Order());
+    }
+}
