@@ -27,6 +27,37 @@ public sealed class SendPathTests(SesWorkerFixture fixture) : IAsyncLifetime
         var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(60));
 
         AssertSentAndMatching(commands, rows, fixture.Simulator.Messages);
+        // Connections are pooled and reused: a handful of TLS sessions carried all hundred messages.
+        var connections = fixture.Simulator.Messages.Select(m => m.ConnectionId).Distinct().Count();
+        Assert.InRange(connections, 1, 16);
+    }
+
+    [Fact]
+    public async Task A_worker_that_does_not_pin_the_simulators_certificate_refuses_to_send_to_it()
+    {
+        await fixture.StopWorkerAsync(fixture.Worker);
+        try
+        {
+            await fixture.StartWorkerAsync("worker-untrusting", new Dictionary<string, string?>
+            {
+                ["Ses:Smtp:TrustedCertificateFile"] = "",
+                ["Worker:MaxAttempts"] = "1",
+            });
+            var command = TestMessages.Email();
+            await fixture.PublishAsync(command);
+
+            var row = await fixture.WaitForTerminalAsync(command.EmailId);
+
+            Assert.Equal(EmailStatus.Failed, row.Status);
+            Assert.Equal("SesWorker.NetworkError", row.FailureCode);
+            Assert.Contains("certificate", row.FailureMessage, StringComparison.OrdinalIgnoreCase);
+            Assert.Empty(fixture.Simulator.Messages);
+        }
+        finally
+        {
+            await fixture.StopWorkerAsync(fixture.Worker);
+            await fixture.StartWorkerAsync("worker-a");
+        }
     }
 
     [Fact]
