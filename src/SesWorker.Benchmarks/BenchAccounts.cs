@@ -65,6 +65,9 @@ internal static class BenchAccounts
             environment[prefix + "Senders__0__PasswordFile"] = accounts[i].PasswordFile;
         }
 
+        foreach (var (key, value) in settings.WorkerEnvironment)
+            environment[key] = value;
+
         return environment;
     }
 }

@@ -8,13 +8,14 @@ internal sealed record BenchSettings
     public const string Usage = """
         usage: infra/bench.sh [--scenario one-app|many-apps|throughput] [--workers K] [--apps N] [--backlog N]
                               [--concurrency N] [--recipient-cap on|off] [--simulator-rate R] [--timeout SECONDS]
-                              [--vhost NAME] [--keep-db]
+                              [--vhost NAME] [--keep-db] [--worker-env KEY=VALUE]...
           one-app     1 appId, 1000 messages, 3 workers: the limiter under a backlog
           many-apps   100 appIds, 5000 messages (50 each, interleaved), 3 workers
           throughput  200 appIds, 2000 messages (10 each), 3 workers, recipient cap off: raw sends/s of the whole path
           --backlog is the total message count, spread round-robin over the appIds.
           --concurrency sets Worker__ConcurrentMessageLimit (the worker's default when absent).
           --simulator-rate 0 switches the simulator's 20/s per appId rule off.
+          --worker-env adds configuration to every worker, e.g. Ses__RateLimiting__SafetyMargin=0.05.
         exit code: 0 completed and every target met, 3 completed with a target missed, 1 failed, 2 bad arguments
         """;
 
@@ -39,6 +40,9 @@ internal sealed record BenchSettings
 
     public bool KeepDatabase { get; init; }
 
+    /// <summary>Extra environment for the workers (experiments with their options); overrides all but the connection strings.</summary>
+    public IReadOnlyDictionary<string, string> WorkerEnvironment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The limiter targets (>= 19.5/s per appId sustained) only make sense when every appId has a backlog.</summary>
     public bool LimiterScenario => Scenario != "throughput";
 
@@ -51,6 +55,7 @@ internal sealed record BenchSettings
         settings = null!;
         error = string.Empty;
         var named = new Dictionary<string, string>(StringComparer.Ordinal);
+        var workerEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
@@ -72,7 +77,21 @@ internal sealed record BenchSettings
                 return false;
             }
 
-            named[name[2..]] = args[++i];
+            var value = args[++i];
+            if (name == "--worker-env")
+            {
+                var parts = value.Split('=', 2);
+                if (parts.Length != 2 || parts[0].Length == 0)
+                {
+                    error = $"--worker-env needs KEY=VALUE, not '{value}'";
+                    return false;
+                }
+
+                workerEnvironment[parts[0]] = parts[1];
+                continue;
+            }
+
+            named[name[2..]] = value;
         }
 
         var scenario = Take(named, "scenario") ?? "one-app";
@@ -108,6 +127,7 @@ internal sealed record BenchSettings
                 Timeout = Number(Take(named, "timeout")) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
                 VirtualHost = Take(named, "vhost") ?? defaults.VirtualHost,
                 KeepDatabase = Take(named, "keep-db") is not null,
+                WorkerEnvironment = workerEnvironment,
             };
         }
         catch (FormatException e)

@@ -53,7 +53,7 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
 
             fleet.Sample();
             var cpuAtStart = fleet.Workers.Select(w => w.CpuMs).ToArray();
-            var loadAtStart = MachineLoad.Take();
+            var loadAtStart = MachineLoad.Take(database.Name);
             var messages = BenchMessages.Create(accounts, settings.Backlog, runId);
             var published = new DateTimeOffset[messages.Count];
             var publishing = Stopwatch.StartNew();
@@ -64,7 +64,7 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
             var completed = await WaitForOutcomesAsync(database, simulator, fleet, messages, published[0], ct);
             fleet.Sample();
             var cpuAtEnd = fleet.Workers.Select(w => w.CpuMs).ToArray();
-            var load = MachineLoad.Between(loadAtStart, MachineLoad.Take(), cpuAtEnd.Sum() - cpuAtStart.Sum());
+            var load = MachineLoad.Between(loadAtStart, MachineLoad.Take(database.Name), cpuAtEnd.Sum() - cpuAtStart.Sum());
             await fleet.StopSamplingAsync();
             var metrics = await fleet.StopAsync(TimeSpan.FromSeconds(45));
 

@@ -4,26 +4,45 @@ using System.Globalization;
 namespace SesWorker.Benchmarks;
 
 /// <summary>
-/// How busy the machine was while the backlog drained: on a shared machine other processes (test runs) take CPU
-/// from the workers, PostgreSQL and RabbitMQ, and the figures mean little without that context.
+/// Where the machine's CPU went while the backlog drained, in percent of all cores (100 = every core busy). On a
+/// shared machine other processes (test runs, builds) take CPU from the workers, PostgreSQL and RabbitMQ, and the
+/// figures mean little without that context.
 /// </summary>
-internal sealed record MachineLoad(double LoadAverageAtStart, double LoadAverageAtEnd, double BusyPercent, double BenchProcessPercent, double WorkersPercent)
+internal sealed record MachineLoad(
+    double LoadAverageAtStart,
+    double LoadAverageAtEnd,
+    double BusyPercent,
+    double WorkersPercent,
+    double BenchProcessPercent,
+    double PostgresPercent,
+    double RabbitMqPercent)
 {
-    /// <summary>Percent of all cores (100 = every core busy) used by neither the workers nor this process: PostgreSQL, RabbitMQ, the rest.</summary>
-    public double OthersPercent => BusyPercent - BenchProcessPercent - WorkersPercent;
+    /// <summary>Everything else: other people's processes, and system overhead.</summary>
+    public double OthersPercent => BusyPercent - WorkersPercent - BenchProcessPercent - PostgresPercent - RabbitMqPercent;
 
-    public static Sample Take() => new(LoadAverage(), CpuTicks(), Process.GetCurrentProcess().TotalProcessorTime, Stopwatch.GetTimestamp());
+    /// <param name="database">The run's database: its backends carry "postgres: user database ..." as their command line.</param>
+    public static Sample Take(string database) => new(
+        LoadAverage(),
+        CpuTicks(),
+        Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds,
+        ProcStat.CpuMsOf(cmdline => cmdline.StartsWith("postgres: ", StringComparison.Ordinal) && cmdline.Contains($" {database} ", StringComparison.Ordinal)),
+        // One broker for everyone: its share includes other vhosts' traffic.
+        ProcStat.CpuMsOf(cmdline => cmdline.Contains("beam.smp", StringComparison.Ordinal) && cmdline.Contains("rabbit", StringComparison.Ordinal)),
+        Stopwatch.GetTimestamp());
 
     public static MachineLoad Between(Sample start, Sample end, double workersCpuMs)
     {
         var capacityMs = Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp).TotalMilliseconds * Environment.ProcessorCount;
+        double Percent(double cpuMs) => 100 * cpuMs / capacityMs;
         var (busy, total) = (end.Ticks.Busy - start.Ticks.Busy, end.Ticks.Total - start.Ticks.Total);
         return new MachineLoad(
             start.LoadAverage,
             end.LoadAverage,
             total == 0 ? double.NaN : 100.0 * busy / total,
-            100 * (end.BenchCpu - start.BenchCpu).TotalMilliseconds / capacityMs,
-            100 * workersCpuMs / capacityMs);
+            Percent(workersCpuMs),
+            Percent(end.BenchCpuMs - start.BenchCpuMs),
+            Percent(end.PostgresCpuMs - start.PostgresCpuMs),
+            Percent(end.RabbitMqCpuMs - start.RabbitMqCpuMs));
     }
 
     private static double LoadAverage() =>
@@ -38,10 +57,11 @@ internal sealed record MachineLoad(double LoadAverageAtStart, double LoadAverage
             return (0, 0);
         var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
             .Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
-        // user nice system idle iowait irq softirq steal [guest guest_nice, already counted in user and nice]
+        // user nice system idle iowait irq softirq steal [guest guest_nice: already counted in user and nice]
         var total = fields.Take(8).Sum();
         return (total - fields[3] - fields[4], total);
     }
 
-    internal sealed record Sample(double LoadAverage, (long Busy, long Total) Ticks, TimeSpan BenchCpu, long Timestamp);
+    internal sealed record Sample(
+        double LoadAverage, (long Busy, long Total) Ticks, double BenchCpuMs, double PostgresCpuMs, double RabbitMqCpuMs, long Timestamp);
 }

@@ -16,12 +16,13 @@ internal static class ReportPrinter
         Line(output, $"SesWorker benchmark: {s.Scenario}, run {result.RunId}{(result.Completed ? string.Empty : "  ** INCOMPLETE (timed out) **")}");
         Line(output, $"machine   {result.Machine}");
         var load = result.Load;
-        Line(output, $"load      CPU {load.BusyPercent:F0}% busy (of {result.Machine.Cores} cores) while draining: workers {load.WorkersPercent:F0}%, this process "
-            + $"(simulator, publisher) {load.BenchProcessPercent:F0}%, others {load.OthersPercent:F0}% (PostgreSQL, RabbitMQ, anything else); "
-            + $"1-min load average {load.LoadAverageAtStart:F1} -> {load.LoadAverageAtEnd:F1}");
+        Line(output, $"load      CPU {load.BusyPercent:F0}% busy (of {result.Machine.Cores} cores) while draining: workers {load.WorkersPercent:F0}%, "
+            + $"PostgreSQL (this database) {load.PostgresPercent:F0}%, RabbitMQ (whole broker) {load.RabbitMqPercent:F0}%, this process (simulator, publisher) "
+            + $"{load.BenchProcessPercent:F0}%, everything else (other processes, kernel) {load.OthersPercent:F0}%; 1-min load average {load.LoadAverageAtStart:F1} -> {load.LoadAverageAtEnd:F1}");
         Line(output, $"setup     {s.Apps} appIds, {s.Backlog} messages (~{Math.Ceiling((double)s.Backlog / s.Apps):F0} per appId, interleaved), {s.Workers} worker processes, "
             + $"concurrency {(s.Concurrency?.ToString(CultureInfo.InvariantCulture) ?? "default")}, recipient cap {(s.RecipientCap ? "on" : "off")}, "
-            + $"simulator {(s.SimulatorRate == 0 ? "rate rule off" : $"{s.SimulatorRate}/s per appId")}");
+            + $"simulator {(s.SimulatorRate == 0 ? "rate rule off" : $"{s.SimulatorRate}/s per appId")}"
+            + string.Concat(s.WorkerEnvironment.Select(e => $", {e.Key}={e.Value}")));
         Line(output, $"run       published in {result.PublishSeconds:F2} s; outcomes: {outcomes}; last outcome {Seconds(result.DrainSeconds)} after the first publish");
         output.WriteLine();
 

@@ -9,9 +9,6 @@ namespace SesWorker.Benchmarks;
 /// </summary>
 internal sealed class WorkerProcess : IDisposable
 {
-    // USER_HZ: the unit of utime/stime in /proc/<pid>/stat, fixed at 100 by the Linux ABI on x86 and ARM.
-    private const double ClockTicksPerSecond = 100;
-
     private readonly Process process;
     private readonly StreamWriter log;
     private readonly Lock gate = new();
@@ -84,23 +81,23 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>Reads VmRSS and utime + stime; a process that has gone keeps its last figures.</summary>
     public void Sample()
     {
+        string? rss;
         try
         {
-            var rss = File.ReadLines($"/proc/{Pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            var stat = File.ReadAllText($"/proc/{Pid}/stat");
-            // The command name (field 2) may contain spaces; the fields after its closing parenthesis start at field 3.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ticks = long.Parse(fields[14 - 3], CultureInfo.InvariantCulture) + long.Parse(fields[15 - 3], CultureInfo.InvariantCulture);
-            lock (gate)
-            {
-                if (rss is not null)
-                    maxRssKiB = Math.Max(maxRssKiB, long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture));
-                cpuMs = ticks * 1000 / ClockTicksPerSecond;
-            }
+            rss = File.ReadLines($"/proc/{Pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Exited between the check and the read.
+            return;
+        }
+
+        var cpu = ProcStat.CpuMs(Pid);
+        lock (gate)
+        {
+            if (rss is not null)
+                maxRssKiB = Math.Max(maxRssKiB, long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture));
+            if (cpu is { } value)
+                cpuMs = value;
         }
     }
 

@@ -3,4 +3,5 @@ using MimeKit;
 namespace SesWorker.Core.Mime;
 
 /// <summary>A message ready for the wire, with what its one measuring pass found.</summary>
-public sealed record ComposedEmail(MimeMessage Message, string MessageId, long SizeBytes, int LongestLine, string Sha256);
+/// <param name="BodyBytes">The message as sent minus the attachments' encoded content: what the provider's 1 MB body rule measures.</param>
+public sealed record ComposedEmail(MimeMessage Message, string MessageId, long SizeBytes, long BodyBytes, int LongestLine, string Sha256);

@@ -38,7 +38,8 @@ public sealed class MimeComposer(TimeProvider timeProvider)
 
         using var sink = new WireMeasuringStream();
         message.WriteTo(WireFormat, sink);
-        return new ComposedEmail(message, message.MessageId, sink.Length, sink.LongestLine, sink.HashHex());
+        var attachmentBytes = command.Attachments?.Sum(a => EncodedLength(Base64DecodedLength(a.Content))) ?? 0;
+        return new ComposedEmail(message, message.MessageId, sink.Length, sink.Length - attachmentBytes, sink.LongestLine, sink.HashHex());
     }
 
     private static MimeEntity Body(SendEmail command)
@@ -89,6 +90,17 @@ public sealed class MimeComposer(TimeProvider timeProvider)
 
         return part;
     }
+
+    /// <summary>MimeKit's base64 as written: 76 characters a line, CRLF between lines (the last CRLF not counted).</summary>
+    internal static long EncodedLength(long bytes)
+    {
+        var characters = (bytes + 2) / 3 * 4;
+        var lines = (characters + 75) / 76;
+        return characters + 2 * Math.Max(0, lines - 1);
+    }
+
+    private static long Base64DecodedLength(string content) =>
+        System.Buffers.Text.Base64.IsValid(content, out var decoded) ? decoded : 0;
 
     private static MailboxAddress Mailbox(EmailAddress address) =>
         new(address.Name ?? string.Empty, address.Address.Trim());

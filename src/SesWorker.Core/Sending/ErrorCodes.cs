@@ -51,6 +51,5 @@ public static class ErrorCodes
     public const string NetworkError = "SesWorker.NetworkError";
     public const string SmtpTransient = "SesWorker.SmtpTransient";
     public const string SmtpPermanent = "SesWorker.SmtpPermanent";
-    public const string RetriesExhausted = "SesWorker.RetriesExhausted";
     public const string RecipientHourlyCap = "SesWorker.RecipientHourlyCap";
 }

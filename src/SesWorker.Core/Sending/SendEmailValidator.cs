@@ -39,8 +39,10 @@ public sealed class SendEmailValidator(SesLimits limits)
 
         if (string.IsNullOrWhiteSpace(message.Subject))
             return SendFailure.Of(ErrorCodes.MissingParameter, "Subject is required (the provider answers 'msg.Subject is null').");
-        if (message.Subject.Length > limits.MaxSubjectLength)
-            return SendFailure.Of(ErrorCodes.InvalidParameterValue, $"Subject has {message.Subject.Length} characters; at most {limits.MaxSubjectLength} are allowed.");
+        // Characters as people count them (seed 003), not UTF-16 code units: an emoji is one.
+        var subjectLength = message.Subject.EnumerateRunes().Count();
+        if (subjectLength > limits.MaxSubjectLength)
+            return SendFailure.Of(ErrorCodes.InvalidParameterValue, $"Subject has {subjectLength} characters; at most {limits.MaxSubjectLength} are allowed.");
 
         if (string.IsNullOrEmpty(message.Text) && string.IsNullOrEmpty(message.Html))
             return SendFailure.Of(ErrorCodes.MissingEmailContent, "Text or Html is required (the provider answers 'msg.Body is null').");

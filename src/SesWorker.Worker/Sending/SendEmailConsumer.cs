@@ -34,6 +34,7 @@ public sealed partial class SendEmailConsumer(
     ILogger<SendEmailConsumer> logger) : IConsumer<SendEmail>
 {
     private static readonly TimeSpan TemporaryBlockedPause = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan ConnectOutageDeferral = TimeSpan.FromMinutes(2);
 
     private readonly WorkerOptions _options = options.Value;
     private readonly string _workerId = options.Value.ResolveWorkerId();
@@ -127,6 +128,8 @@ public sealed partial class SendEmailConsumer(
         }
 
         var attempts = claim.Attempts;
+        var tries = claim.Attempts;
+        DateTimeOffset? notSentSince = null;
         while (true)
         {
             // The slot is taken on a connection in hand, immediately before the transaction, so sends reach the
@@ -175,7 +178,7 @@ public sealed partial class SendEmailConsumer(
                 return;
             }
 
-            if (failure.Code == ErrorCodes.TemporaryBlocked && attempts + 1 < _options.MaxAttempts)
+            if (failure.Code == ErrorCodes.TemporaryBlocked && tries + 1 < _options.MaxAttempts)
             {
                 // The provider suspends sending to the recipient's mail service for 10 minutes (seed 002).
                 var reason = $"{failure.Message} (deferred for {TemporaryBlockedPause.TotalMinutes} minutes)";
@@ -190,13 +193,29 @@ public sealed partial class SendEmailConsumer(
                 return;
             }
 
-            if (attempts + 1 >= _options.MaxAttempts)
+            if (result.NotSent)
             {
-                var exhausted = failure with { Message = $"{failure.Message} (gave up after {attempts + 1} attempts)", Class = FailureClass.Permanent };
+                // No transaction happened (connect, TLS or AUTH failed): an outage of the provider or the network
+                // does not use up the message's attempts. Past the tolerance it is deferred, never failed.
+                notSentSince ??= timeProvider.GetUtcNow();
+                if (timeProvider.GetUtcNow() - notSentSince >= _options.ConnectOutageTolerance)
+                {
+                    var until = timeProvider.GetUtcNow() + ConnectOutageDeferral;
+                    var reason = $"{failure.Message} (no connection for {_options.ConnectOutageTolerance}; deferred until {until:O})";
+                    attempts = await RecordAfterSendAsync(Record(command, started, "transient", EmailStatus.Deferred, result, email) with { Message = reason });
+                    await DeferAsync(context, until, email, failure.Code, reason, record: false);
+                    return;
+                }
+            }
+            else if (tries + 1 >= _options.MaxAttempts)
+            {
+                var exhausted = failure with { Message = $"{failure.Message} (gave up after {tries + 1} attempts)" };
                 await FinishAsync(context, exhausted, started, result, countsAsAttempt: true, attempts, email);
                 return;
             }
 
+            if (!result.NotSent)
+                tries++;
             var status = result.Unknown ? EmailStatus.Unknown : EmailStatus.Retrying;
             attempts = await RecordAfterSendAsync(Record(command, started, result.Unknown ? "unknown" : "transient", status, result, email));
             var delay = Backoff.Delay(attempts, _options.RetryBaseDelay, _options.RetryMaxDelay, Random.Shared.NextDouble());
@@ -262,6 +281,9 @@ public sealed partial class SendEmailConsumer(
         var settings = limits.Value;
         if (email.SizeBytes >= settings.MaxMessageBytes)
             return SendFailure.Of(ErrorCodes.EmailContentToolarge, $"The message is {email.SizeBytes} bytes on the wire; it must stay below {settings.MaxMessageBytes}.");
+        // The provider measures the body as sent (base64 adds a third), not as the producer wrote it.
+        if (email.BodyBytes > settings.MaxBodyBytes)
+            return SendFailure.Of(ErrorCodes.EmailContentToolarge, $"The body is {email.BodyBytes} bytes as sent, without attachments; at most {settings.MaxBodyBytes} are allowed.");
         if (email.LongestLine > settings.MaxLineLength)
             return new SendFailure(ErrorCodes.LineTooLong, $"A line of {email.LongestLine} characters; the provider refuses lines of 2000 or more.", FailureClass.Permanent);
         return null;
@@ -272,6 +294,7 @@ public sealed partial class SendEmailConsumer(
     {
         var command = context.Message;
         var deadLetter = failure.Class is FailureClass.Oversize or FailureClass.RateLimited;
+        // A transient failure arrives here only when its attempts are used up: the email fails.
         var status = deadLetter ? EmailStatus.DeadLettered : EmailStatus.Failed;
         if (deadLetter)
             await deadLetters.RouteAsync(context, failure, attempts + (countsAsAttempt ? 1 : 0), context.CancellationToken);

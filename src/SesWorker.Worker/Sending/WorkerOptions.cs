@@ -31,6 +31,13 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a message keeps retrying while no connection to the provider can be made (no transaction, so
+    /// no attempt is used up); after that it is deferred through a delay queue and tried again later.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan ConnectOutageTolerance { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>How long an outcome write waits out a database outage after the SMTP transaction happened.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan RecordOutageTolerance { get; set; } = TimeSpan.FromMinutes(30);

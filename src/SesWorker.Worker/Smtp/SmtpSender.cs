@@ -28,7 +28,7 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested && IsConnectFailure(exception))
         {
-            return FromException(exception, dataStarted: false);
+            return FromException(exception, dataStarted: false) with { NotSent = true };
         }
 
         var progress = new DataProgress();

@@ -216,6 +216,21 @@ public sealed class ValidationFailureTests(SesWorkerFixture fixture) : IAsyncLif
     }
 
     /// <summary>
+    /// Seed 003 counts characters: 998 of them pass. An emoji is one character but two UTF-16 code units, so a subject of
+    /// 998 emoji must be sent (the simulator counts it as 998 and accepts it), not refused as 1996 characters long.
+    /// </summary>
+    [Fact]
+    public async Task A_subject_of_998_characters_outside_the_BMP_is_sent()
+    {
+        var command = TestMessages.Email(subject: string.Concat(Enumerable.Repeat("\U0001F4E6", 998)));
+
+        var row = await PublishAndWaitAsync(command);
+
+        Assert.True(row.Status == EmailStatus.Sent, $"{row.Status} {row.FailureCode}: {row.FailureMessage}");
+        Assert.Single(fixture.Simulator.Messages);
+    }
+
+    /// <summary>
     /// A 2000-character line cannot come from a producer's Message-ID: the validator caps it at 250 characters first,
     /// so that path never reaches the composed-line check.
     /// </summary>
