@@ -35,6 +35,7 @@ internal static class Analysis
             Accepted = accepted.Count,
             Duplicates = accepted.Count - firstAccepts.Count,
             Throttled = refusals.Count(t => t.ErrorCode == ThrottledCode),
+            Connections = ours.Select(t => t.ConnectionId).Distinct(StringComparer.Ordinal).Count(),
             OtherRefusals = refusals.Where(t => t.ErrorCode != ThrottledCode)
                 .GroupBy(t => t.ErrorCode ?? $"{t.ReplyCode} {t.ReplyText}")
                 .ToDictionary(g => g.Key, g => g.Count()),

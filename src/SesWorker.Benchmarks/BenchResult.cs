@@ -45,12 +45,15 @@ internal sealed record SimulatorFigures
 
     public required int Throttled { get; init; }
 
+    /// <summary>Distinct SMTP connections that carried this run's transactions: pooled sending keeps this near the pool size.</summary>
+    public required int Connections { get; init; }
+
     public required IReadOnlyDictionary<string, int> OtherRefusals { get; init; }
 
-    /// <summary>Per appId, (accepted - 1) / (last - first accepted), after each appId's first 10% of sends (warm-up).</summary>
+    /// <summary>Per appId, (accepted - 1) / (last - first accepted), skipping each appId's first 10% of sends (the ramp-up).</summary>
     public required Spread SustainedRate { get; init; }
 
-    /// <summary>The same over every accepted send of the appId, warm-up included.</summary>
+    /// <summary>The same over every accepted send of the appId.</summary>
     public required Spread FullSpanRate { get; init; }
 
     /// <summary>The most accepted sends of one appId inside any one-second window (max over appIds).</summary>
@@ -74,7 +77,8 @@ internal sealed record Spread(double Min, double Median, double Max);
 /// <summary>A one-second window with more accepted sends than allowed, for the timing detail.</summary>
 internal sealed record WindowDetail(string AppId, int Count, double StartSeconds, IReadOnlyList<double> OffsetsMs, IReadOnlyList<string> Connections);
 
+/// <param name="JitThreadCpuMsDuringRun">The tiered-compilation thread's part of <paramref name="CpuMsDuringRun"/> (a lower bound of the JIT's).</param>
 internal sealed record WorkerResult(
-    string Id, WorkerMetrics? Metrics, double MaxRssMiB, double CpuMsTotal, double CpuMsDuringRun, int ExitCode);
+    string Id, WorkerMetrics? Metrics, double MaxRssMiB, double CpuMsTotal, double CpuMsDuringRun, double JitThreadCpuMsDuringRun, int ExitCode);
 
 internal sealed record TargetCheck(string Name, string Value, string Target, bool Met);

@@ -6,13 +6,16 @@ namespace SesWorker.Benchmarks;
 internal sealed record BenchSettings
 {
     public const string Usage = """
-        usage: infra/bench.sh [--scenario one-app|many-apps|throughput] [--workers K] [--apps N] [--backlog N]
-                              [--concurrency N] [--recipient-cap on|off] [--simulator-rate R] [--timeout SECONDS]
-                              [--vhost NAME] [--keep-db] [--worker-env KEY=VALUE]...
+        usage: infra/bench.sh [--no-build] [--scenario one-app|many-apps|throughput] [--workers K] [--apps N]
+                              [--backlog N] [--warmup N] [--concurrency N] [--recipient-cap on|off] [--simulator-rate R]
+                              [--timeout SECONDS] [--vhost NAME] [--keep-db] [--worker-env KEY=VALUE]...
           one-app     1 appId, 1000 messages, 3 workers: the limiter under a backlog
           many-apps   100 appIds, 5000 messages (50 each, interleaved), 3 workers
-          throughput  200 appIds, 2000 messages (10 each), 3 workers, recipient cap off: raw sends/s of the whole path
+          throughput  200 appIds, 2000 messages (10 each) after a warm-up of 1000, 3 workers, recipient cap off:
+                      raw sends/s of the whole path
           --backlog is the total message count, spread round-robin over the appIds.
+          --warmup N sends N messages first and measures from when they are done (the workers' JIT tier-up then
+          costs several CPU seconds per process); 0 measures from a cold start.
           --concurrency sets Worker__ConcurrentMessageLimit (the worker's default when absent).
           --simulator-rate 0 switches the simulator's 20/s per appId rule off.
           --worker-env adds configuration to every worker, e.g. Ses__RateLimiting__SafetyMargin=0.05.
@@ -26,6 +29,9 @@ internal sealed record BenchSettings
     public required int Backlog { get; init; }
 
     public required int Workers { get; init; }
+
+    /// <summary>Messages sent and completed before the measured backlog, so JIT tier-up and first connections fall outside it.</summary>
+    public int Warmup { get; init; }
 
     public int? Concurrency { get; init; }
 
@@ -48,7 +54,7 @@ internal sealed record BenchSettings
 
     /// <summary>Enough for a slow machine: four times the ideal duration at 19.5/s per appId, plus start-up.</summary>
     public TimeSpan EffectiveTimeout =>
-        Timeout ?? TimeSpan.FromSeconds(120 + (4.0 * Math.Ceiling((double)Backlog / Apps) / 19.5));
+        Timeout ?? TimeSpan.FromSeconds(120 + (4.0 * Math.Ceiling((double)Math.Max(Backlog, Warmup) / Apps) / 19.5));
 
     public static bool TryParse(string[] args, out BenchSettings settings, out string error)
     {
@@ -99,7 +105,7 @@ internal sealed record BenchSettings
         {
             "one-app" => new BenchSettings { Scenario = scenario, Apps = 1, Backlog = 1000, Workers = 3, RecipientCap = true },
             "many-apps" => new BenchSettings { Scenario = scenario, Apps = 100, Backlog = 5000, Workers = 3, RecipientCap = true },
-            "throughput" => new BenchSettings { Scenario = scenario, Apps = 200, Backlog = 2000, Workers = 3, RecipientCap = false },
+            "throughput" => new BenchSettings { Scenario = scenario, Apps = 200, Backlog = 2000, Workers = 3, RecipientCap = false, Warmup = 1000 },
             _ => null,
         };
         if (defaults is null)
@@ -115,6 +121,7 @@ internal sealed record BenchSettings
                 Apps = Number(Take(named, "apps")) ?? defaults.Apps,
                 Backlog = Number(Take(named, "backlog")) ?? defaults.Backlog,
                 Workers = Number(Take(named, "workers")) ?? defaults.Workers,
+                Warmup = Number(Take(named, "warmup")) ?? defaults.Warmup,
                 Concurrency = Number(Take(named, "concurrency")),
                 RecipientCap = Take(named, "recipient-cap") switch
                 {

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
-using SesWorker.Contracts;
 using SesWorker.SmtpSimulator;
 
 namespace SesWorker.Benchmarks;
@@ -12,19 +10,14 @@ namespace SesWorker.Benchmarks;
 /// </summary>
 internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
 {
-    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
-
     private readonly string runId = string.Create(
         CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{RandomNumberGenerator.GetHexString(4, lowercase: true)}");
-
-    public string RunId => runId;
 
     public string LogDirectory => Path.Combine(paths.ResultsDirectory, runId);
 
     public async Task<BenchResult> RunAsync(CancellationToken ct)
     {
         var startedAt = DateTimeOffset.UtcNow;
-        var machine = MachineInfo.Read();
         Directory.CreateDirectory(LogDirectory);
         var scratch = Directory.CreateTempSubdirectory("sesworker-bench-");
         try
@@ -35,7 +28,7 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
             await File.WriteAllTextAsync(certificate, simulator.ExportCertificatePem(), ct);
 
             await using var database = await BenchDatabase.CreateAsync(Setting("ConnectionStrings__Postgres"), paths.CliDll, ct);
-            Log($"database {database.Name} migrated{(settings.KeepDatabase ? " (kept after the run)" : string.Empty)}");
+            BenchLog.Write($"database {database.Name} migrated{(settings.KeepDatabase ? " (kept after the run)" : string.Empty)}");
             if (settings.KeepDatabase)
                 database.Keep();
 
@@ -49,41 +42,44 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
             await using var fleet = new WorkerFleet();
             fleet.Start(settings.Workers, WorkerFleet.Snapshot(paths.WorkerDirectory, scratch.FullName), environment, LogDirectory);
             await fleet.WaitUntilConsumingAsync(broker, TimeSpan.FromSeconds(90), ct);
-            Log($"{settings.Workers} workers consuming (simulator 127.0.0.1:{simulator.Port}, logs {LogDirectory})");
+            BenchLog.Write($"{settings.Workers} workers consuming (simulator 127.0.0.1:{simulator.Port}, logs {LogDirectory})");
+
+            var drain = new BacklogDrain(simulator, database, broker, fleet, settings.EffectiveTimeout);
+            if (settings.Warmup > 0 && !(await drain.RunAsync(accounts, $"{runId}-warmup", settings.Warmup, ct)).Completed)
+                throw new BenchmarkException("the warm-up did not complete; see the worker logs");
 
             fleet.Sample();
-            var cpuAtStart = fleet.Workers.Select(w => w.CpuMs).ToArray();
+            var atStart = fleet.Workers.Select(w => (Cpu: w.CpuMs, Jit: w.JitCpuMs)).ToArray();
             var loadAtStart = MachineLoad.Take(database.Name);
-            var messages = BenchMessages.Create(accounts, settings.Backlog, runId);
-            var published = new DateTimeOffset[messages.Count];
-            var publishing = Stopwatch.StartNew();
-            await broker.PublishAsync(messages, published, ct);
-            var publishSeconds = publishing.Elapsed.TotalSeconds;
-            Log(string.Create(CultureInfo.InvariantCulture, $"published {messages.Count} in {publishSeconds:F2}s"));
-
-            var completed = await WaitForOutcomesAsync(database, simulator, fleet, messages, published[0], ct);
+            var batch = await drain.RunAsync(accounts, runId, settings.Backlog, ct);
             fleet.Sample();
-            var cpuAtEnd = fleet.Workers.Select(w => w.CpuMs).ToArray();
-            var load = MachineLoad.Between(loadAtStart, MachineLoad.Take(database.Name), cpuAtEnd.Sum() - cpuAtStart.Sum());
+            var atEnd = fleet.Workers.Select(w => (Cpu: w.CpuMs, Jit: w.JitCpuMs)).ToArray();
+            var load = MachineLoad.Between(loadAtStart, MachineLoad.Take(database.Name), atEnd.Sum(e => e.Cpu) - atStart.Sum(s => s.Cpu));
             await fleet.StopSamplingAsync();
             var metrics = await fleet.StopAsync(TimeSpan.FromSeconds(45));
 
-            var figures = Analysis.Simulator(messages, published, simulator.Transactions, app => simulator.MaxTransactionsInAnyWindow(app, TimeSpan.FromSeconds(1)));
+            var figures = Analysis.Simulator(batch.Messages, batch.Published, simulator.Transactions, app => simulator.MaxTransactionsInAnyWindow(app, TimeSpan.FromSeconds(1)));
             var (outcomes, lastCompletedAt) = await database.OutcomesAsync(runId, ct);
             var workers = fleet.Workers.Select((w, i) => new WorkerResult(
-                w.Id, metrics[i], w.MaxRssMiB, metrics[i]?.CpuMs ?? w.CpuMs, cpuAtEnd[i] - cpuAtStart[i], w.ExitCode ?? -1)).ToList();
+                w.Id,
+                metrics[i],
+                w.MaxRssMiB,
+                metrics[i]?.CpuMs ?? w.CpuMs,
+                atEnd[i].Cpu - atStart[i].Cpu,
+                atEnd[i].Jit - atStart[i].Jit,
+                w.ExitCode ?? -1)).ToList();
             return new BenchResult
             {
                 RunId = runId,
                 StartedAt = startedAt,
-                Machine = machine,
+                Machine = MachineInfo.Read(),
                 Load = load,
                 Settings = settings,
-                Completed = completed,
-                Published = messages.Count,
-                PublishSeconds = publishSeconds,
+                Completed = batch.Completed,
+                Published = batch.Messages.Count,
+                PublishSeconds = batch.PublishSeconds,
                 Outcomes = outcomes,
-                DrainSeconds = lastCompletedAt is { } last ? (last - published[0]).TotalSeconds : null,
+                DrainSeconds = lastCompletedAt is { } last ? (last - batch.Start).TotalSeconds : null,
                 Simulator = figures,
                 Workers = workers,
                 Targets = Targets.Check(settings, figures, workers),
@@ -100,8 +96,6 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
             ? value
             : throw new BenchmarkException($"{name} is not set (eval \"$(infra/services.sh env)\", or run infra/bench.sh)");
 
-    private static void Log(string message) => Console.Error.WriteLine($"[bench] {message}");
-
     /// <summary>Refuses to share the vhost with a running worker, and drops what an aborted run left queued.</summary>
     private static async Task PrepareQueueAsync(BenchBroker broker, CancellationToken ct)
     {
@@ -109,38 +103,6 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
             throw new BenchmarkException($"'{BenchBroker.Queue}' already has {queue.Consumers} consumer(s) on this vhost: another benchmark, or workers left over from one");
         var purged = await broker.PurgeAsync(ct);
         if (purged > 0)
-            Log($"purged {purged} message(s) left in '{BenchBroker.Queue}' by an earlier run");
-    }
-
-    /// <summary>Until every message has a terminal row in PostgreSQL; false on timeout.</summary>
-    private async Task<bool> WaitForOutcomesAsync(
-        BenchDatabase database, SmtpSimulatorServer simulator, WorkerFleet fleet, IReadOnlyList<SendEmail> messages, DateTimeOffset start, CancellationToken ct)
-    {
-        var domain = "@" + BenchMessages.RecipientDomain(runId);
-        var deadline = start + settings.EffectiveTimeout;
-        var nextProgress = DateTimeOffset.UtcNow + ProgressInterval;
-        while (true)
-        {
-            fleet.EnsureRunning();
-            var (_, terminal) = await database.CountAsync(runId, ct);
-            var now = DateTimeOffset.UtcNow;
-            if (terminal >= messages.Count)
-                return true;
-            if (now >= deadline || now >= nextProgress)
-            {
-                var ours = simulator.Transactions.Where(t => t.RcptTo.Count > 0 && t.RcptTo[0].EndsWith(domain, StringComparison.OrdinalIgnoreCase)).ToList();
-                Log(string.Create(CultureInfo.InvariantCulture,
-                    $"{(now - start).TotalSeconds:F0}s: simulator accepted {ours.Count(t => t.Accepted)}, refused {ours.Count(t => !t.Accepted)}; outcomes {terminal}/{messages.Count}"));
-                nextProgress = now + ProgressInterval;
-            }
-
-            if (now >= deadline)
-            {
-                Log($"timed out after {settings.EffectiveTimeout.TotalSeconds:F0}s (--timeout)");
-                return false;
-            }
-
-            await Task.Delay(250, ct);
-        }
+            BenchLog.Write($"purged {purged} message(s) left in '{BenchBroker.Queue}' by an earlier run");
     }
 }

@@ -9,11 +9,32 @@ internal static class ProcStat
     private const double ClockTicksPerSecond = 100;
 
     /// <summary>utime + stime of <paramref name="pid"/> in milliseconds; null once the process has gone.</summary>
-    public static double? CpuMs(int pid)
+    public static double? CpuMs(int pid) => CpuMs($"/proc/{pid}");
+
+    /// <summary>
+    /// CPU of each thread of the runtime's tiered compilation (the background JIT that recompiles hot methods), by thread
+    /// id. The thread exits when idle and a new one starts later, so callers keep the last figure of each.
+    /// </summary>
+    public static IReadOnlyList<(int Tid, double CpuMs)> TieredCompilationThreads(int pid)
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return Directory.EnumerateDirectories($"/proc/{pid}/task")
+                .Where(task => File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered Com", StringComparison.Ordinal))
+                .Select(task => (int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture), CpuMs(task) ?? 0))
+                .ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    private static double? CpuMs(string procDirectory)
+    {
+        try
+        {
+            var stat = File.ReadAllText(Path.Combine(procDirectory, "stat"));
             // The command name (field 2) may contain spaces; the fields after its closing parenthesis start at field 3.
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             var ticks = long.Parse(fields[14 - 3], CultureInfo.InvariantCulture) + long.Parse(fields[15 - 3], CultureInfo.InvariantCulture);

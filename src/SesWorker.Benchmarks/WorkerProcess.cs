@@ -13,6 +13,7 @@ internal sealed class WorkerProcess : IDisposable
     private readonly StreamWriter log;
     private readonly Lock gate = new();
     private readonly List<string> tail = [];
+    private readonly Dictionary<int, double> jitThreads = [];
     private string? metricsLine;
     private long maxRssKiB;
     private double cpuMs;
@@ -49,6 +50,19 @@ internal sealed class WorkerProcess : IDisposable
         {
             lock (gate)
                 return cpuMs;
+        }
+    }
+
+    /// <summary>
+    /// CPU of the JIT's tiering threads so far, as sampled (a lower bound of the JIT's cost: first compilations run on
+    /// the calling threads, and up to one sample interval of an exiting thread is missed).
+    /// </summary>
+    public double JitCpuMs
+    {
+        get
+        {
+            lock (gate)
+                return jitThreads.Values.Sum();
         }
     }
 
@@ -92,8 +106,11 @@ internal sealed class WorkerProcess : IDisposable
         }
 
         var cpu = ProcStat.CpuMs(Pid);
+        var jit = ProcStat.TieredCompilationThreads(Pid);
         lock (gate)
         {
+            foreach (var (tid, threadCpuMs) in jit)
+                jitThreads[tid] = threadCpuMs;
             if (rss is not null)
                 maxRssKiB = Math.Max(maxRssKiB, long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture));
             if (cpu is { } value)
