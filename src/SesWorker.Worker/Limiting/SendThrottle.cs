@@ -111,6 +111,12 @@ public sealed partial class SendThrottle(
                 await limiter.PushAsync(app.Key, excess, CancellationToken.None);
             }
         }
+        catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            // The send has happened: its outcome must still be recorded, so a failed push must not escape (that
+            // would re-run the consumer and send twice). With the database away, no replica gets a slot anyway.
+            Log.PushFailed(logger, app.AppId, exception.Message);
+        }
         finally
         {
             app.Gate.Release();
@@ -153,6 +159,9 @@ public sealed partial class SendThrottle(
     {
         [LoggerMessage(3001, LogLevel.Debug, "AppId {AppId} has a backlog beyond the maximum wait; asking again in {RetryAfter}")]
         public static partial void Backlogged(ILogger logger, string appId, TimeSpan retryAfter);
+
+        [LoggerMessage(3003, LogLevel.Warning, "Could not push back the limiter for appId {AppId} after a late send: {Reason}")]
+        public static partial void PushFailed(ILogger logger, string appId, string reason);
 
         [LoggerMessage(3002, LogLevel.Debug, "A send for appId {AppId} took {Elapsed} from its slot; the next slot moves {Excess} later")]
         public static partial void LateSend(ILogger logger, string appId, TimeSpan elapsed, TimeSpan excess);

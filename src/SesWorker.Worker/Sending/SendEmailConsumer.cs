@@ -267,7 +267,8 @@ public sealed partial class SendEmailConsumer(
             {
                 return await store.RecordAsync(record, CancellationToken.None);
             }
-            catch (Npgsql.NpgsqlException exception) when (timeProvider.GetUtcNow() < deadline)
+            catch (Exception exception) when (timeProvider.GetUtcNow() < deadline
+                && exception is Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException or InvalidOperationException)
             {
                 Log.RecordRetry(logger, record.EmailId, exception.Message, delay);
                 await Task.Delay(delay, timeProvider);

@@ -11,9 +11,20 @@ internal static class HistoryAssertions
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            await using var db = fixture.CreateDbContext();
-            var rows = await db.EmailMessages.AsNoTracking().Include(e => e.SendAttempts)
-                .Where(e => emailIds.Contains(e.EmailId)).ToListAsync();
+            List<EmailMessage> rows;
+            try
+            {
+                await using var db = fixture.CreateDbContext();
+                rows = await db.EmailMessages.AsNoTracking().Include(e => e.SendAttempts)
+                    .Where(e => emailIds.Contains(e.EmailId)).ToListAsync();
+            }
+            catch (Exception exception) when (DateTime.UtcNow < deadline && exception is Npgsql.NpgsqlException or InvalidOperationException)
+            {
+                // The outage test restarts PostgreSQL: pooled connections fail once, then reconnect.
+                await Task.Delay(200);
+                continue;
+            }
+
             var done = rows.Count(r => EmailStatus.IsTerminal(r.Status));
             if (done == emailIds.Count)
                 return rows;
