@@ -37,7 +37,7 @@ public static class SesWorkerHostExtensions
         services.AddSingleton<IValidateOptions<SesOptions>, SesOptionsValidator>();
 
         var postgres = Required(configuration, "Postgres");
-        services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
+        services.AddSingleton(_ => CreateDataSource(postgres));
         services.AddSingleton(new RabbitMqConnection(Required(configuration, "RabbitMq")));
 
         services.AddSingleton<EmailStore>();
@@ -100,6 +100,20 @@ public static class SesWorkerHostExtensions
         });
 
         return builder;
+    }
+
+    private static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        // The hot path runs the same few statements for every message: prepared once per connection, PostgreSQL
+        // stops parsing and planning them each time. An explicit setting in the connection string wins.
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        }
+
+        return builder.Build();
     }
 
     private static void TryAddTimeProvider(this IServiceCollection services)
