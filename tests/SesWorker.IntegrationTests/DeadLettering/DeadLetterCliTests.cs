@@ -69,7 +69,7 @@ public sealed class DeadLetterCliTests(SesWorkerFixture fixture) : IAsyncLifetim
 
         Assert.Equal(0, exitCode);
         Assert.Contains("redriven 1, skipped 0, failed 0", output, StringComparison.Ordinal);
-        var sent = await WaitForStatusAsync(command.EmailId, EmailStatus.Sent);
+        var sent = await fixture.WaitForStatusAsync(command.EmailId, EmailStatus.Sent);
         Assert.NotNull(sent.SentAt);
         await Task.Delay(TimeSpan.FromMilliseconds(500));
         Assert.Single(fixture.Simulator.Messages);
@@ -189,18 +189,4 @@ public sealed class DeadLetterCliTests(SesWorkerFixture fixture) : IAsyncLifetim
         }
     }
 
-    private async Task<EmailMessage> WaitForStatusAsync(Guid emailId, string status)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            await using var db = fixture.CreateDbContext();
-            var row = await db.EmailMessages.AsNoTracking().SingleAsync(e => e.EmailId == emailId);
-            if (row.Status == status)
-                return row;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Email {emailId} is {row.Status}, not {status}, after 30 s.");
-            await Task.Delay(100);
-        }
-    }
 }

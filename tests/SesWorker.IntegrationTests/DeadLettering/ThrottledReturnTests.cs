@@ -51,9 +51,9 @@ public sealed class ThrottledReturnTests(SesWorkerFixture fixture) : IAsyncLifet
                 "FailedOperation.ExceedSendLimit", "The number of emails exceeds the daily sending limit.");
 
             await fixture.PublishAsync(first);
-            var paused = await WaitForStatusAsync(first.EmailId, EmailStatus.Deferred);
+            var paused = await fixture.WaitForStatusAsync(first.EmailId, EmailStatus.Deferred);
             await fixture.PublishAsync(second);
-            var alsoPaused = await WaitForStatusAsync(second.EmailId, EmailStatus.Deferred);
+            var alsoPaused = await fixture.WaitForStatusAsync(second.EmailId, EmailStatus.Deferred);
             var other = TestMessages.Email();
             await fixture.PublishAsync(other);
 
@@ -79,18 +79,4 @@ public sealed class ThrottledReturnTests(SesWorkerFixture fixture) : IAsyncLifet
         }
     }
 
-    private async Task<EmailMessage> WaitForStatusAsync(Guid emailId, string status)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            await using var db = fixture.CreateDbContext();
-            var row = await db.EmailMessages.AsNoTracking().SingleOrDefaultAsync(e => e.EmailId == emailId);
-            if (row?.Status == status)
-                return row;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{emailId} is {row?.Status ?? "absent"}, expected {status}");
-            await Task.Delay(100);
-        }
-    }
 }

@@ -28,21 +28,6 @@ internal static class FailureChecks
         return await db.EmailMessages.AsNoTracking().Include(e => e.SendAttempts).SingleAsync(e => e.EmailId == emailId);
     }
 
-    public static async Task<EmailMessage> WaitForStatusAsync(this SesWorkerFixture fixture, Guid emailId, string status, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            await using var db = fixture.CreateDbContext();
-            var row = await db.EmailMessages.AsNoTracking().Include(e => e.SendAttempts).SingleOrDefaultAsync(e => e.EmailId == emailId);
-            if (row?.Status == status)
-                return row;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"email {emailId} is {row?.Status ?? "absent"} ({row?.FailureCode} {row?.FailureMessage}), not {status}, after {timeout}");
-            await Task.Delay(50);
-        }
-    }
-
     /// <summary>
     /// Takes the dead-lettered copy of <paramref name="emailId"/> off <paramref name="queue"/> (acknowledged, so it
     /// cannot flow back into send-email behind the test's back) and returns it.

@@ -40,4 +40,20 @@ internal static class HistoryAssertions
 
     public static async Task<EmailMessage> WaitForTerminalAsync(this SesWorkerFixture fixture, Guid emailId, TimeSpan? timeout = null) =>
         (await fixture.WaitForTerminalAsync([emailId], timeout ?? TimeSpan.FromSeconds(30))).Single();
+
+    /// <summary>Waits until the email's row has the given (possibly non-terminal) status.</summary>
+    public static async Task<EmailMessage> WaitForStatusAsync(this SesWorkerFixture fixture, Guid emailId, string status, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            await using var db = fixture.CreateDbContext();
+            var row = await db.EmailMessages.AsNoTracking().Include(e => e.SendAttempts).SingleOrDefaultAsync(e => e.EmailId == emailId);
+            if (row?.Status == status)
+                return row;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"email {emailId} is {row?.Status ?? "absent"} ({row?.FailureCode} {row?.FailureMessage}), not {status}");
+            await Task.Delay(50);
+        }
+    }
 }

@@ -43,7 +43,7 @@ public sealed class RateLimitTests(SesWorkerFixture fixture) : IAsyncLifetime
         await fixture.WaitForTerminalAsync(commands.Take(10).Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(30));
 
         await fixture.PublishAsync(commands[10]);
-        var deferred = await WaitForStatusAsync(commands[10].EmailId, EmailStatus.Deferred);
+        var deferred = await fixture.WaitForStatusAsync(commands[10].EmailId, EmailStatus.Deferred);
 
         Assert.Equal("SesWorker.RecipientHourlyCap", deferred.FailureCode);
         Assert.Contains("deferred until", deferred.FailureMessage, StringComparison.Ordinal);
@@ -59,16 +59,4 @@ public sealed class RateLimitTests(SesWorkerFixture fixture) : IAsyncLifetime
         Assert.Equal("deferred", System.Text.Encoding.UTF8.GetString((byte[])message.BasicProperties.Headers!["sesworker-reason"]!));
     }
 
-    private async Task<EmailMessage> WaitForStatusAsync(Guid emailId, string status)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            await using var db = fixture.CreateDbContext();
-            var row = await db.EmailMessages.FindAsync(emailId);
-            if (row?.Status == status || DateTime.UtcNow > deadline)
-                return row ?? throw new TimeoutException($"no row for {emailId}");
-            await Task.Delay(100);
-        }
-    }
 }

@@ -46,7 +46,7 @@ public sealed class SendPathTests(SesWorkerFixture fixture) : IAsyncLifetime
             var command = TestMessages.Email();
             await fixture.PublishAsync(command);
 
-            var row = await WaitForStatusAsync(command.EmailId, EmailStatus.Deferred);
+            var row = await fixture.WaitForStatusAsync(command.EmailId, EmailStatus.Deferred);
 
             // Not sent, not failed: deferred until the configuration is fixed, and visible with its reason.
             Assert.Equal("SesWorker.NetworkError", row.FailureCode);
@@ -162,20 +162,6 @@ public sealed class SendPathTests(SesWorkerFixture fixture) : IAsyncLifetime
         Assert.Single(fixture.Simulator.Messages);
     }
 
-    private async Task<EmailMessage> WaitForStatusAsync(Guid emailId, string status)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            await using var db = fixture.CreateDbContext();
-            var row = await db.EmailMessages.FindAsync(emailId);
-            if (row?.Status == status)
-                return row;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{emailId} is {row?.Status ?? "absent"}, expected {status}");
-            await Task.Delay(100);
-        }
-    }
 
     internal static async Task<List<BasicGetResult>> ReadQueueAsync(IChannel channel, string queue, int count, TimeSpan timeout)
     {
