@@ -24,7 +24,8 @@ public sealed class PostgresOutageTests(SesWorkerFixture fixture) : IAsyncLifeti
         try
         {
             // Sends that held a slot before the stop may finish; after that, no slot means no send (fail closed).
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            // (A slot is reserved at most 400 ms ahead; 3 s also covers a slow SMTP reply on a busy machine.)
+            await Task.Delay(TimeSpan.FromSeconds(3));
             var settled = fixture.Simulator.Messages.Count;
             await Task.Delay(TimeSpan.FromSeconds(6));
             duringOutage = fixture.Simulator.Messages.Count - settled;
