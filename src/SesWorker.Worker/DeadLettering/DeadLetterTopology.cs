@@ -21,6 +21,9 @@ public sealed class DeadLetterTopology(SesWorker.Worker.Hosting.RabbitMqConnecti
         await using var channel = await amqp.CreateChannelAsync(cancellationToken: cancellationToken);
 
         await channel.ExchangeDeclareAsync(worker.Value.QueueName, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        // MassTransit creates its error queue only at the first fault; declared here (as MassTransit would: quorum,
+        // like the endpoint) so operators and the dlq CLI find it on a fresh broker.
+        await DeclareAsync(channel, $"{worker.Value.QueueName}_error", new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken);
         await DeclareAsync(channel, settings.OversizeQueue, null, cancellationToken);
         await DeclareAsync(channel, settings.RateLimitedParkedQueue, null, cancellationToken);
         await DeclareAsync(channel, settings.RateLimitedQueue, new Dictionary<string, object?>
