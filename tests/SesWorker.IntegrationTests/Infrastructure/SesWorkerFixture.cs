@@ -143,10 +143,13 @@ public sealed class SesWorkerFixture : IAsyncLifetime
         return await factory.CreateConnectionAsync("sesworker-tests");
     }
 
-    /// <summary>Empty tables, empty queues, a fresh simulator, one worker running.</summary>
+    /// <summary>Empty tables, empty queues, a fresh simulator, one fresh worker running.</summary>
     public async Task ResetAsync()
     {
-        while (_workers.Count > 1)
+        // Every worker is stopped first: a previous test's messages still held in a worker's retry (a duplicate
+        // waiting out a claim, say) go back to the queue on stop and are purged below, instead of surfacing in the
+        // next test. A fresh worker also forgets in-memory state (pauses, pooled connections).
+        while (_workers.Count > 0)
             await StopWorkerAsync(_workers[^1]);
 
         await using (var connection = new NpgsqlConnection(DatabaseConnectionString))
@@ -171,6 +174,7 @@ public sealed class SesWorkerFixture : IAsyncLifetime
         }
 
         Simulator.Reset();
+        await StartWorkerAsync("worker-a");
     }
 
     public async ValueTask DisposeAsync()
