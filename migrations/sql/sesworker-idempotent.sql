@@ -109,3 +109,66 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126100853_LimiterState') THEN
+    CREATE UNLOGGED TABLE rate_limits (
+        key text PRIMARY KEY,
+        tat timestamptz NOT NULL
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126100853_LimiterState') THEN
+    CREATE TABLE recipient_windows (
+        sender text NOT NULL,
+        recipient text NOT NULL,
+        sends timestamptz[] NOT NULL,
+        last_sent_at timestamptz NOT NULL,
+        PRIMARY KEY (sender, recipient)
+    );
+    CREATE INDEX ix_recipient_windows_last_sent_at ON recipient_windows (last_sent_at);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126100853_LimiterState') THEN
+    INSERT INTO "__EFMigrationsHistory" (migration_id, product_version)
+    VALUES ('20261126100853_LimiterState', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126113040_HistoryView') THEN
+    CREATE VIEW email_history AS
+    SELECT e.email_id, e.app_id, e.from_address, e.to_addresses, e.subject, e.message_id, e.correlation_id,
+           e.status, e.failure_code, e.failure_message, e.attempts, e.smtp_status, e.smtp_reply,
+           e.provider_request_id, e.size_bytes, e.metadata, e.created_at, e.sent_at, e.completed_at,
+           a.outcome AS last_outcome, a.provider_code AS last_provider_code, a.worker_id AS last_worker_id,
+           a.ended_at AS last_attempt_at
+    FROM email_messages e
+    LEFT JOIN LATERAL (
+        SELECT outcome, provider_code, worker_id, ended_at FROM send_attempts s
+        WHERE s.email_id = e.email_id ORDER BY s.attempt_number DESC LIMIT 1
+    ) a ON true;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126113040_HistoryView') THEN
+    INSERT INTO "__EFMigrationsHistory" (migration_id, product_version)
+    VALUES ('20261126113040_HistoryView', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+

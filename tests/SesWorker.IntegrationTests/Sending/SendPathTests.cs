@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using System.Text;
 using System.Text.Json;
 using MimeKit;
@@ -122,6 +123,13 @@ public sealed class SendPathTests(SesWorkerFixture fixture) : IAsyncLifetime
         var again = await fixture.WaitForTerminalAsync(command.EmailId);
         Assert.Equal(1, again.Attempts);
         Assert.Equal(first.SentAt, again.SentAt);
+
+        // The history view people query: one row per email with its latest attempt.
+        await using var db = fixture.CreateDbContext();
+        var history = await db.Database
+            .SqlQuery<string>($"SELECT status || '/' || last_outcome || '/' || attempts AS \"Value\" FROM email_history WHERE email_id = {command.EmailId}")
+            .SingleAsync();
+        Assert.Equal("sent/sent/1", history);
     }
 
     [Fact]
