@@ -38,7 +38,8 @@ public sealed class MimeComposer(TimeProvider timeProvider)
 
         using var sink = new WireMeasuringStream();
         message.WriteTo(WireFormat, sink);
-        var attachmentBytes = command.Attachments?.Sum(a => EncodedLength(Base64DecodedLength(a.Content))) ?? 0;
+        // The attachments are already decoded in their parts: measure those rather than parse the base64 again.
+        var attachmentBytes = message.Attachments.OfType<MimePart>().Sum(part => EncodedLength(part.Content?.Stream?.Length ?? 0));
         return new ComposedEmail(message, message.MessageId, sink.Length, sink.Length - attachmentBytes, sink.LongestLine, sink.HashHex());
     }
 
@@ -98,9 +99,6 @@ public sealed class MimeComposer(TimeProvider timeProvider)
         var lines = (characters + 75) / 76;
         return characters + 2 * Math.Max(0, lines - 1);
     }
-
-    private static long Base64DecodedLength(string content) =>
-        System.Buffers.Text.Base64.IsValid(content, out var decoded) ? decoded : 0;
 
     private static MailboxAddress Mailbox(EmailAddress address) =>
         new(address.Name ?? string.Empty, address.Address.Trim());

@@ -6,6 +6,8 @@ namespace SesWorker.Core.Sending;
 /// </summary>
 public static class FailureClassifier
 {
+    private static readonly TimeSpan TemporaryBlock = TimeSpan.FromMinutes(10);
+
     private static readonly Dictionary<string, FailureClass> Table = new(StringComparer.Ordinal)
     {
         [ErrorCodes.SmtpRateLimit] = FailureClass.RateLimited,
@@ -22,7 +24,7 @@ public static class FailureClassifier
         [ErrorCodes.SendEmailErr] = FailureClass.Transient,
         [ErrorCodes.NetworkError] = FailureClass.Transient,
         [ErrorCodes.SmtpTransient] = FailureClass.Transient,
-        // The daily quota: transient, but the worker pauses the appId until the provider's day rolls over.
+        // The daily quota: transient, but with a pause of its own (PauseFor).
         [ErrorCodes.ExceedSendLimit] = FailureClass.Transient,
     };
 
@@ -35,4 +37,16 @@ public static class FailureClassifier
             : smtpStatus is >= 400 and < 500 ? FailureClass.Transient : FailureClass.Permanent;
 
     public static IReadOnlyDictionary<string, FailureClass> Entries => Table;
+
+    /// <summary>
+    /// The transient codes that carry their own wait, so retrying sooner only hammers the provider:
+    /// <c>TemporaryBlocked</c> (the recipient's mail service is suspended for 10 minutes, seed 002) and
+    /// <c>ExceedSendLimit</c> (the account's daily quota is spent until the provider's next day, seed 003).
+    /// </summary>
+    public static ProviderPause? PauseFor(string code, DateTimeOffset now) => code switch
+    {
+        ErrorCodes.ExceedSendLimit => new ProviderPause(ProviderDay.NextStart(now), WholeAccount: true),
+        ErrorCodes.TemporaryBlocked => new ProviderPause(now + TemporaryBlock, WholeAccount: false),
+        _ => null,
+    };
 }

@@ -68,12 +68,4 @@ public sealed class RecipientCapStore(NpgsqlDataSource dataSource)
         await transaction.CommitAsync(cancellationToken);
         return null;
     }
-
-    /// <summary>Drops pairs with no send inside the window, so the table holds only live windows.</summary>
-    public async Task<int> PruneAsync(TimeSpan window, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("DELETE FROM recipient_windows WHERE last_sent_at < statement_timestamp() - $1");
-        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = window, NpgsqlDbType = NpgsqlDbType.Interval });
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
 }

@@ -14,6 +14,11 @@ public static class DeadLetterHeaders
     public const string EmailId = "sesworker-email-id";
     public const string DeferredUntil = "sesworker-deferred-until";
 
+    /// <summary>Values of <see cref="Reason"/>.</summary>
+    public const string ReasonOversize = "oversize";
+    public const string ReasonRateLimited = "rate_limited";
+    public const string ReasonDeferred = "deferred";
+
     /// <summary>Set by the operator CLI's redrive: the email may leave dead_lettered and be sent again.</summary>
     public const string Redriven = "sesworker-redriven";
 }

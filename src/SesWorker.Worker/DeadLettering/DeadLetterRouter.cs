@@ -24,17 +24,8 @@ public sealed class DeadLetterRouter(IOptions<DeadLetterOptions> options, TimePr
         if (tier == default)
             tier = DeadLetterOptions.DelayTiers[0];
         var queue = _options.DelayQueueName(tier);
-        var endpoint = await context.GetSendEndpoint(new Uri($"exchange:{queue}"));
-        await endpoint.Send(context.Message, send =>
-        {
-            send.Durable = true;
-            send.Headers.Set(DeadLetterHeaders.Reason, "deferred");
-            send.Headers.Set(DeadLetterHeaders.Code, code);
-            send.Headers.Set(DeadLetterHeaders.ProviderMessage, reason);
-            send.Headers.Set(DeadLetterHeaders.DeferredUntil, until.ToString("O", CultureInfo.InvariantCulture));
-            send.Headers.Set(DeadLetterHeaders.AppId, context.Message.AppId);
-            send.Headers.Set(DeadLetterHeaders.EmailId, context.Message.EmailId.ToString());
-        }, cancellationToken);
+        await SendAsync(context, queue, DeadLetterHeaders.ReasonDeferred, code, reason,
+            send => send.Headers.Set(DeadLetterHeaders.DeferredUntil, until.ToString("O", CultureInfo.InvariantCulture)), cancellationToken);
         return queue;
     }
 
@@ -55,25 +46,35 @@ public sealed class DeadLetterRouter(IOptions<DeadLetterOptions> options, TimePr
             _ => throw new ArgumentException($"{failure.Class} failures are not dead-lettered.", nameof(failure)),
         };
 
-        var endpoint = await context.GetSendEndpoint(new Uri($"exchange:{queue}"));
-        var returns = queue == _options.RateLimitedQueue;
-        await endpoint.Send(context.Message, send =>
+        var rateLimited = failure.Class == FailureClass.RateLimited;
+        await SendAsync(context, queue, rateLimited ? DeadLetterHeaders.ReasonRateLimited : DeadLetterHeaders.ReasonOversize, failure.Code, failure.Message, send =>
         {
-            send.Durable = true;
             // Every message in the rate-limited queue has the same TTL, so they expire in order at the head;
             // a per-message TTL (not a queue argument) lets the delay change without redeclaring the queue.
-            if (returns)
+            if (queue == _options.RateLimitedQueue)
                 send.TimeToLive = _options.RateLimitedDelay;
-            send.Headers.Set(DeadLetterHeaders.Reason, failure.Class == FailureClass.Oversize ? "oversize" : "rate_limited");
-            send.Headers.Set(DeadLetterHeaders.Code, failure.Code);
-            send.Headers.Set(DeadLetterHeaders.ProviderMessage, failure.Message);
             send.Headers.Set(DeadLetterHeaders.Attempts, attempts);
             send.Headers.Set(DeadLetterHeaders.FirstFailure, first);
             send.Headers.Set(DeadLetterHeaders.LastFailure, now);
-            send.Headers.Set(DeadLetterHeaders.Cycles, failure.Class == FailureClass.RateLimited ? cycles + 1 : cycles);
-            send.Headers.Set(DeadLetterHeaders.AppId, context.Message.AppId);
-            send.Headers.Set(DeadLetterHeaders.EmailId, context.Message.EmailId.ToString());
+            send.Headers.Set(DeadLetterHeaders.Cycles, rateLimited ? cycles + 1 : cycles);
         }, cancellationToken);
         return queue;
+    }
+
+    /// <summary>Every message leaving for a side queue: the full command, persistent, with the headers an operator reads first.</summary>
+    private static async Task SendAsync(ConsumeContext<SendEmail> context, string queue, string reason, string code, string message,
+        Action<SendContext> headers, CancellationToken cancellationToken)
+    {
+        var endpoint = await context.GetSendEndpoint(new Uri($"exchange:{queue}"));
+        await endpoint.Send(context.Message, send =>
+        {
+            send.Durable = true;
+            send.Headers.Set(DeadLetterHeaders.Reason, reason);
+            send.Headers.Set(DeadLetterHeaders.Code, code);
+            send.Headers.Set(DeadLetterHeaders.ProviderMessage, message);
+            send.Headers.Set(DeadLetterHeaders.AppId, context.Message.AppId);
+            send.Headers.Set(DeadLetterHeaders.EmailId, context.Message.EmailId.ToString());
+            headers(send);
+        }, cancellationToken);
     }
 }

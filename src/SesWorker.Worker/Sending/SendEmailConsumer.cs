@@ -33,7 +33,6 @@ public sealed partial class SendEmailConsumer(
     TimeProvider timeProvider,
     ILogger<SendEmailConsumer> logger) : IConsumer<SendEmail>
 {
-    private static readonly TimeSpan TemporaryBlockedPause = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan ConnectOutageDeferral = TimeSpan.FromMinutes(2);
 
     private readonly WorkerOptions _options = options.Value;
@@ -61,7 +60,7 @@ public sealed partial class SendEmailConsumer(
         // A message back from a dead-letter queue (an operator's redrive, or the rate-limited queue's TTL) may
         // leave dead_lettered; any other copy of a dead-lettered email is a duplicate.
         var redriven = (context.Headers.Get<bool>(DeadLetterHeaders.Redriven) ?? false)
-            || context.Headers.Get<string>(DeadLetterHeaders.Reason) == "rate_limited";
+            || context.Headers.Get<string>(DeadLetterHeaders.Reason) == DeadLetterHeaders.ReasonRateLimited;
 
         var claim = await store.ClaimAsync(command, _workerId, _options.ClaimLease, allowDeadLettered: redriven, cancellationToken);
         switch (claim.State)
@@ -116,14 +115,14 @@ public sealed partial class SendEmailConsumer(
 
         if (throttle.KnownPause(command.AppId!, timeProvider.GetUtcNow()) is { } pausedUntil)
         {
-            await DeferAsync(context, pausedUntil, email, ErrorCodes.ExceedSendLimit, PauseReason(command.AppId!, pausedUntil));
+            await DeferAsync(context, email, pausedUntil, ErrorCodes.ExceedSendLimit, PauseReason(command.AppId!, pausedUntil));
             return;
         }
 
         if (await throttle.CheckRecipientCapAsync(command.From.Address, command.To!.Select(t => t.Address), cancellationToken) is { } freeAt)
         {
             var reason = $"{command.From.Address} reached {throttleOptions.Value.RecipientCap} mails per {throttleOptions.Value.RecipientWindow} to a recipient; deferred until {freeAt:O}.";
-            await DeferAsync(context, freeAt, email, ErrorCodes.RecipientHourlyCap, reason);
+            await DeferAsync(context, email, freeAt, ErrorCodes.RecipientHourlyCap, reason);
             return;
         }
 
@@ -142,7 +141,7 @@ public sealed partial class SendEmailConsumer(
             }
             catch (AppPausedException paused)
             {
-                await DeferAsync(context, paused.Until, email, ErrorCodes.ExceedSendLimit, PauseReason(command.AppId!, paused.Until));
+                await DeferAsync(context, email, paused.Until, ErrorCodes.ExceedSendLimit, PauseReason(command.AppId!, paused.Until));
                 return;
             }
 
@@ -165,25 +164,21 @@ public sealed partial class SendEmailConsumer(
             }
 
             var failure = result.Failure!;
-            if (failure.Code == ErrorCodes.ExceedSendLimit)
+            // Codes with a wait of their own: retrying sooner cannot help (a whole-account pause stops every replica).
+            if (FailureClassifier.PauseFor(failure.Code, timeProvider.GetUtcNow()) is { } pause && (pause.WholeAccount || tries + 1 < _options.MaxAttempts))
             {
-                // The daily quota is spent: hammering the provider cannot help until its day rolls over.
-                var until = ProviderDay.NextStart(timeProvider.GetUtcNow());
-                await throttle.PauseAsync(command.AppId!, until, cancellationToken);
-                attempts = await RecordAfterSendAsync(Record(command, started, "transient", EmailStatus.Deferred, result, email) with
+                string reason;
+                if (pause.WholeAccount)
                 {
-                    Message = $"{PauseReason(command.AppId!, until)} Provider: {failure.Message}",
-                });
-                await DeferAsync(context, until, email, failure.Code, PauseReason(command.AppId!, until), record: false);
-                return;
-            }
+                    await throttle.PauseAsync(command.AppId!, pause.Until, cancellationToken);
+                    reason = $"{PauseReason(command.AppId!, pause.Until)} Provider: {failure.Message}";
+                }
+                else
+                {
+                    reason = $"{failure.Message} (deferred until {pause.Until:O})";
+                }
 
-            if (failure.Code == ErrorCodes.TemporaryBlocked && tries + 1 < _options.MaxAttempts)
-            {
-                // The provider suspends sending to the recipient's mail service for 10 minutes (seed 002).
-                var reason = $"{failure.Message} (deferred for {TemporaryBlockedPause.TotalMinutes} minutes)";
-                attempts = await RecordAfterSendAsync(Record(command, started, "transient", EmailStatus.Deferred, result, email) with { Message = reason });
-                await DeferAsync(context, timeProvider.GetUtcNow() + TemporaryBlockedPause, email, failure.Code, reason, record: false);
+                await DeferAsync(context, email, pause.Until, failure.Code, reason, (started, result));
                 return;
             }
 
@@ -202,8 +197,7 @@ public sealed partial class SendEmailConsumer(
                 {
                     var until = timeProvider.GetUtcNow() + ConnectOutageDeferral;
                     var reason = $"{failure.Message} (no connection for {_options.ConnectOutageTolerance}; deferred until {until:O})";
-                    attempts = await RecordAfterSendAsync(Record(command, started, "transient", EmailStatus.Deferred, result, email) with { Message = reason });
-                    await DeferAsync(context, until, email, failure.Code, reason, record: false);
+                    await DeferAsync(context, email, until, failure.Code, reason, (started, result));
                     return;
                 }
             }
@@ -224,27 +218,19 @@ public sealed partial class SendEmailConsumer(
         }
     }
 
-    private async Task DeferAsync(ConsumeContext<SendEmail> context, DateTimeOffset until, ComposedEmail email, string code, string reason, bool record = true)
+    /// <summary>
+    /// Parks the email in a delay queue and records why: with the SMTP attempt that led here (its reply is kept),
+    /// or, for a deferral decided before any call, without one.
+    /// </summary>
+    private async Task DeferAsync(ConsumeContext<SendEmail> context, ComposedEmail email, DateTimeOffset until, string code, string reason,
+        (DateTimeOffset Started, SmtpSendResult Result)? attempt = null)
     {
         var command = context.Message;
         var queue = await deadLetters.DeferAsync(context, code, reason, until, context.CancellationToken);
-        if (record)
-        {
-            await store.RecordAsync(new AttemptRecord
-            {
-                EmailId = command.EmailId,
-                WorkerId = _workerId,
-                StartedAt = timeProvider.GetUtcNow(),
-                Outcome = "deferred",
-                NewStatus = EmailStatus.Deferred,
-                Code = code,
-                Message = reason,
-                MessageId = email.MessageId,
-                SizeBytes = email.SizeBytes,
-                Sha256 = email.Sha256,
-                CountsAsAttempt = false,
-            }, context.CancellationToken);
-        }
+        var record = attempt is var (started, result)
+            ? Record(command, started, "transient", EmailStatus.Deferred, result, email)
+            : Record(command, timeProvider.GetUtcNow(), "deferred", EmailStatus.Deferred, null, email) with { CountsAsAttempt = false };
+        await RecordAfterSendAsync(record with { Code = code, Message = reason });
 
         metrics.RecordOutcome(EmailStatus.Deferred);
         Log.Deferred(logger, command.EmailId, queue, code, until);
@@ -341,19 +327,19 @@ public sealed partial class SendEmailConsumer(
         }, context.CancellationToken);
     }
 
-    private AttemptRecord Record(SendEmail command, DateTimeOffset started, string outcome, string status, SmtpSendResult result, ComposedEmail email) => new()
+    private AttemptRecord Record(SendEmail command, DateTimeOffset started, string outcome, string status, SmtpSendResult? result, ComposedEmail email) => new()
     {
         EmailId = command.EmailId,
         WorkerId = _workerId,
         StartedAt = started,
         Outcome = outcome,
         NewStatus = status,
-        SmtpStatus = result.Reply?.Status,
-        EnhancedCode = result.Reply?.EnhancedCode,
-        Code = result.Failure?.Code,
-        Message = result.Failure?.Message,
-        RequestId = result.Reply?.RequestId,
-        SmtpReply = result.Reply?.ToString(),
+        SmtpStatus = result?.Reply?.Status,
+        EnhancedCode = result?.Reply?.EnhancedCode,
+        Code = result?.Failure?.Code,
+        Message = result?.Failure?.Message,
+        RequestId = result?.Reply?.RequestId,
+        SmtpReply = result?.Reply?.ToString(),
         MessageId = email.MessageId,
         SizeBytes = email.SizeBytes,
         Sha256 = email.Sha256,

@@ -1,4 +1,4 @@
-namespace SesWorker.Worker.Limiting;
+namespace SesWorker.Core.Sending;
 
 /// <summary>The provider's day runs on Beijing time (UTC+8): daily quotas and recipient blocks reset at its midnight (seed 003).</summary>
 public static class ProviderDay
