@@ -29,7 +29,7 @@ public sealed class DeadLetterCliTests(SesWorkerFixture fixture) : IAsyncLifetim
         await fixture.PublishAsync(command);
         var row = await fixture.WaitForTerminalAsync(command.EmailId);
         Assert.Equal(EmailStatus.DeadLettered, row.Status);
-        await WaitForQueueAsync(OversizeQueue, 1);
+        await fixture.WaitForQueueAsync(OversizeQueue, 1);
 
         var (exitCode, output) = await DlqAsync("list");
 
@@ -39,7 +39,7 @@ public sealed class DeadLetterCliTests(SesWorkerFixture fixture) : IAsyncLifetim
         Assert.Contains("FailedOperation.AttachContentToolarge", line, StringComparison.Ordinal);
         Assert.Contains(SesWorkerFixture.AppId, line, StringComparison.Ordinal);
         Assert.Contains(command.Subject![..20], line, StringComparison.Ordinal);
-        Assert.Equal(1u, await CountAsync(OversizeQueue));
+        Assert.Equal(1u, await fixture.CountAsync(OversizeQueue));
 
         var (showExit, shown) = await DlqAsync("show", command.EmailId.ToString(), "--queue", "oversize");
 
@@ -49,7 +49,7 @@ public sealed class DeadLetterCliTests(SesWorkerFixture fixture) : IAsyncLifetim
         Assert.Contains($"\"emailId\": \"{command.EmailId}\"", shown, StringComparison.Ordinal);
         Assert.Contains("--full shows all", shown, StringComparison.Ordinal);
         Assert.True(shown.Length < 20_000, $"show printed {shown.Length} characters of a 5 MB attachment");
-        Assert.Equal(1u, await CountAsync(OversizeQueue));
+        Assert.Equal(1u, await fixture.CountAsync(OversizeQueue));
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class DeadLetterCliTests(SesWorkerFixture fixture) : IAsyncLifetim
         var row = await fixture.WaitForTerminalAsync(command.EmailId);
         Assert.Equal(EmailStatus.DeadLettered, row.Status);
         Assert.Equal("FailedOperation.EmailContentToolarge", row.FailureCode);
-        await WaitForQueueAsync(OversizeQueue, 1);
+        await fixture.WaitForQueueAsync(OversizeQueue, 1);
 
         // The limit is fixed: a normally configured worker takes over.
         await ReplaceWorkerAsync(strict, "worker-a");
@@ -73,7 +73,7 @@ public sealed class DeadLetterCliTests(SesWorkerFixture fixture) : IAsyncLifetim
         Assert.NotNull(sent.SentAt);
         await Task.Delay(TimeSpan.FromMilliseconds(500));
         Assert.Single(fixture.Simulator.Messages);
-        Assert.Equal(0u, await CountAsync(OversizeQueue));
+        Assert.Equal(0u, await fixture.CountAsync(OversizeQueue));
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class DeadLetterCliTests(SesWorkerFixture fixture) : IAsyncLifetim
         foreach (var command in new[] { first, second, attachment })
             await fixture.PublishAsync(command);
         await fixture.WaitForTerminalAsync([first.EmailId, second.EmailId, attachment.EmailId], TimeSpan.FromSeconds(30));
-        await WaitForQueueAsync(OversizeQueue, 3);
+        await fixture.WaitForQueueAsync(OversizeQueue, 3);
 
         var (byIdExit, byId) = await DlqAsync("purge", "--email-id", first.EmailId.ToString(), "--yes");
         var (byCodeExit, byCode) = await DlqAsync("purge", "--queue", "oversize", "--code", "FailedOperation.AttachContentToolarge", "--yes");
@@ -98,7 +98,7 @@ public sealed class DeadLetterCliTests(SesWorkerFixture fixture) : IAsyncLifetim
         Assert.Contains(second.EmailId.ToString(), remaining, StringComparison.Ordinal);
         Assert.DoesNotContain(first.EmailId.ToString(), remaining, StringComparison.Ordinal);
         Assert.DoesNotContain(attachment.EmailId.ToString(), remaining, StringComparison.Ordinal);
-        Assert.Equal(1u, await CountAsync(OversizeQueue));
+        Assert.Equal(1u, await fixture.CountAsync(OversizeQueue));
     }
 
     [Fact]
@@ -107,14 +107,14 @@ public sealed class DeadLetterCliTests(SesWorkerFixture fixture) : IAsyncLifetim
         var command = WithOversizeBody(TestMessages.Email());
         await fixture.PublishAsync(command);
         await fixture.WaitForTerminalAsync(command.EmailId);
-        await WaitForQueueAsync(OversizeQueue, 1);
+        await fixture.WaitForQueueAsync(OversizeQueue, 1);
 
         var redrive = await Assert.ThrowsAsync<CliException>(() => DlqAsync("redrive", "--queue", "oversize"));
         var purge = await Assert.ThrowsAsync<CliException>(() => DlqAsync("purge", "--all"));
 
         Assert.Contains("--all", redrive.Message, StringComparison.Ordinal);
         Assert.Contains("--yes", purge.Message, StringComparison.Ordinal);
-        Assert.Equal(1u, await CountAsync(OversizeQueue));
+        Assert.Equal(1u, await fixture.CountAsync(OversizeQueue));
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public sealed class DeadLetterCliTests(SesWorkerFixture fixture) : IAsyncLifetim
         var json = new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent };
         await channel.BasicPublishAsync(SesWorkerFixture.QueueName, string.Empty, true, json, Encoding.UTF8.GetBytes("{ this is not json"));
         await channel.BasicPublishAsync(SesWorkerFixture.QueueName, string.Empty, true, new BasicProperties(), new byte[] { 0xff, 0xfe, 0x00, 0x80 });
-        await WaitForQueueAsync(ErrorQueue, 2);
+        await fixture.WaitForQueueAsync(ErrorQueue, 2);
 
         var (listExit, list) = await DlqAsync("list", "--queue", "error");
         var (dryExit, dry) = await DlqAsync("redrive", "--queue", "error", "--all", "--dry-run");
@@ -135,14 +135,14 @@ public sealed class DeadLetterCliTests(SesWorkerFixture fixture) : IAsyncLifetim
         Assert.Equal(2, list.Split('\n').Count(l => l.StartsWith("error", StringComparison.Ordinal)));
         Assert.Equal(0, dryExit);
         Assert.Contains("would redrive 2, skipped 0", dry, StringComparison.Ordinal);
-        Assert.Equal(2u, await CountAsync(ErrorQueue));
+        Assert.Equal(2u, await fixture.CountAsync(ErrorQueue));
 
         var (redriveExit, redriven) = await DlqAsync("redrive", "--queue", "error", "--all");
 
         // Still garbage: the worker faults them again, and they are back where they were.
         Assert.Equal(0, redriveExit);
         Assert.Contains("redriven 2, skipped 0, failed 0", redriven, StringComparison.Ordinal);
-        var faults = await Sending.SendPathTests.ReadQueueAsync(channel, ErrorQueue, 2, TimeSpan.FromSeconds(20));
+        var faults = await QueueChecks.ReadQueueAsync(channel, ErrorQueue, 2, TimeSpan.FromSeconds(20));
         Assert.Equal(2, faults.Count);
         Assert.All(faults, f => Assert.True(f.BasicProperties.Headers?.ContainsKey("sesworker-redriven"), "sesworker-redriven header"));
         Assert.Empty(fixture.Simulator.Messages);
@@ -170,23 +170,4 @@ public sealed class DeadLetterCliTests(SesWorkerFixture fixture) : IAsyncLifetim
         var exitCode = await DeadLetterCommand.RunAsync(configuration, CliArguments.Parse(args), TestContext.Current.CancellationToken, output);
         return (exitCode, output.ToString());
     }
-
-    private async Task<uint> CountAsync(string queue)
-    {
-        await using var connection = await fixture.ConnectRabbitMqAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
-    }
-
-    private async Task WaitForQueueAsync(string queue, uint count)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (await CountAsync(queue) < count)
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{queue} did not reach {count} messages.");
-            await Task.Delay(100);
-        }
-    }
-
 }

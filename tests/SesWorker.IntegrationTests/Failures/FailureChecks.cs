@@ -70,30 +70,6 @@ internal static class FailureChecks
     }
 
     /// <summary>
-    /// Empties the delay queues. The fixture's reset purges the main and dead-letter queues but not these, and a deferred
-    /// copy left by an earlier test comes back (re-deferred until its time, then sent) in the middle of a later one.
-    /// </summary>
-    public static async Task PurgeDelayQueuesAsync(this SesWorkerFixture fixture)
-    {
-        await using var connection = await fixture.ConnectRabbitMqAsync();
-        foreach (var queue in DelayQueues)
-        {
-            await using var channel = await connection.CreateChannelAsync();
-            try
-            {
-                await channel.QueuePurgeAsync(queue);
-            }
-            catch (OperationInterruptedException)
-            {
-                // Not declared yet: nothing to purge.
-            }
-        }
-    }
-
-    /// <summary>The delay queues deferred messages wait in (Worker:DeadLetter DelayTiers), shortest first.</summary>
-    public static readonly string[] DelayQueues = [.. ((int[])[5, 30, 120, 600, 1800]).Select(s => $"send-email-delay-{s}s")];
-
-    /// <summary>
     /// Takes the deferred copy of <paramref name="emailId"/> off whichever delay queue holds it (acknowledged: the fixture's
     /// reset does not purge delay queues, and a copy left there would come back and be sent during a later test).
     /// </summary>
@@ -102,7 +78,7 @@ internal static class FailureChecks
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            foreach (var queue in DelayQueues)
+            foreach (var queue in SesWorkerFixture.DelayQueues)
             {
                 if (await fixture.CountAsync(queue) > 0)
                 {
@@ -118,7 +94,7 @@ internal static class FailureChecks
             }
 
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"no deferred copy of {emailId} in {string.Join(", ", DelayQueues)} after {timeout}");
+                throw new TimeoutException($"no deferred copy of {emailId} in {string.Join(", ", SesWorkerFixture.DelayQueues)} after {timeout}");
             await Task.Delay(50);
         }
     }
@@ -128,21 +104,6 @@ internal static class FailureChecks
         fixture.WorkerConfiguration("probe").TryGetValue("Worker:DeadLetter:RateLimitedDelay", out var value) && value is not null
             ? TimeSpan.Parse(value, CultureInfo.InvariantCulture)
             : TimeSpan.FromMinutes(1);
-
-    public static async Task<uint> CountAsync(this SesWorkerFixture fixture, string queue)
-    {
-        await using var connection = await fixture.ConnectRabbitMqAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        try
-        {
-            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
-        }
-        catch (OperationInterruptedException)
-        {
-            // Never declared: nothing was ever routed there.
-            return 0;
-        }
-    }
 
     /// <summary>A permanent failure is recorded, never parked: no dead-letter or error queue holds the message.</summary>
     public static async Task AssertInNoQueueAsync(this SesWorkerFixture fixture)

@@ -17,7 +17,6 @@ public sealed class ProviderFailureTests(SesWorkerFixture fixture) : IAsyncLifet
     public async ValueTask InitializeAsync()
     {
         await fixture.ResetAsync();
-        await fixture.PurgeDelayQueuesAsync();
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

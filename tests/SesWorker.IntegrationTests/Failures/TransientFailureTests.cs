@@ -22,7 +22,6 @@ public sealed class TransientFailureTests(SesWorkerFixture fixture) : IAsyncLife
     public async ValueTask InitializeAsync()
     {
         await fixture.ResetAsync();
-        await fixture.PurgeDelayQueuesAsync();
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -120,7 +119,7 @@ public sealed class TransientFailureTests(SesWorkerFixture fixture) : IAsyncLife
         AssertTransientProviderAttempt(Assert.Single(row.SendAttempts), "FailedOperation.TemporaryBlocked", Message, fixture.Simulator.Transactions[0], messageVerbatim: false);
         Assert.Equal(row.ProviderRequestId, row.SendAttempts[0].RequestId);
 
-        Assert.Contains(queue, FailureChecks.DelayQueues);
+        Assert.Contains(queue, SesWorkerFixture.DelayQueues);
         Assert.Equal("deferred", FailureChecks.Header(parked, "sesworker-reason"));
         Assert.Equal("FailedOperation.TemporaryBlocked", FailureChecks.Header(parked, "sesworker-code"));
         var until = DateTimeOffset.Parse(FailureChecks.Header(parked, "sesworker-deferred-until")!, System.Globalization.CultureInfo.InvariantCulture);

@@ -16,7 +16,6 @@ public sealed class ValidationFailureTests(SesWorkerFixture fixture) : IAsyncLif
     public async ValueTask InitializeAsync()
     {
         await fixture.ResetAsync();
-        await fixture.PurgeDelayQueuesAsync();
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -8,6 +8,7 @@ using Npgsql;
 using RabbitMQ.Client;
 using SesWorker.Persistence;
 using SesWorker.SmtpSimulator;
+using SesWorker.Worker.DeadLettering;
 using SesWorker.Worker.Hosting;
 
 namespace SesWorker.IntegrationTests.Infrastructure;
@@ -25,10 +26,12 @@ public sealed class SesWorkerFixture : IAsyncLifetime
     public const string SecondSender = "alerts@example.net";
     public const string QueueName = "send-email";
 
+    /// <summary>The delay queues deferred messages wait in, shortest first, named as the worker names them.</summary>
+    public static readonly string[] DelayQueues = [.. DeadLetterOptions.DelayTiers.Select(new DeadLetterOptions().DelayQueueName)];
+
     private static readonly string[] Queues =
     [
-        QueueName, "send-email-rate-limited", "send-email-rate-limited-parked", "send-email-oversize", "send-email_error",
-        .. SesWorker.Worker.DeadLettering.DeadLetterOptions.DelayTiers.Select(t => $"send-email-delay-{(long)t.TotalSeconds}s"),
+        QueueName, "send-email-rate-limited", "send-email-rate-limited-parked", "send-email-oversize", "send-email_error", .. DelayQueues,
     ];
 
     private readonly List<IHost> _workers = [];

@@ -54,7 +54,7 @@ public sealed class RateLimitTests(SesWorkerFixture fixture) : IAsyncLifetime
         // It waits in the longest delay queue that does not overshoot the window (30 minutes of the hour).
         await using var connection = await fixture.ConnectRabbitMqAsync();
         await using var channel = await connection.CreateChannelAsync();
-        var parked = await SendPathTests.ReadQueueAsync(channel, "send-email-delay-1800s", 1, TimeSpan.FromSeconds(10));
+        var parked = await QueueChecks.ReadQueueAsync(channel, "send-email-delay-1800s", 1, TimeSpan.FromSeconds(10));
         var message = Assert.Single(parked);
         Assert.Equal("deferred", System.Text.Encoding.UTF8.GetString((byte[])message.BasicProperties.Headers!["sesworker-reason"]!));
     }

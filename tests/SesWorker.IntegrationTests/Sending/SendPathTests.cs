@@ -163,32 +163,13 @@ public sealed class SendPathTests(SesWorkerFixture fixture) : IAsyncLifetime
         Assert.Equal(EmailStatus.Sent, (await fixture.WaitForTerminalAsync(valid.EmailId)).Status);
 
         // Without an EmailId there is no row to write: the message waits in the error queue with the reason in its headers.
-        var faults = await ReadQueueAsync(channel, "send-email_error", 2, TimeSpan.FromSeconds(20));
+        var faults = await QueueChecks.ReadQueueAsync(channel, "send-email_error", 2, TimeSpan.FromSeconds(20));
         Assert.Equal(2, faults.Count);
         Assert.All(faults, f => Assert.True(f.BasicProperties.Headers?.ContainsKey("MT-Fault-Message"), "MT-Fault-Message header"));
         Assert.Contains(faults, f => Encoding.UTF8.GetString(f.Body.Span).Contains("not json", StringComparison.Ordinal));
         Assert.Single(fixture.Simulator.Messages);
     }
 
-
-    internal static async Task<List<BasicGetResult>> ReadQueueAsync(IChannel channel, string queue, int count, TimeSpan timeout)
-    {
-        var results = new List<BasicGetResult>();
-        var deadline = DateTime.UtcNow + timeout;
-        while (results.Count < count && DateTime.UtcNow < deadline)
-        {
-            var result = await channel.BasicGetAsync(queue, autoAck: false);
-            if (result is null)
-            {
-                await Task.Delay(100);
-                continue;
-            }
-
-            results.Add(result);
-        }
-
-        return results;
-    }
 
     private static string MessageIdOf(ReceivedMessage message) =>
         MimeMessage.Load(new MemoryStream(message.Data)).MessageId ?? string.Empty;
