@@ -20,15 +20,17 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SCRIPT_PATH="$REPO_ROOT/infra/services.sh"
 SERVICES_LINK="$REPO_ROOT/.tmp/services"
 
-PG_PORT=55432
+# Ports and node name can be moved (SESWORKER_PG_PORT, SESWORKER_RMQ_PORT,
+# SESWORKER_RMQ_NODE) so two checkouts on one machine each run their own services.
+PG_PORT=${SESWORKER_PG_PORT:-55432}
 PG_USER=postgres
 PG_PASSWORD=postgres
 PG_APP_DB=sesworker
 
-RMQ_PORT=56720
+RMQ_PORT=${SESWORKER_RMQ_PORT:-56720}
 # Must be set explicitly: the default (AMQP port + 20000) would be > 65535.
-RMQ_DIST_PORT=56721
-RMQ_NODE=sesworker@localhost
+RMQ_DIST_PORT=$((RMQ_PORT + 1))
+RMQ_NODE=${SESWORKER_RMQ_NODE:-sesworker@localhost}
 RMQ_BIN=/usr/lib/rabbitmq/bin
 
 PG_START_TIMEOUT=60
