@@ -20,7 +20,8 @@ public sealed class MimeComposer(TimeProvider timeProvider)
     /// </summary>
     public static FormatOptions WireFormat { get; } = CreateWireFormat();
 
-    public ComposedEmail Compose(SendEmail command)
+    /// <param name="date">The Date header; a retry passes the first try's, so every copy the provider gets is the same bytes.</param>
+    public ComposedEmail Compose(SendEmail command, DateTimeOffset? date = null)
     {
         ArgumentNullException.ThrowIfNull(command);
 
@@ -31,7 +32,7 @@ public sealed class MimeComposer(TimeProvider timeProvider)
         if (command.ReplyTo is not null)
             message.ReplyTo.Add(Mailbox(command.ReplyTo));
         message.Subject = command.Subject ?? string.Empty;
-        message.Date = timeProvider.GetUtcNow();
+        message.Date = date ?? timeProvider.GetUtcNow();
         var domain = command.From!.Address[(command.From.Address.LastIndexOf('@') + 1)..];
         message.MessageId = command.MessageId ?? $"{command.EmailId:N}@{domain}";
         message.Body = Body(command);

@@ -52,4 +52,10 @@ public static class ErrorCodes
     public const string SmtpTransient = "SesWorker.SmtpTransient";
     public const string SmtpPermanent = "SesWorker.SmtpPermanent";
     public const string RecipientHourlyCap = "SesWorker.RecipientHourlyCap";
+
+    /// <summary>The worker that held the email died (or stalled past the takeover time) during the SMTP transaction.</summary>
+    public const string OwnerLost = "SesWorker.OwnerLost";
+
+    /// <summary>Another worker is sending this emailId right now: the copy waits for that worker to finish or die.</summary>
+    public const string HeldElsewhere = "SesWorker.HeldElsewhere";
 }

@@ -7,6 +7,9 @@ public sealed record AttemptRecord
 
     public required string WorkerId { get; init; }
 
+    /// <summary>The fence: the record is written only while this claim is still the email's.</summary>
+    public required Guid ClaimToken { get; init; }
+
     public required DateTimeOffset StartedAt { get; init; }
 
     public required string Outcome { get; init; }
@@ -21,6 +24,9 @@ public sealed record AttemptRecord
 
     public string? Message { get; init; }
 
+    /// <summary>The attempt row's message when it differs from the email row's (the provider's own words); null: the same.</summary>
+    public string? AttemptMessage { get; init; }
+
     public string? RequestId { get; init; }
 
     public string? SmtpReply { get; init; }
@@ -33,4 +39,7 @@ public sealed record AttemptRecord
 
     /// <summary>False for failures found before any SMTP call: they update the row without an attempt.</summary>
     public bool CountsAsAttempt { get; init; } = true;
+
+    /// <summary>No transaction began (connect, TLS or AUTH failed): the outage clock of the email starts or runs on.</summary>
+    public bool NotSent { get; init; }
 }

@@ -2,14 +2,27 @@ namespace SesWorker.Persistence.History;
 
 public enum ClaimState
 {
-    /// <summary>This worker owns the send now.</summary>
+    /// <summary>This worker owns the send now; its writes carry <see cref="ClaimResult.Token"/>.</summary>
     Claimed,
 
     /// <summary>The email already reached a terminal state: acknowledge without sending again.</summary>
     AlreadyCompleted,
 
-    /// <summary>Another worker holds a live lease on it (a duplicate in flight): try again after the lease.</summary>
+    /// <summary>A live worker owns it (a duplicate in flight): come back once that owner is done or gone.</summary>
     HeldElsewhere,
 }
 
-public sealed record ClaimResult(ClaimState State, string Status, int Attempts);
+/// <param name="Token">The fence of this claim: a write without it (a former owner's) changes nothing.</param>
+/// <param name="NotSentSince">Since when the provider could not be reached for this email (no transaction since).</param>
+/// <param name="RecoveredUnknown">The former owner died after the transaction began: recorded as an unknown attempt.</param>
+/// <param name="CreatedAt">When the email was first seen: its Date header, the same on every try.</param>
+/// <param name="OwnerStaleIn">For <see cref="ClaimState.HeldElsewhere"/>: when the owner counts as gone if it stops beating.</param>
+public sealed record ClaimResult(
+    ClaimState State,
+    string Status,
+    int Attempts,
+    Guid Token = default,
+    DateTimeOffset? NotSentSince = null,
+    bool RecoveredUnknown = false,
+    TimeSpan? OwnerStaleIn = null,
+    DateTimeOffset? CreatedAt = null);

@@ -2,27 +2,33 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using SesWorker.Contracts;
+using SesWorker.Core.Sending;
 
 namespace SesWorker.Persistence.History;
 
 /// <summary>
 /// The hot-path writes, in hand-written SQL batches so each step is one round trip: the claim by
-/// EmailId (which makes redelivery safe) and the outcome (attempt row + email row, one implicit transaction).
+/// EmailId (which makes redelivery safe; a claim belongs to a live worker) and the outcome (attempt row + email
+/// row, one implicit transaction, fenced by the claim's token).
 /// EF Core owns the schema (migrations) and the read side.
 /// </summary>
 public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timeProvider)
 {
-    private const string ClaimableStatuses = "'received','retrying','deferred','unknown'";
-
-    public async Task<ClaimResult> ClaimAsync(SendEmail command, string workerId, TimeSpan lease, bool allowDeadLettered, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the email for this worker: inserts its row on first sight, then claims it if it is claimable, or if
+    /// the worker holding it has stopped beating for <paramref name="takeoverAfter"/> (database clock). A former
+    /// owner that died after its transaction began leaves an <c>unknown</c> attempt: the provider may have the
+    /// message, and it is sent again (at-least-once). One round trip.
+    /// </summary>
+    public async Task<ClaimResult> ClaimAsync(SendEmail command, string workerId, TimeSpan takeoverAfter, bool allowDeadLettered, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         await using var batch = dataSource.CreateBatch();
 
-        var insert = new NpgsqlBatchCommand("""
+        var insert = new NpgsqlBatchCommand($"""
             INSERT INTO email_messages (email_id, app_id, from_address, from_name, to_addresses, reply_to, subject,
                 message_id, correlation_id, metadata, attachment_count, attachment_bytes, status, attempts, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'received', 0, now(), now())
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '{EmailStatus.Received}', 0, now(), now())
             ON CONFLICT (email_id) DO NOTHING
             """);
         insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.EmailId });
@@ -46,52 +52,103 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
         insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = command.Attachments?.Sum(a => (long)((a?.Content?.Length ?? 0) / 4 * 3)) ?? 0 });
         batch.BatchCommands.Add(insert);
 
-        var statuses = allowDeadLettered ? ClaimableStatuses + ",'dead_lettered'" : ClaimableStatuses;
+        var claimable = EmailStatus.SqlList(allowDeadLettered ? [.. EmailStatus.Claimable, EmailStatus.DeadLettered] : EmailStatus.Claimable);
         var claim = new NpgsqlBatchCommand($"""
-            UPDATE email_messages SET status = 'sending', worker_id = $2, lease_until = now() + $3, updated_at = now()
-            WHERE email_id = $1 AND (status IN ({statuses}) OR (status = 'sending' AND (worker_id = $2 OR lease_until IS NULL OR lease_until < now())))
-            RETURNING status, attempts
+            WITH prev AS (
+                SELECT e.status, e.worker_id, e.transmitting_at, e.attempts, e.created_at,
+                       (SELECT w.heartbeat_at FROM workers w WHERE w.worker_id = e.worker_id) AS owner_beat
+                FROM email_messages e WHERE e.email_id = $1 FOR UPDATE
+            ), decided AS (
+                SELECT prev.*,
+                       prev.status IN {claimable} OR (prev.status = '{EmailStatus.Sending}' AND (prev.worker_id = $2
+                           OR prev.owner_beat IS NULL OR prev.owner_beat < now() - $4)) AS can_claim,
+                       prev.status = '{EmailStatus.Sending}' AND prev.transmitting_at IS NOT NULL AS was_transmitting
+                FROM prev
+            ), claimed AS (
+                UPDATE email_messages e SET status = '{EmailStatus.Sending}', worker_id = $2, claim_token = $3,
+                    transmitting_at = NULL, lease_until = NULL, updated_at = now(),
+                    attempts = e.attempts + CASE WHEN d.was_transmitting THEN 1 ELSE 0 END
+                FROM decided d WHERE e.email_id = $1 AND d.can_claim
+                RETURNING e.attempts, e.not_sent_since, d.was_transmitting, d.worker_id AS former_worker, d.transmitting_at AS former_start
+            ), recovered AS (
+                INSERT INTO send_attempts (email_id, attempt_number, worker_id, started_at, ended_at, outcome, provider_code, provider_message)
+                SELECT $1, c.attempts, c.former_worker, c.former_start, now(), '{AttemptOutcome.Unknown}', '{ErrorCodes.OwnerLost}',
+                       'Worker ' || c.former_worker || ' stopped during the SMTP transaction; the provider may have the message. Sent again (at-least-once).'
+                FROM claimed c WHERE c.was_transmitting
+            )
+            SELECT d.status, d.attempts, d.can_claim, c.attempts, c.not_sent_since, COALESCE(c.was_transmitting, false),
+                   GREATEST(d.owner_beat + $4 - now(), interval '0'), d.created_at
+            FROM decided d LEFT JOIN claimed c ON true
             """);
+        var token = Guid.NewGuid();
         claim.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.EmailId });
         claim.Parameters.Add(Text(workerId));
-        claim.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = lease });
+        claim.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = token });
+        claim.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = takeoverAfter });
         batch.BatchCommands.Add(claim);
 
-        var current = new NpgsqlBatchCommand("SELECT status, attempts FROM email_messages WHERE email_id = $1");
-        current.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.EmailId });
-        batch.BatchCommands.Add(current);
-
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        var claimed = await reader.ReadAsync(cancellationToken);
-        var attempts = claimed ? reader.GetInt32(1) : 0;
-        await reader.NextResultAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var status = reader.GetString(0);
-        attempts = reader.GetInt32(1);
+        if (reader.GetBoolean(2))
+        {
+            return new ClaimResult(ClaimState.Claimed, status, reader.GetInt32(3), token,
+                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5),
+                CreatedAt: reader.GetFieldValue<DateTimeOffset>(7));
+        }
 
-        if (claimed)
-            return new ClaimResult(ClaimState.Claimed, status, attempts);
         return EmailStatus.IsTerminal(status)
-            ? new ClaimResult(ClaimState.AlreadyCompleted, status, attempts)
-            : new ClaimResult(ClaimState.HeldElsewhere, status, attempts);
+            ? new ClaimResult(ClaimState.AlreadyCompleted, status, reader.GetInt32(1))
+            : new ClaimResult(ClaimState.HeldElsewhere, status, reader.GetInt32(1),
+                OwnerStaleIn: reader.IsDBNull(6) ? TimeSpan.Zero : reader.GetFieldValue<TimeSpan>(6));
     }
 
-    /// <summary>Records one attempt and moves the email row, in one round trip and one transaction. Returns the attempt count.</summary>
-    public async Task<int> RecordAsync(AttemptRecord record, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records one attempt (or a decision without one) and moves the email row, in one round trip and one
+    /// transaction, and hands the claim back. Fenced: only the holder of <see cref="AttemptRecord.ClaimToken"/> can
+    /// write, so a worker that lost its claim (it stalled past the takeover time) changes nothing. Returns the
+    /// attempt count, or null when the claim was no longer this worker's.
+    /// </summary>
+    public async Task<int?> RecordAsync(AttemptRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
         var now = timeProvider.GetUtcNow();
         await using var batch = dataSource.CreateBatch();
 
-        var update = new NpgsqlBatchCommand("""
+        // The attempt row first: the update below releases the claim the insert is fenced by.
+        if (record.CountsAsAttempt)
+        {
+            var insert = new NpgsqlBatchCommand("""
+                INSERT INTO send_attempts (email_id, attempt_number, worker_id, started_at, ended_at, outcome, smtp_status,
+                    enhanced_code, provider_code, provider_message, request_id, smtp_reply)
+                SELECT $1, attempts + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM email_messages WHERE email_id = $1 AND claim_token = $12
+                """);
+            insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = record.EmailId });
+            insert.Parameters.Add(Text(record.WorkerId));
+            insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = record.StartedAt });
+            insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+            insert.Parameters.Add(Text(record.Outcome));
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)record.SmtpStatus ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+            insert.Parameters.Add(Text(record.EnhancedCode));
+            insert.Parameters.Add(Text(Truncate(record.Code, 128)));
+            insert.Parameters.Add(Text(record.AttemptMessage ?? record.Message));
+            insert.Parameters.Add(Text(record.RequestId));
+            insert.Parameters.Add(Text(record.SmtpReply));
+            insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = record.ClaimToken });
+            batch.BatchCommands.Add(insert);
+        }
+
+        var terminal = EmailStatus.SqlList(EmailStatus.Terminal);
+        var update = new NpgsqlBatchCommand($"""
             UPDATE email_messages SET
                 status = $2, attempts = attempts + $3, failure_code = $4, failure_message = $5, smtp_status = $6,
                 smtp_reply = $7, provider_request_id = $8, message_id = COALESCE($9, message_id),
                 size_bytes = COALESCE($10, size_bytes), sha256 = COALESCE($11, sha256), updated_at = now(),
-                lease_until = NULL,
-                sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END,
-                completed_at = CASE WHEN $2 IN ('sent', 'failed', 'dead_lettered') THEN now() ELSE NULL END
-            WHERE email_id = $1
+                claim_token = NULL, transmitting_at = NULL, lease_until = NULL,
+                not_sent_since = CASE WHEN $13 THEN COALESCE(not_sent_since, now()) WHEN $3 > 0 THEN NULL ELSE not_sent_since END,
+                sent_at = CASE WHEN $2 = '{EmailStatus.Sent}' THEN now() ELSE sent_at END,
+                completed_at = CASE WHEN $2 IN {terminal} THEN now() ELSE NULL END
+            WHERE email_id = $1 AND claim_token = $12
             RETURNING attempts
             """);
         update.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = record.EmailId });
@@ -105,41 +162,23 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
         update.Parameters.Add(Text(record.MessageId));
         update.Parameters.Add(new NpgsqlParameter { Value = (object?)record.SizeBytes ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         update.Parameters.Add(Text(record.Sha256));
+        update.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = record.ClaimToken });
+        update.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = record.NotSent });
         batch.BatchCommands.Add(update);
 
-        if (record.CountsAsAttempt)
-        {
-            var insert = new NpgsqlBatchCommand("""
-                INSERT INTO send_attempts (email_id, attempt_number, worker_id, started_at, ended_at, outcome, smtp_status,
-                    enhanced_code, provider_code, provider_message, request_id, smtp_reply)
-                SELECT $1, attempts, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM email_messages WHERE email_id = $1
-                """);
-            insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = record.EmailId });
-            insert.Parameters.Add(Text(record.WorkerId));
-            insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = record.StartedAt });
-            insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
-            insert.Parameters.Add(Text(record.Outcome));
-            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)record.SmtpStatus ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-            insert.Parameters.Add(Text(record.EnhancedCode));
-            insert.Parameters.Add(Text(Truncate(record.Code, 128)));
-            insert.Parameters.Add(Text(record.Message));
-            insert.Parameters.Add(Text(record.RequestId));
-            insert.Parameters.Add(Text(record.SmtpReply));
-            batch.BatchCommands.Add(insert);
-        }
-
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? reader.GetInt32(0) : 0;
+        return await reader.ReadAsync(cancellationToken) ? reader.GetInt32(0) : null;
     }
 
-    /// <summary>Gives up a claim without an outcome (the message goes round a delay queue again).</summary>
-    public async Task ReleaseAsync(Guid emailId, string status, CancellationToken cancellationToken)
+    /// <summary>Hands the claim back without an outcome (the message goes round a delay queue again). Fenced like <see cref="RecordAsync"/>.</summary>
+    public async Task<bool> ReleaseAsync(Guid emailId, Guid claimToken, string status, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "UPDATE email_messages SET status = $2, lease_until = NULL, updated_at = now() WHERE email_id = $1");
+            "UPDATE email_messages SET status = $2, claim_token = NULL, transmitting_at = NULL, updated_at = now() WHERE email_id = $1 AND claim_token = $3");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = emailId });
         command.Parameters.Add(Text(status));
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = claimToken });
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
     private static NpgsqlParameter Text(string? value) =>

@@ -4,70 +4,149 @@ using NpgsqlTypes;
 namespace SesWorker.Persistence.Limiting;
 
 /// <summary>
-/// The distributed limiter shared by every replica: one row per key in an UNLOGGED table, the database
-/// clock as the only clock, one statement (one round trip) per acquire, no transaction held while the
-/// caller waits. The arithmetic is <see cref="Core.Limiting.Gcra.Reserve"/>: a grant reserves the next free
-/// slot and the caller sleeps until it, so the provider sees sends spaced by the interval.
+/// The distributed limiter shared by every replica: one row per appId in an UNLOGGED table, the database clock
+/// as the only clock, one statement (one round trip) per reservation, no transaction held while the caller waits.
 /// </summary>
+/// <remarks>
+/// A reservation is a slot: the moment the provider should count the send (the end of DATA). Slots are spaced
+/// by the interval (GCRA in reservation form, no burst), multiplied by the appId's penalty while the provider
+/// has recently throttled it. The caller starts the transaction one <em>lead</em> before the slot (MAIL FROM)
+/// and holds the message content until the slot, so both moments are spaced by the interval whatever the reply
+/// latency. The lead is shared by the replicas through the row: each reservation moves it a tenth of the way to
+/// the caller's own estimate, so consecutive MAIL FROMs stay spaced while the lead follows the provider.
+/// The same statement reads the appId's pause (daily quota) and marks the email as transmitting, fenced by the
+/// caller's claim: a worker that lost its claim gets no slot to send with.
+/// </remarks>
 public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
 {
-    // A pause (the provider's daily quota is spent) is a row of its own, 'pause:' + key, read in the same statement.
-    private const string Sql = """
-        WITH pause AS (
-            SELECT tat FROM rate_limits WHERE key = 'pause:' || $1 AND tat > statement_timestamp()
-        ), granted AS (
-            INSERT INTO rate_limits AS r (key, tat)
-            SELECT $1, statement_timestamp() + $2 WHERE NOT EXISTS (SELECT FROM pause)
-            ON CONFLICT (key) DO UPDATE SET tat = GREATEST(r.tat, statement_timestamp()) + $2
-            WHERE GREATEST(r.tat, statement_timestamp()) - statement_timestamp() <= $3
-            RETURNING r.tat
-        )
-        SELECT (SELECT tat FROM granted) - $2 - statement_timestamp(),
-               (SELECT tat FROM rate_limits WHERE key = $1) - statement_timestamp(),
-               (SELECT tat FROM pause)
+    private static readonly string ReserveSql = Reserve(Factor("$6"));
+
+    private static readonly string StepDownSql = $"""
+        UPDATE rate_limits r SET penalty = LEAST($3, ({Factor("$5")}) * $2), penalized_at = statement_timestamp()
+        WHERE r.key = $1 AND (r.penalized_at IS NULL OR r.penalized_at < statement_timestamp() - $4)
+        RETURNING r.penalty
         """;
 
-    public async Task<RateLimitGrant> TryReserveAsync(string key, TimeSpan interval, TimeSpan maxWait, CancellationToken cancellationToken)
+    /// <summary>The appId's interval multiplier now: its penalty, worn off linearly over the recovery time.</summary>
+    private static string Factor(string recoverySeconds) =>
+        $"1 + (COALESCE(r.penalty, 1) - 1) * GREATEST(0, 1 - COALESCE(EXTRACT(epoch FROM statement_timestamp() - r.penalized_at)::float8 / {recoverySeconds}, 1))";
+
+    private static string Reserve(string factor) => $"""
+        WITH pause AS (
+            SELECT until FROM app_pauses WHERE app_id = $1 AND until > statement_timestamp()
+        ), cur AS (
+            SELECT r.tat, r.lead, {factor} AS factor FROM rate_limits r WHERE r.key = $2
+        ), p AS (
+            SELECT statement_timestamp() AS now, CASE WHEN $9 THEN interval '0' ELSE COALESCE((SELECT lead FROM cur), $5) END AS lead, COALESCE((SELECT factor FROM cur), 1) AS factor
+        ), granted AS (
+            INSERT INTO rate_limits AS r (key, tat, lead)
+            SELECT $2, p.now + p.lead + $3, $5 FROM p WHERE NOT EXISTS (SELECT FROM pause)
+            ON CONFLICT (key) DO UPDATE SET
+                tat = GREATEST(r.tat, (SELECT now + lead FROM p)) + $3 * (SELECT factor FROM p),
+                lead = CASE WHEN $9 THEN r.lead ELSE r.lead + (EXCLUDED.lead - r.lead) * 0.1 END
+            WHERE GREATEST(r.tat, (SELECT now + lead FROM p)) - (SELECT now FROM p) <= $4 + (SELECT lead FROM p)
+            RETURNING r.tat
+        ), mark AS (
+            UPDATE email_messages SET transmitting_at = statement_timestamp()
+            WHERE email_id = $7 AND claim_token = $8 AND EXISTS (SELECT FROM granted)
+            RETURNING 1
+        )
+        SELECT (SELECT tat FROM granted) - $3 * p.factor - p.now, p.lead, (SELECT tat FROM cur) - p.now,
+               (SELECT until FROM pause), p.factor, EXISTS (SELECT FROM mark)
+        FROM p
+        """;
+
+    /// <summary>Reserves the appId's next slot, or says when to ask again, or that the appId is paused.</summary>
+    /// <param name="interval">1 / rate, before any penalty.</param>
+    /// <param name="maxWait">A slot further than this (beyond the lead) is not reserved: the caller asks again later.</param>
+    /// <param name="lead">The caller's estimate of the time from MAIL FROM to the provider's go-ahead for the content.</param>
+    /// <param name="penaltyRecovery">How long a step-down takes to wear off.</param>
+    /// <param name="fence">The email and claim the slot is for; the email is marked as transmitting. Null: no mark.</param>
+    /// <param name="leadless">A slot from now on, without a lead (the transaction is already open); the shared lead is left as it is.</param>
+    public async Task<RateLimitGrant> TryReserveAsync(string appId, TimeSpan interval, TimeSpan maxWait, TimeSpan lead, TimeSpan penaltyRecovery,
+        (Guid EmailId, Guid ClaimToken)? fence, bool leadless, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(Sql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key, NpgsqlDbType = NpgsqlDbType.Text });
+        await using var command = dataSource.CreateCommand(ReserveSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = appId, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Key(appId), NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = interval, NpgsqlDbType = NpgsqlDbType.Interval });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = maxWait, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = lead, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = penaltyRecovery.TotalSeconds, NpgsqlDbType = NpgsqlDbType.Double });
+        command.Parameters.Add(new NpgsqlParameter { Value = fence is { } f ? f.EmailId : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = fence is { } g ? g.ClaimToken : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = leadless, NpgsqlDbType = NpgsqlDbType.Boolean });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        if (!reader.IsDBNull(2))
-            return new RateLimitGrant(false, TimeSpan.Zero, TimeSpan.Zero, reader.GetFieldValue<DateTimeOffset>(2));
+        var sharedLead = reader.GetFieldValue<TimeSpan>(1);
+        var factor = reader.GetDouble(4);
+        if (!reader.IsDBNull(3))
+            return new RateLimitGrant(RateLimitVerdict.Paused, TimeSpan.Zero, sharedLead, factor, PausedUntil: reader.GetFieldValue<DateTimeOffset>(3));
         if (!reader.IsDBNull(0))
-            return new RateLimitGrant(true, Max(reader.GetFieldValue<TimeSpan>(0), TimeSpan.Zero), TimeSpan.Zero);
-        // The snapshot shows the TAT before this statement: the backlog ahead of us.
-        var backlog = reader.IsDBNull(1) ? TimeSpan.Zero : reader.GetFieldValue<TimeSpan>(1);
-        return new RateLimitGrant(false, backlog, Max(backlog - maxWait, TimeSpan.FromMilliseconds(1)));
-    }
+        {
+            var verdict = fence is null || reader.GetBoolean(5) ? RateLimitVerdict.Granted : RateLimitVerdict.Fenced;
+            return new RateLimitGrant(verdict, Max(reader.GetFieldValue<TimeSpan>(0), TimeSpan.Zero), sharedLead, factor);
+        }
 
-    /// <summary>Stops every replica from reserving slots for the key until <paramref name="until"/>.</summary>
-    public async Task PauseAsync(string key, DateTimeOffset until, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO rate_limits (key, tat) VALUES ('pause:' || $1, $2)
-            ON CONFLICT (key) DO UPDATE SET tat = GREATEST(rate_limits.tat, EXCLUDED.tat)
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = until, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        // The backlog ahead of us (the TAT before this statement), less what may be reserved.
+        var backlog = reader.IsDBNull(2) ? TimeSpan.Zero : reader.GetFieldValue<TimeSpan>(2);
+        return new RateLimitGrant(RateLimitVerdict.Busy, TimeSpan.Zero, sharedLead, factor,
+            RetryAfter: Max(backlog - maxWait - sharedLead, TimeSpan.FromMilliseconds(1)));
     }
 
     /// <summary>
-    /// Moves the key's next free slot later by <paramref name="delay"/>: a send that reached the provider late
-    /// shares its one-second window with sends that will follow it, so those must start later too.
+    /// The provider throttled the appId although the slots were spaced: multiply its interval by
+    /// <paramref name="step"/> (at most <paramref name="maxPenalty"/>) for every replica; it wears off linearly over
+    /// <paramref name="recovery"/>. At most one step per <paramref name="minGap"/>, so one burst of throttled replies
+    /// is one step. Returns the new penalty, or null when another step was taken just before.
     /// </summary>
-    public async Task PushAsync(string key, TimeSpan delay, CancellationToken cancellationToken)
+    public async Task<double?> StepDownAsync(string appId, double step, double maxPenalty, TimeSpan recovery, TimeSpan minGap, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(StepDownSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Key(appId), NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = step, NpgsqlDbType = NpgsqlDbType.Double });
+        command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = maxPenalty, NpgsqlDbType = NpgsqlDbType.Double });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = minGap, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = recovery.TotalSeconds, NpgsqlDbType = NpgsqlDbType.Double });
+        var result = await command.ExecuteScalarAsync(cancellationToken);
+        return result is double penalty ? penalty : null;
+    }
+
+    /// <summary>
+    /// Stops every replica from reserving slots for the appId until the provider's next day (00:00 Beijing time,
+    /// on the database's clock). Logged table: a pause survives a crash or a failover. Returns the pause's end.
+    /// </summary>
+    public async Task<DateTimeOffset> PauseUntilProviderDayAsync(string appId, string code, string reason, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO app_pauses (app_id, until, code, reason)
+            VALUES ($1, (date_trunc('day', statement_timestamp() AT TIME ZONE 'Asia/Shanghai') + interval '1 day') AT TIME ZONE 'Asia/Shanghai', $2, $3)
+            ON CONFLICT (app_id) DO UPDATE SET until = GREATEST(app_pauses.until, EXCLUDED.until), code = EXCLUDED.code,
+                reason = EXCLUDED.reason, paused_at = statement_timestamp()
+            RETURNING until
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = appId, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = code, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason, NpgsqlDbType = NpgsqlDbType.Text });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return reader.GetFieldValue<DateTimeOffset>(0);
+    }
+
+    /// <summary>
+    /// Moves the appId's next free slot later by <paramref name="delay"/>: a call the provider counted late (its reply
+    /// came far later than usual) shares its second with the calls after it, so those start later.
+    /// </summary>
+    public async Task PushAsync(string appId, TimeSpan delay, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             "UPDATE rate_limits SET tat = GREATEST(tat, statement_timestamp()) + $2 WHERE key = $1");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Key(appId), NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = delay, NpgsqlDbType = NpgsqlDbType.Interval });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    private static string Key(string appId) => $"app:{appId}";
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

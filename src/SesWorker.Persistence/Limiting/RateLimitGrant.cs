@@ -1,4 +1,28 @@
 namespace SesWorker.Persistence.Limiting;
 
-/// <summary>The database's answer: a reserved slot <see cref="Wait"/> from now, or no slot and when to ask again, or a pause.</summary>
-public readonly record struct RateLimitGrant(bool Granted, TimeSpan Wait, TimeSpan RetryAfter, DateTimeOffset? PausedUntil = null);
+public enum RateLimitVerdict
+{
+    /// <summary>A slot is reserved <see cref="RateLimitGrant.Wait"/> from now.</summary>
+    Granted,
+
+    /// <summary>The next free slot is beyond the horizon: ask again after <see cref="RateLimitGrant.RetryAfter"/>.</summary>
+    Busy,
+
+    /// <summary>The appId is paused (daily quota) until <see cref="RateLimitGrant.PausedUntil"/>.</summary>
+    Paused,
+
+    /// <summary>A slot was reserved, but the email's claim is no longer this worker's: do not send.</summary>
+    Fenced,
+}
+
+/// <summary>
+/// The database's answer. <see cref="Lead"/> is the shared lead the slot was computed with: the transaction starts
+/// that long before the slot. <see cref="Penalty"/> is the appId's current interval multiplier (1 = full rate).
+/// </summary>
+public readonly record struct RateLimitGrant(
+    RateLimitVerdict Verdict,
+    TimeSpan Wait,
+    TimeSpan Lead,
+    double Penalty,
+    TimeSpan RetryAfter = default,
+    DateTimeOffset? PausedUntil = null);

@@ -22,12 +22,12 @@ public sealed class DeadLetterOptions
     public int MaxRateLimitedCycles { get; set; } = 10;
 
     /// <summary>
-    /// Delay queues for deferred messages (the recipient cap): fixed-TTL queues that dead-letter back into the
-    /// main queue. A message goes to the longest delay that does not overshoot, and is re-deferred if early.
+    /// Delay queues for deferred messages (retry backoff, a copy waiting for another worker, the recipient cap,
+    /// pauses): fixed-TTL queues that dead-letter back into the main queue. A message goes to the longest delay that does not overshoot, and is re-deferred if early.
     /// Fixed TTLs per queue, because per-message TTLs expire only at the head of a queue.
     /// </summary>
     public static IReadOnlyList<TimeSpan> DelayTiers { get; } =
-        [TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30)];
+        [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30)];
 
     public string DelayQueuePrefix { get; set; } = "send-email-delay-";
 

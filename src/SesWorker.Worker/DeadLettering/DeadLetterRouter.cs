@@ -19,8 +19,9 @@ public sealed class DeadLetterRouter(IOptions<DeadLetterOptions> options, TimePr
     {
         ArgumentNullException.ThrowIfNull(context);
         var remaining = until - timeProvider.GetUtcNow();
-        // A few seconds of tolerance: "ten minutes from now" is measured a moment after it was decided.
-        var tier = DeadLetterOptions.DelayTiers.LastOrDefault(t => t <= remaining + TimeSpan.FromSeconds(5));
+        // Some tolerance: "ten minutes from now" is measured a moment after it was decided.
+        var tolerance = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, Math.Max(0, remaining.Ticks / 20)));
+        var tier = DeadLetterOptions.DelayTiers.LastOrDefault(t => t <= remaining + tolerance);
         if (tier == default)
             tier = DeadLetterOptions.DelayTiers[0];
         var queue = _options.DelayQueueName(tier);

@@ -12,6 +12,7 @@ using SesWorker.Worker.Accounts;
 using SesWorker.Worker.DeadLettering;
 using SesWorker.Worker.Limiting;
 using SesWorker.Persistence.Limiting;
+using SesWorker.Persistence.Workers;
 using SesWorker.Worker.Sending;
 using SesWorker.Worker.Smtp;
 
@@ -52,12 +53,20 @@ public static class SesWorkerHostExtensions
         services.AddSingleton<SendMetrics>();
         services.AddSingleton<SendThrottle>();
         services.AddSingleton<InFlightEmails>();
+        services.AddSingleton<WorkerHeartbeats>();
+        services.AddSingleton(sp => new SendPolicy(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.PolicyOptions()));
+        services.AddSingleton<OutcomeRecorder>();
+        services.AddSingleton<EmailSendHandler>();
+        services.AddSingleton<SendLanes>();
         services.AddHostedService<MetricsSummary>();
         services.AddHostedService<DeadLetterTopology>();
+        // Before the bus: the first beat is written before anything is consumed, and removed after the bus stopped.
+        services.AddHostedService<WorkerHeartbeat>();
 
         services.AddMassTransit(bus =>
         {
             bus.AddConsumer<SendEmailConsumer>();
+            bus.AddConsumer<LaneConsumer>();
             bus.UsingRabbitMq((context, cfg) =>
             {
                 var rabbit = context.GetRequiredService<RabbitMqConnection>();
@@ -76,21 +85,23 @@ public static class SesWorkerHostExtensions
                     endpoint.SetQuorumQueue();
                     endpoint.PrefetchCount = worker.ConcurrentMessageLimit * 2;
                     endpoint.ConcurrentMessageLimit = worker.ConcurrentMessageLimit;
-                    // Producers in any language publish plain JSON, with content type application/json or none.
-                    endpoint.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
-                    endpoint.UseMessageRetry(retry =>
-                    {
-                        // Infrastructure faults only: provider failures never throw. A duplicate in flight waits out the lease.
-                        retry.Handle<EmailHeldElsewhereException>();
-                        retry.Handle<NpgsqlException>();
-                        retry.Handle<TimeoutException>();
-                        retry.Handle<RateLimitBacklogException>();
-                        // Fail closed while PostgreSQL is away: the message is held and retried for about an hour
-                        // (no limiter slot, no send), then lands in send-email_error with the reason, never lost.
-                        retry.Exponential(130, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
-                    });
+                    ConfigureReceive(endpoint);
                     endpoint.ConfigureConsumer<SendEmailConsumer>(context);
                 });
+
+                foreach (var lane in context.GetRequiredService<SendLanes>().All)
+                {
+                    cfg.ReceiveEndpoint(lane.Queue, endpoint =>
+                    {
+                        endpoint.SetQuorumQueue();
+                        // Only the intake forwards here: producers publish to send-email, never to a lane.
+                        endpoint.ConfigureConsumeTopology = false;
+                        endpoint.PrefetchCount = worker.LaneConcurrency;
+                        endpoint.ConcurrentMessageLimit = worker.LaneConcurrency;
+                        ConfigureReceive(endpoint);
+                        endpoint.ConfigureConsumer<LaneConsumer>(context);
+                    });
+                }
             });
         });
         services.AddOptions<MassTransitHostOptions>().Configure(o =>
@@ -100,6 +111,24 @@ public static class SesWorkerHostExtensions
         });
 
         return builder;
+    }
+
+    private static void ConfigureReceive(IRabbitMqReceiveEndpointConfigurator endpoint)
+    {
+        // Producers in any language publish plain JSON, with content type application/json or none.
+        endpoint.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
+        endpoint.UseMessageRetry(retry =>
+        {
+            // Infrastructure faults only: provider failures never throw, and nothing waits here for another worker
+            // or a backoff (those go round a delay queue). While PostgreSQL is away (no slot, no send: fail closed)
+            // the message is held and retried every few seconds for about an hour, so sending resumes within
+            // seconds of its return; after that it lands in send-email_error with the reason, never lost.
+            retry.Ignore<InvalidEmailIdException>();
+            retry.Handle<NpgsqlException>();
+            retry.Handle<TimeoutException>();
+            retry.Handle<RateLimitBacklogException>();
+            retry.Exponential(1200, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(500));
+        });
     }
 
     private static NpgsqlDataSource CreateDataSource(string connectionString)

@@ -20,16 +20,36 @@ public sealed class RateLimitingOptions
     [Range(0, 0.5)]
     public double SafetyMargin { get; set; } = 0.02;
 
-    /// <summary>
-    /// How far ahead a slot may be reserved. Kept well under one second: a late send can then still push back
-    /// the sends that would share its one-second window, because those are not reserved yet.
-    /// </summary>
+    /// <summary>How far ahead (beyond the lead) a slot may be reserved; a send whose slot would be further asks again later.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:05")]
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromMilliseconds(400);
 
     /// <summary>Sends per appId per process that ask the database for slots at once; the others wait in the process.</summary>
     [Range(1, 64)]
     public int ContendersPerAppId { get; set; } = 4;
+
+    /// <summary>
+    /// The lead before the first measurement: how long the provider is assumed to take from MAIL FROM to its go-ahead
+    /// for the content. Too short only costs a fresh slot for the first sends; too long only delays them.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan InitialLead { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest lead ever used: a provider slower than this gets its content late, in fresh slots.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:30")]
+    public TimeSpan MaxLead { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>What one throttled reply multiplies the appId's interval by (1.25: the rate drops to 80%).</summary>
+    [Range(1.01, 10)]
+    public double PenaltyStep { get; set; } = 1.25;
+
+    /// <summary>The most the interval is ever multiplied by.</summary>
+    [Range(1.01, 100)]
+    public double MaxPenalty { get; set; } = 4;
+
+    /// <summary>How long a step-down takes to wear off (linearly).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan PenaltyRecovery { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The longest a message is held waiting for slots before it is retried through the broker.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]

@@ -16,6 +16,7 @@ public sealed class SendMetrics : IDisposable
     private readonly Histogram<double> _wait;
     private readonly Counter<long> _outcomes;
     private readonly Counter<long> _lateSends;
+    private readonly Counter<long> _rateSteps;
     private readonly Lock _gate = new();
     private readonly List<double> _acquireSamples = [];
     private readonly List<double> _waitSamples = [];
@@ -27,7 +28,8 @@ public sealed class SendMetrics : IDisposable
         _acquire = _meter.CreateHistogram<double>("sesworker.limiter.acquire.duration", "ms", "One round trip to the distributed limiter.");
         _wait = _meter.CreateHistogram<double>("sesworker.limiter.wait.duration", "ms", "Time a send waited for its rate-limit slot (not an attempt).");
         _outcomes = _meter.CreateCounter<long>("sesworker.sends", description: "Send outcomes by status.");
-        _lateSends = _meter.CreateCounter<long>("sesworker.limiter.late_sends", description: "Sends slower than the limiter's slack, which pushed later slots back.");
+        _lateSends = _meter.CreateCounter<long>("sesworker.limiter.late_sends", description: "Sends whose go-ahead for the content came after their slot, so they took a fresh one.");
+        _rateSteps = _meter.CreateCounter<long>("sesworker.limiter.rate_steps", description: "Step-downs of an appId's rate after the provider throttled it.");
     }
 
     public void RecordAcquire(TimeSpan elapsed)
@@ -51,6 +53,8 @@ public sealed class SendMetrics : IDisposable
         _lateSends.Add(1);
         Interlocked.Increment(ref _lateSendCount);
     }
+
+    public void RecordRateStep(string appId) => _rateSteps.Add(1, new KeyValuePair<string, object?>("app_id", appId));
 
     public void RecordOutcome(string status) => _outcomes.Add(1, new KeyValuePair<string, object?>("status", status));
 

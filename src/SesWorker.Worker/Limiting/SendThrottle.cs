@@ -8,17 +8,17 @@ using SesWorker.Persistence.Limiting;
 namespace SesWorker.Worker.Limiting;
 
 /// <summary>
-/// Gets a send its slot: the appId's rate (shared by all replicas through PostgreSQL) and the sender to
-/// recipient hourly cap. Waiting is not a failure and not an attempt: it is measured in <see cref="SendMetrics"/>.
-/// If PostgreSQL cannot be reached the exception escapes: no slot, no send (fail closed).
+/// Gets a send its slot: the appId's rate (shared by all replicas through PostgreSQL) and the sender to recipient
+/// hourly cap. Waiting is not a failure and not an attempt: it is measured in <see cref="SendMetrics"/>. If
+/// PostgreSQL cannot be reached the exception escapes: no slot, no send (fail closed).
 /// </summary>
 /// <remarks>
-/// Slots are spaced by 1/rate, so N sends span N intervals; with the safety margin, N = rate sends span a
-/// little more than one second. That slack absorbs the variable delay between a slot and the moment the
-/// provider counts the call (end of DATA). A send that takes longer than the slack (a cold start, a GC pause,
-/// a large message) is reported back and pushes the next free slot later by the excess, so the sends after it
-/// cannot crowd into its second. Reservations never reach further ahead than MaxWait, so the push lands before
-/// the send that would have shared the window is reserved.
+/// The provider counts a call when the message reaches it: the end of DATA. A slot is that moment. The send
+/// starts its transaction one lead earlier (MAIL FROM; the lead is what MAIL, RCPT and DATA take to be answered)
+/// and holds the content until the slot, so the calls reach the provider spaced by the interval however far away
+/// it is and however its replies jitter: the rate does not depend on the reply latency. A go-ahead that comes
+/// later than the margin allows (a slow reply) does not push anyone back: that send alone takes a fresh slot
+/// and waits for it, with its transaction open.
 /// </remarks>
 public sealed partial class SendThrottle(
     PostgresRateLimiter limiter,
@@ -35,11 +35,29 @@ public sealed partial class SendThrottle(
     public DateTimeOffset? KnownPause(string appId, DateTimeOffset now) =>
         _pauses.TryGetValue(appId, out var until) && until > now ? until : null;
 
-    /// <summary>The provider's daily quota is spent: no replica takes a slot for the appId until <paramref name="until"/>.</summary>
-    public async Task PauseAsync(string appId, DateTimeOffset until, CancellationToken cancellationToken)
+    /// <summary>The provider's daily quota is spent: no replica takes a slot for the appId until the provider's next day.</summary>
+    public async Task<DateTimeOffset> PauseAsync(string appId, string code, string reason, CancellationToken cancellationToken)
     {
+        var until = await limiter.PauseUntilProviderDayAsync(appId, code, reason, cancellationToken);
         _pauses[appId] = until;
-        await limiter.PauseAsync($"app:{appId}", until, cancellationToken);
+        return until;
+    }
+
+    /// <summary>
+    /// The provider throttled the appId although its sends were spaced: its rate steps down for every replica and
+    /// climbs back over <see cref="RateLimitingOptions.PenaltyRecovery"/>. Returns the reduced rate, or null when a
+    /// step was taken a moment ago (one burst of throttled replies is one step).
+    /// </summary>
+    public async Task<double?> StepDownAsync(string appId, CancellationToken cancellationToken)
+    {
+        var penalty = await limiter.StepDownAsync(appId, _options.PenaltyStep, _options.MaxPenalty, _options.PenaltyRecovery,
+            TimeSpan.FromSeconds(1), cancellationToken);
+        if (penalty is not { } factor)
+            return null;
+        var rate = _options.RateFor(appId) * (1 - _options.SafetyMargin) / factor;
+        metrics.RecordRateStep(appId);
+        Log.SteppedDown(logger, appId, rate, _options.PenaltyRecovery);
+        return rate;
     }
 
     /// <summary>Null when all recipients are under the cap (and the send is counted); otherwise when the window frees.</summary>
@@ -51,37 +69,31 @@ public sealed partial class SendThrottle(
     }
 
     /// <summary>
-    /// Returns once this send holds a slot for its appId. Call it immediately before the SMTP transaction and
-    /// dispose the slot when the provider has answered.
+    /// Reserves the appId's next slot for the email (and marks it as transmitting, fenced by its claim). Returns null
+    /// when the claim is no longer this worker's; throws <see cref="AppPausedException"/> when the appId is paused.
     /// </summary>
-    public async Task<IAsyncDisposable> AcquireAsync(string appId, CancellationToken cancellationToken)
+    public async Task<SendSlot?> AcquireAsync(string appId, Guid emailId, Guid claimToken, CancellationToken cancellationToken)
     {
         var app = _apps.GetOrAdd(appId, id => new AppLimit(id, _options));
         var held = Stopwatch.StartNew();
-        // Only a few sends per appId per process contend in the database; the rest queue here, at no cost.
+        // Only a few sends per appId per process ask the database at once; the rest queue here, at no cost.
         await app.Gate.WaitAsync(cancellationToken);
         try
         {
             while (true)
             {
-                var roundTrip = Stopwatch.StartNew();
-                var grant = await limiter.TryReserveAsync(app.Key, app.Interval, _options.MaxWait, cancellationToken);
-                metrics.RecordAcquire(roundTrip.Elapsed);
-                if (grant.PausedUntil is { } pausedUntil)
+                var grant = await ReserveAsync(app, (emailId, claimToken), leadless: false, cancellationToken);
+                switch (grant.Verdict)
                 {
-                    _pauses[appId] = pausedUntil;
-                    throw new AppPausedException(appId, pausedUntil);
-                }
-
-                if (grant.Granted)
-                {
-                    // The slot began at most one round trip before now + wait; measure the send from there.
-                    var slotStart = Stopwatch.GetTimestamp() - (long)(roundTrip.Elapsed.TotalSeconds * Stopwatch.Frequency)
-                        + (long)(grant.Wait.TotalSeconds * Stopwatch.Frequency);
-                    if (grant.Wait > TimeSpan.Zero)
-                        await Task.Delay(grant.Wait, cancellationToken);
-                    metrics.RecordWait(held.Elapsed);
-                    return new Slot(this, app, slotStart);
+                    case RateLimitVerdict.Paused:
+                        _pauses[appId] = grant.PausedUntil!.Value;
+                        throw new AppPausedException(appId, grant.PausedUntil.Value);
+                    case RateLimitVerdict.Fenced:
+                        return null;
+                    case RateLimitVerdict.Granted:
+                        metrics.RecordWait(held.Elapsed + grant.Wait);
+                        var contentAt = SendSlot.After(grant.Wait);
+                        return new SendSlot(appId, contentAt - (long)(grant.Lead.TotalSeconds * Stopwatch.Frequency), contentAt);
                 }
 
                 if (held.Elapsed > _options.MaxHold)
@@ -91,68 +103,140 @@ public sealed partial class SendThrottle(
                 await Task.Delay(retry < app.Interval ? app.Interval : retry, cancellationToken);
             }
         }
-        catch
-        {
-            app.Gate.Release();
-            throw;
-        }
-    }
-
-    private async ValueTask CompleteAsync(AppLimit app, long slotStart)
-    {
-        try
-        {
-            var elapsed = Stopwatch.GetElapsedTime(slotStart);
-            var excess = elapsed - app.Slack;
-            if (excess > TimeSpan.Zero)
-            {
-                metrics.RecordLateSend();
-                Log.LateSend(logger, app.AppId, elapsed, excess);
-                await limiter.PushAsync(app.Key, excess, CancellationToken.None);
-            }
-        }
-        catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
-        {
-            // The send has happened: its outcome must still be recorded, so a failed push must not escape (that
-            // would re-run the consumer and send twice). With the database away, no replica gets a slot anyway.
-            Log.PushFailed(logger, app.AppId, exception.Message);
-        }
         finally
         {
             app.Gate.Release();
         }
     }
 
+    /// <summary>
+    /// The provider has said go for the content: hold it until the slot. A go-ahead later than the slot by more
+    /// than the margin absorbs takes a fresh slot (no lead: the transaction is already open) and waits for it.
+    /// </summary>
+    public async Task GateContentAsync(SendSlot slot, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(slot);
+        var app = _apps[slot.AppId];
+        app.Observe(Stopwatch.GetElapsedTime(slot.StartedAt));
+        var regated = false;
+        while (true)
+        {
+            // Checked again after every wait: a busy process can wake up late too.
+            var late = Stopwatch.GetElapsedTime(slot.ContentAt);
+            // Half the margin at most: the other half is for the way from here to where the provider counts.
+            if (late > app.Tolerance / 2)
+            {
+                if (!regated)
+                {
+                    metrics.RecordLateSend();
+                    Log.LateGoAhead(logger, slot.AppId, late);
+                    regated = true;
+                }
+
+                var grant = await ReserveAsync(app, null, leadless: true, cancellationToken);
+                if (grant.Verdict == RateLimitVerdict.Granted)
+                    slot.MoveContentTo(SendSlot.After(grant.Wait));
+                else
+                    // Paused meanwhile or busy: the content waits (the provider's DATA timeout is minutes).
+                    await Task.Delay(grant.Verdict == RateLimitVerdict.Busy ? grant.RetryAfter + app.Interval : app.Interval * 10, cancellationToken);
+                continue;
+            }
+
+            if (late >= TimeSpan.Zero)
+                break;
+            await Task.Delay(-late, cancellationToken);
+        }
+
+        slot.ContentSentAt = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>
+    /// The provider answered. The moment it counted the call lies between the content going out and its reply: a
+    /// reply far later than this appId's usual means the call may have been counted late, sharing its second with
+    /// the calls after it, so the next free slot moves back by the excess (at most two intervals: a reply merely
+    /// held long after the count must not stall the appId). Never throws: the send has happened.
+    /// </summary>
+    public async Task CompleteAsync(SendSlot slot)
+    {
+        ArgumentNullException.ThrowIfNull(slot);
+        var app = _apps[slot.AppId];
+        var elapsed = Stopwatch.GetElapsedTime(slot.ContentSentAt);
+        var excess = elapsed - app.ObserveReply(elapsed) - app.Tolerance;
+        if (excess <= TimeSpan.Zero)
+            return;
+        try
+        {
+            var push = excess < app.Interval * 2 ? excess : app.Interval * 2;
+            metrics.RecordLateSend();
+            Log.LateReply(logger, slot.AppId, elapsed, push);
+            await limiter.PushAsync(slot.AppId, push, CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            Log.PushFailed(logger, slot.AppId, exception.Message);
+        }
+    }
+
+    private async Task<RateLimitGrant> ReserveAsync(AppLimit app, (Guid, Guid)? fence, bool leadless, CancellationToken cancellationToken)
+    {
+        var roundTrip = Stopwatch.StartNew();
+        var grant = await limiter.TryReserveAsync(app.AppId, app.Interval, _options.MaxWait, app.Lead, _options.PenaltyRecovery, fence, leadless, cancellationToken);
+        metrics.RecordAcquire(roundTrip.Elapsed);
+        return grant;
+    }
+
     private sealed class AppLimit
     {
+        private readonly Lock _lock = new();
+        private readonly LeadEstimator _lead;
+        private readonly LeadEstimator _reply;
+
         public AppLimit(string appId, RateLimitingOptions options)
         {
             AppId = appId;
-            Key = $"app:{appId}";
             var rate = options.RateFor(appId);
             Interval = Gcra.Interval(rate, options.SafetyMargin);
-            // The provider allows floor(rate) calls in any second; that many of our slots span this much more.
-            Slack = Interval * Math.Max(1, Math.Floor(rate)) - TimeSpan.FromSeconds(1);
+            // The provider allows floor(rate) calls in any second; that many of our slots span this much more: a call
+            // that reaches it this much late still cannot make a second hold one call too many.
+            Tolerance = Interval * Math.Max(1, Math.Floor(rate)) - TimeSpan.FromSeconds(1);
             Gate = new SemaphoreSlim(options.ContendersPerAppId, options.ContendersPerAppId);
+            _lead = new LeadEstimator(options.InitialLead, TimeSpan.FromMilliseconds(2), options.MaxLead);
+            _reply = new LeadEstimator(TimeSpan.FromSeconds(1), TimeSpan.Zero, options.MaxLead);
         }
 
         public string AppId { get; }
 
-        public string Key { get; }
-
         public TimeSpan Interval { get; }
 
-        public TimeSpan Slack { get; }
+        public TimeSpan Tolerance { get; }
 
         public SemaphoreSlim Gate { get; }
-    }
 
-    private sealed class Slot(SendThrottle owner, AppLimit app, long slotStart) : IAsyncDisposable
-    {
-        private int _disposed;
+        public TimeSpan Lead
+        {
+            get
+            {
+                lock (_lock)
+                    return _lead.Estimate;
+            }
+        }
 
-        public ValueTask DisposeAsync() =>
-            Interlocked.Exchange(ref _disposed, 1) == 0 ? owner.CompleteAsync(app, slotStart) : ValueTask.CompletedTask;
+        public void Observe(TimeSpan sample)
+        {
+            lock (_lock)
+                _lead.Observe(sample);
+        }
+
+        /// <summary>Returns what a reply usually takes (the estimate before this sample), then learns from the sample.</summary>
+        public TimeSpan ObserveReply(TimeSpan sample)
+        {
+            lock (_lock)
+            {
+                var usual = _reply.Estimate;
+                _reply.Observe(sample);
+                return usual;
+            }
+        }
     }
 
     private static partial class Log
@@ -160,10 +244,16 @@ public sealed partial class SendThrottle(
         [LoggerMessage(3001, LogLevel.Debug, "AppId {AppId} has a backlog beyond the maximum wait; asking again in {RetryAfter}")]
         public static partial void Backlogged(ILogger logger, string appId, TimeSpan retryAfter);
 
-        [LoggerMessage(3003, LogLevel.Warning, "Could not push back the limiter for appId {AppId} after a late send: {Reason}")]
+        [LoggerMessage(3002, LogLevel.Debug, "A send for appId {AppId} got the provider's go-ahead {Late} after its slot; it takes a fresh slot")]
+        public static partial void LateGoAhead(ILogger logger, string appId, TimeSpan late);
+
+        [LoggerMessage(3004, LogLevel.Debug, "The provider answered a send for appId {AppId} {Elapsed} after its content went out, later than usual; the next slot moves {Push} later")]
+        public static partial void LateReply(ILogger logger, string appId, TimeSpan elapsed, TimeSpan push);
+
+        [LoggerMessage(3005, LogLevel.Warning, "Could not push back the limiter for appId {AppId} after a late reply: {Reason}")]
         public static partial void PushFailed(ILogger logger, string appId, string reason);
 
-        [LoggerMessage(3002, LogLevel.Debug, "A send for appId {AppId} took {Elapsed} from its slot; the next slot moves {Excess} later")]
-        public static partial void LateSend(ILogger logger, string appId, TimeSpan elapsed, TimeSpan excess);
+        [LoggerMessage(3003, LogLevel.Warning, "The provider throttled appId {AppId}: its rate steps down to {Rate:F2}/s for every replica and climbs back over {Recovery}")]
+        public static partial void SteppedDown(ILogger logger, string appId, double rate, TimeSpan recovery);
     }
 }

@@ -10,16 +10,37 @@ public sealed class WorkerOptions
     [Required]
     public string QueueName { get; set; } = "send-email";
 
-    /// <summary>Sends in flight per worker process. Each holds one pooled SMTP connection while it sends.</summary>
+    /// <summary>Messages the intake (<see cref="QueueName"/>) handles at once per process: it only moves them to their lanes.</summary>
     [Range(1, 1024)]
     public int ConcurrentMessageLimit { get; set; } = 32;
+
+    /// <summary>
+    /// Give each configured appId a lane queue of its own, so one appId's backlog never delays another's. Off: every
+    /// message is sent from the intake queue (one appId's backlog then holds the others up).
+    /// </summary>
+    public bool Lanes { get; set; } = true;
+
+    /// <summary>
+    /// Sends in flight per appId per process (each holds a pooled SMTP connection while it sends). Enough to keep
+    /// the appId's rate through the provider's reply latency: rate x transaction time, e.g. 20/s x 1.2 s = 24
+    /// across all replicas.
+    /// </summary>
+    [Range(1, 1024)]
+    public int LaneConcurrency { get; set; } = 24;
 
     /// <summary>Identifies this replica in attempts and leases; defaults to host name and process id.</summary>
     public string? WorkerId { get; set; }
 
-    /// <summary>How long a claim protects an email from a duplicate delivery of the same EmailId on another replica.</summary>
-    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
-    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>How often this worker tells the database it is alive.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// A worker silent this long (database clock) counts as gone: the emails it had claimed are taken over by the
+    /// next copy that arrives. Several heartbeats long, so a busy moment is not a death.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan TakeoverAfter { get; set; } = TimeSpan.FromSeconds(8);
 
     /// <summary>SMTP attempts per email for transient failures, including the first.</summary>
     [Range(1, 20)]
@@ -32,8 +53,8 @@ public sealed class WorkerOptions
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long a message keeps retrying while no connection to the provider can be made (no transaction, so
-    /// no attempt is used up); after that it is deferred through a delay queue and tried again later.
+    /// How long a message keeps being retried soon while no connection to the provider can be made (no transaction,
+    /// so no attempt is used up); after that it is parked for minutes at a time, never failed.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan ConnectOutageTolerance { get; set; } = TimeSpan.FromMinutes(2);
@@ -41,6 +62,8 @@ public sealed class WorkerOptions
     /// <summary>How long an outcome write waits out a database outage after the SMTP transaction happened.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan RecordOutageTolerance { get; set; } = TimeSpan.FromMinutes(30);
+
+    public SesWorker.Core.Sending.SendPolicyOptions PolicyOptions() => new(MaxAttempts, RetryBaseDelay, RetryMaxDelay, ConnectOutageTolerance);
 
     public string ResolveWorkerId() => WorkerId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
 }

@@ -1,12 +1,11 @@
-using MailKit.Net.Smtp;
 using SesWorker.Worker.Accounts;
 
 namespace SesWorker.Worker.Smtp;
 
 /// <summary>An authenticated connection lent to one send at a time.</summary>
-public sealed class PooledSmtpConnection(SmtpClient client, SmtpCredential credential, DateTimeOffset openedAt)
+public sealed class PooledSmtpConnection(PacedSmtpClient client, SmtpCredential credential, DateTimeOffset openedAt)
 {
-    public SmtpClient Client { get; } = client;
+    public PacedSmtpClient Client { get; } = client;
 
     public SmtpCredential Credential { get; } = credential;
 

@@ -106,7 +106,7 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
 
     private async Task<PooledSmtpConnection> OpenAsync(SmtpCredential credential, CancellationToken cancellationToken)
     {
-        var client = new SmtpClient { Timeout = (int)_options.CommandTimeout.TotalMilliseconds };
+        var client = new PacedSmtpClient { Timeout = (int)_options.CommandTimeout.TotalMilliseconds };
         if (_pinned is not null)
         {
             client.CheckCertificateRevocation = false;

@@ -11,4 +11,6 @@ namespace SesWorker.Worker.Smtp;
 public sealed record SmtpSendResult(SmtpReply? Reply, SendFailure? Failure, bool Unknown = false, bool NotSent = false)
 {
     public bool Accepted => Failure is null;
+
+    public SendResult ToSendResult() => new(Failure, Unknown, NotSent);
 }

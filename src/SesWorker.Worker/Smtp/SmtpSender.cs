@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using MailKit;
 using MailKit.Net.Smtp;
@@ -5,22 +6,26 @@ using MailKit.Security;
 using SesWorker.Core.Mime;
 using SesWorker.Core.Sending;
 using SesWorker.Core.Smtp;
+using MimeKit;
 using SesWorker.Worker.Accounts;
+using SesWorker.Worker.Limiting;
 
 namespace SesWorker.Worker.Smtp;
 
 /// <summary>Sends one composed message on a pooled connection and turns whatever happens into a value.</summary>
 public sealed class SmtpSender(SmtpConnectionPool pool)
 {
-    /// <param name="beforeTransaction">
-    /// Runs once a connection is in hand and just before MAIL FROM: the rate-limit slot is taken there, so no
-    /// connection setup (TLS, AUTH) or pool wait sits between the slot and the moment the provider counts the call.
-    /// What it returns is disposed as soon as the provider has answered.
-    /// </param>
-    public async Task<SmtpSendResult> SendAsync(SmtpCredential credential, ComposedEmail email, Func<CancellationToken, Task<IAsyncDisposable>> beforeTransaction, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends at the slot's pace: the transaction starts at <see cref="SendSlot.StartAt"/>, and once the provider has
+    /// accepted the recipients the content waits at <paramref name="gateContent"/> until the moment it is counted.
+    /// </summary>
+    public async Task<SmtpSendResult> SendAsync(SmtpCredential credential, ComposedEmail email, SendSlot slot,
+        Func<SendSlot, CancellationToken, Task> gateContent, Func<SendSlot, Task> complete, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(beforeTransaction);
         ArgumentNullException.ThrowIfNull(email);
+        ArgumentNullException.ThrowIfNull(slot);
+        ArgumentNullException.ThrowIfNull(gateContent);
+        ArgumentNullException.ThrowIfNull(complete);
         PooledSmtpConnection connection;
         try
         {
@@ -32,10 +37,18 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
         }
 
         var progress = new DataProgress();
-        IAsyncDisposable? slot = null;
+        var gate = new ContentGate(ct => gateContent(slot, ct));
+        // The first leaf is the first content MailKit writes after the provider's go-ahead (354).
+        var part = email.Message.BodyParts.OfType<MimePart>().First();
+        var content = part.Content;
         try
         {
-            slot = await beforeTransaction(cancellationToken);
+            var wait = SendSlot.Until(slot.StartAt);
+            if (wait > TimeSpan.Zero)
+                await Task.Delay(wait, cancellationToken);
+            slot.StartedAt = Stopwatch.GetTimestamp();
+            part.Content = new GatedContent(content!, gate);
+            connection.Client.Pace(gate, email.SizeBytes);
             var response = await connection.Client.SendAsync(MimeComposer.WireFormat, email.Message, cancellationToken, progress);
             connection.MessagesSent++;
             return new SmtpSendResult(SmtpReplyParser.Parse(250, response), null);
@@ -46,15 +59,10 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
             var reply = SmtpReplyParser.Parse((int)exception.StatusCode, exception.Message);
             return new SmtpSendResult(reply, Classify(reply));
         }
-        catch (Exception exception) when (slot is not null && !cancellationToken.IsCancellationRequested && IsWireFailure(exception))
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && IsWireFailure(exception))
         {
             connection.Broken = true;
-            return FromException(exception, progress.Started);
-        }
-        catch when (slot is null)
-        {
-            // No slot (limiter unreachable, app paused): nothing was said on the connection; it stays pooled.
-            throw;
+            return FromException(exception, progress.Started || gate.Passed);
         }
         catch
         {
@@ -63,8 +71,10 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
         }
         finally
         {
-            if (slot is not null)
-                await slot.DisposeAsync();
+            if (gate.Passed)
+                await complete(slot);
+            part.Content = content;
+            connection.Client.Pace(null, null);
             await pool.ReturnAsync(connection);
         }
     }

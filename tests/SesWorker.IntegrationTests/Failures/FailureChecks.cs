@@ -178,7 +178,8 @@ internal static class FailureChecks
     }
 
     /// <summary>One SMTP call answered with the provider's JSON error, recorded verbatim on the row and its attempt.</summary>
-    public static void AssertProviderRefusal(this SesWorkerFixture fixture, EmailMessage row, string status, string outcome, string code, string message)
+    /// <param name="note">What the worker adds to the email row's message (the attempt keeps the provider's words).</param>
+    public static void AssertProviderRefusal(this SesWorkerFixture fixture, EmailMessage row, string status, string outcome, string code, string message, string note = "")
     {
         var transaction = Assert.Single(fixture.Simulator.Transactions);
         Assert.False(transaction.Accepted);
@@ -187,7 +188,7 @@ internal static class FailureChecks
 
         Assert.True(row.Status == status, $"status {row.Status}, expected {status} ({row.FailureCode}: {row.FailureMessage})");
         Assert.Equal(code, row.FailureCode);
-        Assert.Equal(message, row.FailureMessage);
+        Assert.Equal(message + note, row.FailureMessage);
         Assert.Equal(554, row.SmtpStatus);
         Assert.StartsWith("554 5.0.0 Error: transaction failed", row.SmtpReply, StringComparison.Ordinal);
         Assert.Equal(requestId, row.ProviderRequestId);

@@ -176,14 +176,9 @@ public sealed class TransientFailureTests(SesWorkerFixture fixture) : IAsyncLife
         var attempts = row.AttemptsInOrder();
         var story = string.Join("; ", attempts.Select(a => $"{a.AttemptNumber} {a.Outcome} {a.ProviderCode} at {a.StartedAt:ss.fff}"));
         Assert.True(row.Status == EmailStatus.Sent, $"{row.Status} {row.FailureCode} after {watch.Elapsed}: {row.FailureMessage} [{story}]");
-        Assert.True(attempts.Count >= 2, story);
-        Assert.All(attempts.SkipLast(1), a =>
-        {
-            Assert.Equal("transient", a.Outcome);
-            Assert.Equal("SesWorker.NetworkError", a.ProviderCode);
-            Assert.Null(a.SmtpStatus);
-        });
-        Assert.Equal("sent", attempts[^1].Outcome);
+        // No transaction happened while the connections were refused: those tries use up no attempt.
+        Assert.Equal(1, row.Attempts);
+        Assert.Equal("sent", Assert.Single(attempts).Outcome);
         Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(1.9), $"sent after {watch.Elapsed}");
         Assert.Single(fixture.Simulator.Transactions);
         Assert.Single(fixture.Simulator.Messages);

@@ -31,7 +31,7 @@ public sealed class SesWorkerFixture : IAsyncLifetime
 
     private static readonly string[] Queues =
     [
-        QueueName, "send-email-rate-limited", "send-email-rate-limited-parked", "send-email-oversize", "send-email_error", .. DelayQueues,
+        QueueName, $"{QueueName}-app-{AppId}", $"{QueueName}-app-{SecondAppId}", "send-email-rate-limited", "send-email-rate-limited-parked", "send-email-oversize", "send-email_error", .. DelayQueues,
     ];
 
     private readonly List<IHost> _workers = [];
@@ -94,7 +94,7 @@ public sealed class SesWorkerFixture : IAsyncLifetime
         ["Worker:ConcurrentMessageLimit"] = "16",
         ["Worker:RetryBaseDelay"] = "00:00:00.200",
         ["Worker:RetryMaxDelay"] = "00:00:01",
-        ["Worker:ClaimLease"] = "00:00:30",
+        ["Worker:TakeoverAfter"] = "00:00:08",
         ["Worker:DeadLetter:RateLimitedDelay"] = "00:00:03",
         ["Ses:Accounts:0:AppId"] = AppId,
         ["Ses:Accounts:0:Host"] = "127.0.0.1",
@@ -158,7 +158,7 @@ public sealed class SesWorkerFixture : IAsyncLifetime
         await using (var connection = new NpgsqlConnection(DatabaseConnectionString))
         {
             await connection.OpenAsync();
-            await using var truncate = new NpgsqlCommand("TRUNCATE send_attempts, email_messages, rate_limits, recipient_windows", connection);
+            await using var truncate = new NpgsqlCommand("TRUNCATE send_attempts, email_messages, rate_limits, recipient_windows, app_pauses, workers", connection);
             await truncate.ExecuteNonQueryAsync();
         }
 

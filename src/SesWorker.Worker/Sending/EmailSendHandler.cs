@@ -1,0 +1,194 @@
+using System.Globalization;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SesWorker.Contracts;
+using SesWorker.Core.Mime;
+using SesWorker.Core.Sending;
+using SesWorker.Persistence.History;
+using SesWorker.Worker.Accounts;
+using SesWorker.Worker.DeadLettering;
+using SesWorker.Worker.Limiting;
+using SesWorker.Worker.Smtp;
+
+namespace SesWorker.Worker.Sending;
+
+/// <summary>
+/// One SendEmail, start to end: claim by EmailId, check, compose, take a slot, send on a pooled connection, then
+/// carry out what <see cref="SendPolicy"/> decided. Nothing here waits for another worker, a retry backoff or a
+/// far-away slot: such a message goes round a delay queue and the consumer slot is free at once.
+/// </summary>
+public sealed partial class EmailSendHandler(
+    EmailStore store,
+    SendEmailValidator validator,
+    MimeComposer composer,
+    AccountRegistry accounts,
+    SmtpSender sender,
+    SendThrottle throttle,
+    SendPolicy policy,
+    OutcomeRecorder outcomes,
+    InFlightEmails inFlight,
+    IOptions<RateLimitingOptions> throttleOptions,
+    IOptions<WorkerOptions> options,
+    IOptions<SesLimits> limits,
+    TimeProvider timeProvider,
+    ILogger<EmailSendHandler> logger)
+{
+    private readonly WorkerOptions _options = options.Value;
+    private readonly string _workerId = options.Value.ResolveWorkerId();
+
+    public async Task HandleAsync(ConsumeContext<SendEmail> context)
+    {
+        var command = context.Message;
+        if (command.EmailId == Guid.Empty)
+            throw new InvalidEmailIdException("emailId is missing or all zeros: it is the idempotency key, so the message cannot be recorded.");
+        if (!inFlight.TryEnter(command.EmailId))
+        {
+            // A second copy inside this process: this worker is sending the first one right now.
+            await outcomes.DeferUnclaimedAsync(context, timeProvider.GetUtcNow() + TimeSpan.FromSeconds(1), ErrorCodes.HeldElsewhere,
+                $"Email {command.EmailId} is being sent by this worker ({_workerId}).");
+            return;
+        }
+
+        try
+        {
+            await HandleOwnedAsync(context);
+        }
+        finally
+        {
+            inFlight.Exit(command.EmailId);
+        }
+    }
+
+    private async Task HandleOwnedAsync(ConsumeContext<SendEmail> context)
+    {
+        var command = context.Message;
+        var cancellationToken = context.CancellationToken;
+        // A copy back from a dead-letter queue (an operator's redrive, or the rate-limited queue's TTL) may leave
+        // dead_lettered; any other copy of a dead-lettered email is a duplicate.
+        var redriven = (context.Headers.Get<bool>(DeadLetterHeaders.Redriven) ?? false)
+            || context.Headers.Get<string>(DeadLetterHeaders.Reason) == DeadLetterHeaders.ReasonRateLimited;
+
+        var claim = await store.ClaimAsync(command, _workerId, _options.TakeoverAfter, allowDeadLettered: redriven, cancellationToken);
+        switch (claim.State)
+        {
+            case ClaimState.AlreadyCompleted:
+                Log.AlreadyCompleted(logger, command.EmailId, claim.Status);
+                return;
+            case ClaimState.HeldElsewhere:
+                // Back when the owner would count as gone, if it stops beating; it is usually done long before.
+                var back = timeProvider.GetUtcNow() + Max(claim.OwnerStaleIn ?? TimeSpan.Zero, TimeSpan.FromSeconds(1));
+                await outcomes.DeferUnclaimedAsync(context, back, ErrorCodes.HeldElsewhere, $"Email {command.EmailId} is being sent by another worker.");
+                return;
+        }
+
+        if (claim.RecoveredUnknown)
+            Log.TookOver(logger, command.EmailId, claim.Attempts);
+
+        var job = new SendJob(context, claim.Token, _workerId, claim.Attempts, timeProvider.GetUtcNow());
+        // Back early from a delay queue (tiers are coarse): go round again rather than send before the time.
+        if (context.Headers.Get<string>(DeadLetterHeaders.DeferredUntil) is { } deferredHeader
+            && DateTimeOffset.TryParse(deferredHeader, CultureInfo.InvariantCulture, DateTimeStyles.None, out var deferredUntil)
+            && deferredUntil > job.Started + TimeSpan.FromSeconds(1))
+        {
+            var code = context.Headers.Get<string>(DeadLetterHeaders.Code) ?? ErrorCodes.RecipientHourlyCap;
+            var reason = context.Headers.Get<string>(DeadLetterHeaders.ProviderMessage) ?? "deferred";
+            await outcomes.DeferAgainAsync(job, deferredUntil, code, reason);
+            return;
+        }
+
+        if (validator.Validate(command) is { } invalid)
+        {
+            await outcomes.CarryOutAsync(job, BeforeSending(invalid), null, null);
+            return;
+        }
+
+        var email = composer.Compose(command, claim.CreatedAt);
+        if ((CheckWire(email) ?? CheckAccount(command)) is { } refused)
+        {
+            await outcomes.CarryOutAsync(job, BeforeSending(refused), null, email);
+            return;
+        }
+
+        if (throttle.KnownPause(command.AppId!, timeProvider.GetUtcNow()) is { } pausedUntil)
+        {
+            await outcomes.DeferAsync(job, email, pausedUntil, ErrorCodes.ExceedSendLimit, PauseReason(command.AppId!, pausedUntil), null);
+            return;
+        }
+
+        if (await throttle.CheckRecipientCapAsync(command.From!.Address, command.To!.Select(t => t.Address), cancellationToken) is { } freeAt)
+        {
+            var reason = $"{command.From.Address} reached {throttleOptions.Value.RecipientCap} mails per {throttleOptions.Value.RecipientWindow} to a recipient; deferred until {freeAt:O}.";
+            await outcomes.DeferAsync(job, email, freeAt, ErrorCodes.RecipientHourlyCap, reason, null);
+            return;
+        }
+
+        SendSlot? slot;
+        try
+        {
+            slot = await throttle.AcquireAsync(command.AppId!, command.EmailId, claim.Token, cancellationToken);
+        }
+        catch (AppPausedException paused)
+        {
+            await outcomes.DeferAsync(job, email, paused.Until, ErrorCodes.ExceedSendLimit, PauseReason(command.AppId!, paused.Until), null);
+            return;
+        }
+
+        if (slot is null)
+        {
+            // Fenced: this worker stalled past the takeover time and another one owns the email now.
+            Log.LostClaim(logger, command.EmailId);
+            return;
+        }
+
+        var credential = accounts.Find(command.AppId!, command.From.Address)!;
+        job = job with { Started = timeProvider.GetUtcNow() };
+        var result = await sender.SendAsync(credential, email, slot, throttle.GateContentAsync, throttle.CompleteAsync, cancellationToken);
+        var decision = policy.Decide(result.ToSendResult(), new AttemptHistory(claim.Attempts, claim.NotSentSince), timeProvider.GetUtcNow(), Random.Shared.NextDouble());
+        await outcomes.CarryOutAsync(job, decision, result, email);
+    }
+
+    /// <summary>A refusal found before any SMTP call: the same decisions, without an attempt.</summary>
+    private static SendDecision BeforeSending(SendFailure failure) => failure.Class is FailureClass.Oversize or FailureClass.RateLimited
+        ? new SendDecision.DeadLetter(failure, StepDownRate: false)
+        : new SendDecision.Fail(failure);
+
+    private SendFailure? CheckWire(ComposedEmail email)
+    {
+        var settings = limits.Value;
+        if (email.SizeBytes >= settings.MaxMessageBytes)
+            return SendFailure.Of(ErrorCodes.EmailContentToolarge, $"The message is {email.SizeBytes} bytes on the wire; it must stay below {settings.MaxMessageBytes}.");
+        // The provider measures the body as sent (base64 adds a third), not as the producer wrote it.
+        if (email.BodyBytes > settings.MaxBodyBytes)
+            return SendFailure.Of(ErrorCodes.EmailContentToolarge, $"The body is {email.BodyBytes} bytes as sent, without attachments; at most {settings.MaxBodyBytes} are allowed.");
+        if (email.LongestLine > settings.MaxLineLength)
+            return new SendFailure(ErrorCodes.LineTooLong, $"A line of {email.LongestLine} characters; the provider refuses lines of 2000 or more.", FailureClass.Permanent);
+        return null;
+    }
+
+    private SendFailure? CheckAccount(SendEmail command)
+    {
+        if (!accounts.HasAccount(command.AppId!))
+            return new SendFailure(ErrorCodes.UnknownAccount, $"AppId {command.AppId} is not configured on this worker.", FailureClass.Permanent);
+        if (accounts.Find(command.AppId!, command.From!.Address) is null)
+            return new SendFailure(ErrorCodes.UnknownSender, $"Sender {command.From.Address} has no SMTP password configured for appId {command.AppId}.", FailureClass.Permanent);
+        return null;
+    }
+
+    internal static string PauseReason(string appId, DateTimeOffset until) =>
+        $"AppId {appId} spent its daily quota (FailedOperation.ExceedSendLimit); sending resumes at {until:O}, the provider's next day.";
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static partial class Log
+    {
+        [LoggerMessage(2001, LogLevel.Information, "Email {EmailId} is already {Status}: acknowledged without sending again")]
+        public static partial void AlreadyCompleted(ILogger logger, Guid emailId, string status);
+
+        [LoggerMessage(2007, LogLevel.Warning, "Email {EmailId} was taken over from a worker that stopped during its SMTP transaction: recorded unknown (attempt {Attempts}) and sent again")]
+        public static partial void TookOver(ILogger logger, Guid emailId, int attempts);
+
+        [LoggerMessage(2008, LogLevel.Warning, "Email {EmailId}: this worker lost its claim (it stalled past the takeover time); another worker owns it, nothing sent")]
+        public static partial void LostClaim(ILogger logger, Guid emailId);
+    }
+}

@@ -1,0 +1,235 @@
+using System.Globalization;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SesWorker.Contracts;
+using SesWorker.Core.Mime;
+using SesWorker.Core.Sending;
+using SesWorker.Persistence.History;
+using SesWorker.Worker.DeadLettering;
+using SesWorker.Worker.Limiting;
+using SesWorker.Worker.Smtp;
+
+namespace SesWorker.Worker.Sending;
+
+/// <summary>
+/// Carries out a <see cref="SendDecision"/>: moves the message where the decision says (a delay queue, a dead-letter
+/// queue, nowhere), then records the outcome fenced by the claim, then publishes the event. A message leaves for its
+/// queue before the row moves, so a crash in between leaves a duplicate, never a loss.
+/// </summary>
+public sealed partial class OutcomeRecorder(
+    EmailStore store,
+    DeadLetterRouter deadLetters,
+    SendThrottle throttle,
+    SendMetrics metrics,
+    IOptions<WorkerOptions> options,
+    TimeProvider timeProvider,
+    ILogger<OutcomeRecorder> logger)
+{
+    public async Task CarryOutAsync(SendJob job, SendDecision decision, SmtpSendResult? result, ComposedEmail? email)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var command = job.Command;
+        var cancellationToken = job.Context.CancellationToken;
+        var attempted = result is { NotSent: false };
+        switch (decision)
+        {
+            case SendDecision.Sent:
+                var attempts = await RecordAsync(Record(job, AttemptOutcome.Sent, EmailStatus.Sent, result, email));
+                if (attempts is null)
+                    return;
+                metrics.RecordOutcome(EmailStatus.Sent);
+                Log.Sent(logger, command.EmailId, command.AppId!, email!.MessageId, attempts.Value);
+                await job.Context.Publish(new EmailSent
+                {
+                    EmailId = command.EmailId,
+                    AppId = command.AppId!,
+                    MessageId = email.MessageId,
+                    SmtpReply = result?.Reply?.ToString() ?? "250",
+                    Attempts = attempts.Value,
+                    SentAt = timeProvider.GetUtcNow(),
+                    CorrelationId = command.CorrelationId,
+                }, cancellationToken);
+                return;
+
+            case SendDecision.RetryAfter retry:
+                var failure = result!.Failure!;
+                var until = timeProvider.GetUtcNow() + retry.Delay;
+                var queue = await deadLetters.DeferAsync(job.Context, failure.Code, failure.Message, until, cancellationToken);
+                var status = retry.Unknown ? EmailStatus.Unknown : EmailStatus.Retrying;
+                var outcome = retry.Unknown ? AttemptOutcome.Unknown : AttemptOutcome.Transient;
+                var retried = await RecordAsync(Record(job, outcome, status, result, email) with
+                {
+                    CountsAsAttempt = retry.CountsAsAttempt,
+                    NotSent = result.NotSent,
+                });
+                metrics.RecordOutcome(status);
+                Log.Retrying(logger, command.EmailId, failure.Code, retried ?? 0, retry.Delay, queue);
+                return;
+
+            case SendDecision.DeferUntil defer:
+                await DeferAsync(job, email, defer.Until, result!.Failure!.Code, defer.Reason, result);
+                return;
+
+            case SendDecision.PauseApp pause:
+                var reason = EmailSendHandler.PauseReason(command.AppId!, pause.Until);
+                var pausedUntil = await throttle.PauseAsync(command.AppId!, result!.Failure!.Code, reason, cancellationToken);
+                await DeferAsync(job, email, pausedUntil, result.Failure.Code,
+                    $"{EmailSendHandler.PauseReason(command.AppId!, pausedUntil)} Provider: {result.Failure.Message}", result);
+                return;
+
+            case SendDecision.DeadLetter deadLetter:
+                var dead = deadLetter.Failure;
+                await deadLetters.RouteAsync(job.Context, dead, job.Attempts + (attempted ? 1 : 0), cancellationToken);
+                // The step shows in the email's history; the dead-lettered copy and the attempt keep the provider's words.
+                if (deadLetter.StepDownRate && await throttle.StepDownAsync(command.AppId!, cancellationToken) is { } rate)
+                    dead = dead with { Message = $"{dead.Message} (appId {command.AppId}: rate stepped down to {rate.ToString("F2", CultureInfo.InvariantCulture)}/s for every replica)" };
+                await FinishAsync(job, dead, EmailStatus.DeadLettered, attempted, result, email);
+                return;
+
+            case SendDecision.Fail fail:
+                await FinishAsync(job, fail.Failure, EmailStatus.Failed, attempted, result, email);
+                return;
+
+            default:
+                throw new InvalidOperationException($"Unknown decision {decision}.");
+        }
+    }
+
+    /// <summary>Parks the email in a delay queue and records why, with the SMTP attempt that led here if there was one.</summary>
+    public async Task DeferAsync(SendJob job, ComposedEmail? email, DateTimeOffset until, string code, string reason, SmtpSendResult? result)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var queue = await deadLetters.DeferAsync(job.Context, code, reason, until, job.Context.CancellationToken);
+        var attempted = result is { NotSent: false };
+        await RecordAsync(Record(job, attempted ? AttemptOutcome.Transient : AttemptOutcome.Deferred, EmailStatus.Deferred, result, email) with
+        {
+            Code = code,
+            Message = reason,
+            CountsAsAttempt = attempted,
+            NotSent = result is { NotSent: true },
+        });
+        metrics.RecordOutcome(EmailStatus.Deferred);
+        Log.Deferred(logger, job.Command.EmailId, queue, code, until);
+    }
+
+    /// <summary>Back from a delay queue too early: round again, and hand the claim back untouched.</summary>
+    public async Task DeferAgainAsync(SendJob job, DateTimeOffset until, string code, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        await deadLetters.DeferAsync(job.Context, code, reason, until, job.Context.CancellationToken);
+        await store.ReleaseAsync(job.Command.EmailId, job.ClaimToken, EmailStatus.Deferred, job.Context.CancellationToken);
+    }
+
+    /// <summary>A copy this worker may not claim (another owns the email): round a delay queue, no write at all.</summary>
+    public async Task DeferUnclaimedAsync(ConsumeContext<SendEmail> context, DateTimeOffset until, string code, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var queue = await deadLetters.DeferAsync(context, code, reason, until, context.CancellationToken);
+        Log.Deferred(logger, context.Message.EmailId, queue, code, until);
+    }
+
+    private async Task FinishAsync(SendJob job, SendFailure failure, string status, bool attempted, SmtpSendResult? result, ComposedEmail? email)
+    {
+        var command = job.Command;
+        var outcome = failure.Class switch
+        {
+            FailureClass.Oversize => AttemptOutcome.Oversize,
+            FailureClass.RateLimited => AttemptOutcome.RateLimited,
+            FailureClass.Transient => AttemptOutcome.Transient,
+            _ => AttemptOutcome.Permanent,
+        };
+        var attempts = await RecordAsync(Record(job, outcome, status, result, email) with
+        {
+            Code = failure.Code,
+            Message = failure.Message,
+            AttemptMessage = result?.Failure?.Message ?? failure.Message,
+            CountsAsAttempt = attempted,
+        });
+        if (attempts is null)
+            return;
+
+        metrics.RecordOutcome(status);
+        Log.Failed(logger, command.EmailId, command.AppId, status, failure.Code, failure.Message);
+        await job.Context.Publish(new EmailSendFailed
+        {
+            EmailId = command.EmailId,
+            AppId = command.AppId,
+            Status = status,
+            Code = failure.Code,
+            Message = failure.Message,
+            Attempts = attempts.Value,
+            FailedAt = timeProvider.GetUtcNow(),
+            CorrelationId = command.CorrelationId,
+        }, job.Context.CancellationToken);
+    }
+
+    /// <summary>
+    /// After an SMTP transaction the outcome must be written before anything else happens: re-running the consumer
+    /// would send again. So a database outage here is waited out, not thrown to the broker. Null: the claim was lost.
+    /// </summary>
+    private async Task<int?> RecordAsync(AttemptRecord record)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        var deadline = timeProvider.GetUtcNow() + options.Value.RecordOutageTolerance;
+        while (true)
+        {
+            try
+            {
+                var attempts = await store.RecordAsync(record, CancellationToken.None);
+                if (attempts is null)
+                    Log.Fenced(logger, record.EmailId, record.NewStatus);
+                return attempts;
+            }
+            catch (Exception exception) when (timeProvider.GetUtcNow() < deadline
+                && exception is Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException or InvalidOperationException)
+            {
+                Log.RecordRetry(logger, record.EmailId, exception.Message, delay);
+                await Task.Delay(delay, timeProvider);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2000));
+            }
+        }
+    }
+
+    private static AttemptRecord Record(SendJob job, string outcome, string status, SmtpSendResult? result, ComposedEmail? email) => new()
+    {
+        EmailId = job.Command.EmailId,
+        WorkerId = job.WorkerId,
+        ClaimToken = job.ClaimToken,
+        StartedAt = job.Started,
+        Outcome = outcome,
+        NewStatus = status,
+        SmtpStatus = result?.Reply?.Status,
+        EnhancedCode = result?.Reply?.EnhancedCode,
+        Code = result?.Failure?.Code,
+        Message = result?.Failure?.Message,
+        RequestId = result?.Reply?.RequestId,
+        SmtpReply = result?.Reply?.ToString(),
+        MessageId = email?.MessageId,
+        SizeBytes = email?.SizeBytes,
+        Sha256 = email?.Sha256,
+        CountsAsAttempt = result is { NotSent: false },
+        NotSent = result is { NotSent: true },
+    };
+
+    private static partial class Log
+    {
+        [LoggerMessage(2002, LogLevel.Debug, "Email {EmailId} for appId {AppId} sent as {MessageId} after {Attempts} attempt(s)")]
+        public static partial void Sent(ILogger logger, Guid emailId, string appId, string messageId, int attempts);
+
+        [LoggerMessage(2003, LogLevel.Warning, "Email {EmailId} for appId {AppId} ended {Status}: {Code} {Reason}")]
+        public static partial void Failed(ILogger logger, Guid emailId, string? appId, string status, string code, string reason);
+
+        [LoggerMessage(2004, LogLevel.Information, "Email {EmailId} failed transiently ({Code}) after {Attempts} attempt(s); retrying in {Delay} through {Queue}")]
+        public static partial void Retrying(ILogger logger, Guid emailId, string code, int attempts, TimeSpan delay, string queue);
+
+        [LoggerMessage(2005, LogLevel.Information, "Email {EmailId} deferred to {Queue} ({Code}) until {Until}")]
+        public static partial void Deferred(ILogger logger, Guid emailId, string queue, string code, DateTimeOffset until);
+
+        [LoggerMessage(2006, LogLevel.Warning, "Recording the outcome of email {EmailId} failed ({Reason}); retrying in {Delay}")]
+        public static partial void RecordRetry(ILogger logger, Guid emailId, string reason, TimeSpan delay);
+
+        [LoggerMessage(2009, LogLevel.Warning, "Email {EmailId}: the outcome {Status} was not recorded, the claim belongs to another worker now")]
+        public static partial void Fenced(ILogger logger, Guid emailId, string status);
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Options;
+using SesWorker.Worker.Accounts;
+
+namespace SesWorker.Worker.Sending;
+
+/// <summary>
+/// A lane per configured appId: a quorum queue <c>send-email-app-{appId}</c> with consumers of its own in every
+/// replica, bounded by <see cref="WorkerOptions.LaneConcurrency"/>. Each appId waits for its own slots only.
+/// </summary>
+public sealed class SendLanes
+{
+    private readonly Dictionary<string, SendLane> _lanes;
+
+    public SendLanes(IOptions<SesOptions> accounts, IOptions<WorkerOptions> worker)
+    {
+        ArgumentNullException.ThrowIfNull(accounts);
+        ArgumentNullException.ThrowIfNull(worker);
+        _lanes = worker.Value.Lanes
+            ? accounts.Value.Accounts.Where(a => a.AppId is { Length: > 0 })
+                .Select(a => a.AppId!).Distinct(StringComparer.Ordinal)
+                .ToDictionary(id => id, id => new SendLane(id, LaneQueue(worker.Value.QueueName, id)), StringComparer.Ordinal)
+            : [];
+    }
+
+    public IReadOnlyCollection<SendLane> All => _lanes.Values;
+
+    public SendLane? For(string? appId) => appId is not null && _lanes.TryGetValue(appId, out var lane) ? lane : null;
+
+    /// <summary>The lane queue's name; appIds are digits, anything else is kept to characters a queue name takes.</summary>
+    public static string LaneQueue(string queueName, string appId) =>
+        $"{queueName}-app-{new string([.. appId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')])}";
+}
+
+public sealed record SendLane(string AppId, string Queue)
+{
+    public Uri Address { get; } = new($"exchange:{Queue}");
+}
