@@ -119,7 +119,7 @@ internal sealed record FairnessFigures(
 /// The crash scenario. Times in seconds; <paramref name="LongestPauseSeconds"/> is the longest gap between accepted sends
 /// from the last accept before the kill on (to the end of the observation when not everything was done), and
 /// <paramref name="TakeoverSeconds"/> the time from the kill until every email the dead worker held unfinished had a
-/// terminal row (null: not within the run).
+/// terminal row (null: not by the time the workers had stopped). Duplicates are counted once the workers have stopped.
 /// </summary>
 internal sealed record CrashFigures(
     string KilledWorker,

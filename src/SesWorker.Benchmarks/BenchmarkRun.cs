@@ -55,7 +55,7 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
             Batch batch;
             var analysed = (Messages: (IReadOnlyList<SesWorker.Contracts.SendEmail>)[], Published: Array.Empty<DateTimeOffset>());
             FairnessFigures? fairness = null;
-            CrashFigures? crash = null;
+            Func<CancellationToken, Task<CrashFigures>>? crashFigures = null;
             switch (settings.Scenario)
             {
                 case "fairness":
@@ -64,7 +64,7 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
                     analysed = ([.. big.Messages, .. small.Messages], [.. big.Published, .. small.Published]);
                     break;
                 case "crash":
-                    (batch, crash) = await CrashScenario.RunAsync(drain, database, fleet, accounts, runId, settings, ct);
+                    (batch, crashFigures) = await CrashScenario.RunAsync(drain, database, fleet, accounts, runId, settings, ct);
                     break;
                 default:
                     batch = await drain.RunAsync(accounts, runId, settings.Backlog, ct);
@@ -78,6 +78,7 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
             var load = MachineLoad.Between(loadAtStart, MachineLoad.Take(database.Name), atEnd.Sum(e => e.Cpu) - atStart.Sum(s => s.Cpu));
             await fleet.StopSamplingAsync();
             var metrics = await fleet.StopAsync(TimeSpan.FromSeconds(45));
+            var crash = crashFigures is null ? null : await crashFigures(ct);
 
             var figures = Analysis.Simulator(
                 analysed.Messages, analysed.Published, simulator.Transactions, app => simulator.MaxTransactionsInAnyWindow(app, TimeSpan.FromSeconds(1)), simulator.Counts);

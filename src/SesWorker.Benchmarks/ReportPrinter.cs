@@ -37,7 +37,10 @@ internal static class ReportPrinter
         Line(output, $"load      CPU {load.BusyPercent:F0}% busy (of {result.Machine.Cores} cores) while draining: workers {load.WorkersPercent:F0}%, "
             + $"PostgreSQL (this database) {load.PostgresPercent:F0}%, RabbitMQ (whole broker) {load.RabbitMqPercent:F0}%, this process (simulator, publisher) "
             + $"{load.BenchProcessPercent:F0}%, everything else (other processes, kernel) {load.OthersPercent:F0}%; 1-min load average {load.LoadAverageAtStart:F1} -> {load.LoadAverageAtEnd:F1}");
-        Line(output, $"setup     {s.Apps} appIds, {s.Backlog} messages (~{Math.Ceiling((double)s.Backlog / s.Apps):F0} per appId, interleaved), {s.Workers} worker processes, "
+        var shape = s.Scenario == "fairness"
+            ? $"appId A with {s.Backlog} messages, then {s.Apps} small appIds x {s.PerApp}"
+            : $"{s.Apps} appIds, {s.Backlog} messages (~{Math.Ceiling((double)s.Backlog / s.Apps):F0} per appId, interleaved)";
+        Line(output, $"setup     {shape}, {s.Workers} worker processes, "
             + $"concurrency {(s.Concurrency?.ToString(CultureInfo.InvariantCulture) ?? "default")}, recipient cap {(s.RecipientCap ? "on" : "off")}, "
             + $"simulator {(s.SimulatorRate == 0 ? "rate rule off" : $"{s.SimulatorRate}/s per appId")}, "
             + $"reply latency {s.ApplyLatency(new())}, "
@@ -100,7 +103,7 @@ internal static class ReportPrinter
             + $"it held {c.HeldAtKill} unfinished email(s){(c.HeldAtKill == 0 ? string.Empty : $" ({string.Join(", ", c.HeldByStatus.Select(h => $"{h.Key} {h.Value}"))})")}");
         Line(output, $"  longest pause in accepted sends: {c.LongestPauseSeconds:F1} s (from {c.LongestPauseFromKillSeconds:F1} s after the kill); "
             + $"first accept after the kill {Seconds(c.FirstAcceptAfterKillSeconds)}");
-        Line(output, $"  the dead worker's emails all finished {(c.TakeoverSeconds is { } t ? $"{t:F1} s after the kill" : $"-: {c.HeldNotFinished} not finished within the run")}");
+        Line(output, $"  the dead worker's emails all finished {(c.TakeoverSeconds is { } t ? $"{t:F1} s after the kill" : $"-: {c.HeldNotFinished} not finished when the workers stopped")}");
         Line(output, $"  duplicates (accepted more than once): {c.Duplicates}, of which recorded unknown {c.DuplicatesRecordedUnknown}, beyond unknown {c.DuplicatesBeyondUnknown}");
     }
 
