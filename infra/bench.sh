@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark command (DESIGN.md, Targets):
-#   infra/bench.sh [--no-build] [--scenario one-app|many-apps|throughput] [--workers K] [--apps N] [--backlog N]
-#                  [--concurrency N] [--recipient-cap on|off] [--simulator-rate R] [--timeout S] [--vhost NAME] [--keep-db]
+#   infra/bench.sh [--no-build] [--scenario one-app|many-apps|throughput|latency|fairness|crash] [--workers K] [--apps N]
+#                  [--backlog N] [--per-app N] [--concurrency N] [--recipient-cap on|off] [--simulator-rate R]
+#                  [--latency [REPLY=]SPEC]... [--hold-end-of-data N@D] [--kill-after N] [--max-seconds S] [--vhost NAME] [--keep-db]
+# Every scenario runs against a simulator answering each reply in 100ms±30ms unless --latency says otherwise (--latency 0: localhost).
 #
 # Starts the private PostgreSQL/RabbitMQ (infra/services.sh), creates the RabbitMQ vhost `bench` (or --vhost),
 # builds the solution in Release (unless --no-build) and runs src/SesWorker.Benchmarks with the other arguments.

@@ -1,5 +1,6 @@
 using SesWorker.Contracts;
 using SesWorker.SmtpSimulator;
+using SesWorker.SmtpSimulator.Counting;
 
 namespace SesWorker.Benchmarks;
 
@@ -15,7 +16,8 @@ internal static class Analysis
         IReadOnlyList<SendEmail> messages,
         DateTimeOffset[] published,
         IReadOnlyList<SmtpTransaction> transactions,
-        Func<string, int> maxInAnySecond)
+        Func<string, int> maxInAnySecond,
+        ProviderCounts counts)
     {
         var index = new Dictionary<string, int>(messages.Count, StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < messages.Count; i++)
@@ -42,6 +44,8 @@ internal static class Analysis
             SustainedRate = SpreadOf(perApp.Select(times => Rate(times, skip: times.Length / 10))),
             FullSpanRate = SpreadOf(perApp.Select(times => Rate(times, skip: 0))),
             MaxInAnySecond = appIds.Count == 0 ? 0 : appIds.Max(maxInAnySecond),
+            MaxInAnySecondAtMailFrom = appIds.Count == 0 ? 0 : appIds.Max(app => counts.MaxInAnySecond(app, CountPoint.MailFrom, since: start)),
+            MaxInAnySecondAtEndOfData = appIds.Count == 0 ? 0 : appIds.Max(app => counts.MaxInAnySecond(app, CountPoint.EndOfData, since: start)),
             Violations = appIds.Where(app => maxInAnySecond(app) > ProviderRate)
                 .Select(app => Densest(app, accepted.Where(t => t.AppId == app).ToList(), start))
                 .ToList(),

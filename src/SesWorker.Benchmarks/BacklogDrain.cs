@@ -16,7 +16,16 @@ internal sealed class BacklogDrain(SmtpSimulatorServer simulator, BenchDatabase 
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
 
+    public TimeSpan Timeout => timeout;
+
     public async Task<Batch> RunAsync(IReadOnlyList<BenchAccount> accounts, string tag, int count, CancellationToken ct)
+    {
+        var batch = await PublishAsync(accounts, tag, count, ct);
+        return batch with { Completed = await WaitAsync(batch, batch.Start + timeout, ct) };
+    }
+
+    /// <summary>Publishes without waiting; the batch is not <see cref="Batch.Completed"/> yet.</summary>
+    public async Task<Batch> PublishAsync(IReadOnlyList<BenchAccount> accounts, string tag, int count, CancellationToken ct)
     {
         var messages = BenchMessages.Create(accounts, count, tag);
         var published = new DateTimeOffset[messages.Count];
@@ -24,38 +33,42 @@ internal sealed class BacklogDrain(SmtpSimulatorServer simulator, BenchDatabase 
         await broker.PublishAsync(messages, published, ct);
         var publishSeconds = publishing.Elapsed.TotalSeconds;
         BenchLog.Write(string.Create(CultureInfo.InvariantCulture, $"{tag}: published {messages.Count} in {publishSeconds:F2}s"));
-        var completed = await WaitForOutcomesAsync(tag, messages.Count, published[0], ct);
-        return new Batch(tag, messages, published, publishSeconds, completed);
+        return new Batch(tag, messages, published, publishSeconds, Completed: false);
     }
 
-    /// <summary>Until every message has a terminal row; false on timeout.</summary>
-    private async Task<bool> WaitForOutcomesAsync(string tag, int count, DateTimeOffset start, CancellationToken ct)
+    /// <summary>Until every message of the batch has a terminal row; false at <paramref name="deadline"/>.</summary>
+    public async Task<bool> WaitAsync(Batch batch, DateTimeOffset deadline, CancellationToken ct)
     {
-        var domain = "@" + BenchMessages.RecipientDomain(tag);
-        var deadline = start + timeout;
         var nextProgress = DateTimeOffset.UtcNow + ProgressInterval;
         while (true)
         {
             fleet.EnsureRunning();
-            var (_, terminal) = await database.CountAsync(tag, ct);
+            var (_, terminal) = await database.CountAsync(batch.Tag, ct);
             var now = DateTimeOffset.UtcNow;
-            if (terminal >= count)
+            if (terminal >= batch.Messages.Count)
                 return true;
             if (now >= deadline || now >= nextProgress)
             {
-                var ours = simulator.Transactions.Where(t => t.RcptTo.Count > 0 && t.RcptTo[0].EndsWith(domain, StringComparison.OrdinalIgnoreCase)).ToList();
+                var ours = Ours(batch.Tag);
                 BenchLog.Write(string.Create(CultureInfo.InvariantCulture,
-                    $"{tag}: {(now - start).TotalSeconds:F0}s: simulator accepted {ours.Count(t => t.Accepted)}, refused {ours.Count(t => !t.Accepted)}; outcomes {terminal}/{count}"));
+                    $"{batch.Tag}: {(now - batch.Start).TotalSeconds:F0}s: simulator accepted {ours.Count(t => t.Accepted)}, refused {ours.Count(t => !t.Accepted)}; outcomes {terminal}/{batch.Messages.Count}"));
                 nextProgress = now + ProgressInterval;
             }
 
             if (now >= deadline)
             {
-                BenchLog.Write($"{tag}: timed out after {timeout.TotalSeconds:F0}s (--timeout)");
+                BenchLog.Write($"{batch.Tag}: not done after {(deadline - batch.Start).TotalSeconds:F0}s (--max-seconds)");
                 return false;
             }
 
             await Task.Delay(250, ct);
         }
+    }
+
+    /// <summary>The simulator's transactions for the batch's recipients.</summary>
+    public List<SmtpTransaction> Ours(string tag)
+    {
+        var domain = "@" + BenchMessages.RecipientDomain(tag);
+        return simulator.Transactions.Where(t => t.RcptTo.Count > 0 && t.RcptTo[0].EndsWith(domain, StringComparison.OrdinalIgnoreCase)).ToList();
     }
 }

@@ -36,6 +36,7 @@ internal static class BenchAccounts
             // With the worker's cap off the simulator's must go too, or it would refuse what the worker never held back.
             PerRecipientPerHour = settings.RecipientCap ? 10 : 0,
         };
+        settings.ApplyLatency(options.Latency);
         foreach (var account in accounts)
             options.Accounts.Add(new SimulatorAccount { AppId = account.AppId, Username = account.Sender, Password = account.Password });
         return options;

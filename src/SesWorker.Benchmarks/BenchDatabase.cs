@@ -83,6 +83,52 @@ internal sealed class BenchDatabase : IAsyncDisposable
         return (outcomes, value is DateTime at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null);
     }
 
+    /// <summary>
+    /// The run's rows that <paramref name="workerId"/> held and had not finished: its claims. Read from today's schema
+    /// (<c>worker_id</c>, <c>status</c>); a change there must be followed here.
+    /// </summary>
+    public async Task<IReadOnlyList<(Guid EmailId, string Status, int Attempts)>> UnfinishedOfAsync(string runId, string workerId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"select email_id, status, attempts from email_messages where metadata->>'bench' = $1 and worker_id = $2 and not ({Terminal})");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = runId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
+        var rows = new List<(Guid, string, int)>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            rows.Add((reader.GetGuid(0), reader.GetString(1), reader.GetInt32(2)));
+        return rows;
+    }
+
+    /// <summary>When each of <paramref name="emailIds"/> reached a terminal status (null: not yet), database clock.</summary>
+    public async Task<IReadOnlyDictionary<Guid, DateTimeOffset?>> CompletedAtAsync(IReadOnlyList<Guid> emailIds, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"select email_id, case when {Terminal} then completed_at end from email_messages where email_id = any($1)");
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = emailIds.ToArray() });
+        var rows = new Dictionary<Guid, DateTimeOffset?>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            rows[reader.GetGuid(0)] = reader.IsDBNull(1) ? null : new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(1), DateTimeKind.Utc));
+        return rows;
+    }
+
+    /// <summary>The run's emails recorded <c>unknown</c> at any point: their status, or any attempt's outcome.</summary>
+    public async Task<IReadOnlySet<Guid>> RecordedUnknownAsync(string runId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("""
+            select e.email_id from email_messages e
+            where e.metadata->>'bench' = $1
+              and (e.status = 'unknown' or exists (select 1 from send_attempts a where a.email_id = e.email_id and a.outcome = 'unknown'))
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = runId });
+        var ids = new HashSet<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            ids.Add(reader.GetGuid(0));
+        return ids;
+    }
+
     /// <summary>Drops the database (closing the workers' leftover sessions too).</summary>
     public async ValueTask DisposeAsync()
     {

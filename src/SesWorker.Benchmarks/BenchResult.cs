@@ -32,6 +32,12 @@ internal sealed record BenchResult
 
     public required IReadOnlyList<TargetCheck> Targets { get; init; }
 
+    /// <summary>The fairness scenario's figures; null in the others.</summary>
+    public FairnessFigures? Fairness { get; init; }
+
+    /// <summary>The crash scenario's figures; null in the others.</summary>
+    public CrashFigures? Crash { get; init; }
+
     public bool TargetsMet => Targets.All(t => t.Met);
 }
 
@@ -59,6 +65,15 @@ internal sealed record SimulatorFigures
     /// <summary>The most accepted sends of one appId inside any one-second window (max over appIds).</summary>
     public required int MaxInAnySecond { get; init; }
 
+    /// <summary>
+    /// The most MAIL FROMs answered 250 of one appId in any one second since the first publish (max over appIds), at the
+    /// simulator: the start of each transaction, the moment a provider may count.
+    /// </summary>
+    public required int MaxInAnySecondAtMailFrom { get; init; }
+
+    /// <summary>The same at the end of DATA, refused calls included: what the simulator's rate rule counts.</summary>
+    public required int MaxInAnySecondAtEndOfData { get; init; }
+
     public required IReadOnlyList<WindowDetail> Violations { get; init; }
 
     /// <summary>Accepted sends / (last accepted - first publish).</summary>
@@ -82,3 +97,41 @@ internal sealed record WorkerResult(
     string Id, WorkerMetrics? Metrics, double MaxRssMiB, double CpuMsTotal, double CpuMsDuringRun, double JitThreadCpuMsDuringRun, int ExitCode);
 
 internal sealed record TargetCheck(string Name, string Value, string Target, bool Met);
+
+/// <summary>
+/// The small appIds of the fairness scenario, published after appId A's backlog. Rate per small appId:
+/// (accepted - 1) / (last accept - first accept), where the last accept is the end of the observation when some of its
+/// messages were never accepted.
+/// </summary>
+internal sealed record FairnessFigures(
+    int SmallAppIds,
+    int PerApp,
+    int SmallAccepted,
+    Spread SmallRate,
+    double SlowestFirstAcceptSeconds,
+    double SmallP50Ms,
+    double SmallP99Ms,
+    int BigBacklog,
+    int BigAccepted,
+    double? BigRate);
+
+/// <summary>
+/// The crash scenario. Times in seconds; <paramref name="LongestPauseSeconds"/> is the longest gap between accepted sends
+/// from the last accept before the kill on (to the end of the observation when not everything was done), and
+/// <paramref name="TakeoverSeconds"/> the time from the kill until every email the dead worker held unfinished had a
+/// terminal row (null: not by the time the workers had stopped). Duplicates are counted once the workers have stopped.
+/// </summary>
+internal sealed record CrashFigures(
+    string KilledWorker,
+    double KilledAtSeconds,
+    int AcceptedBeforeKill,
+    int HeldAtKill,
+    IReadOnlyDictionary<string, int> HeldByStatus,
+    double LongestPauseSeconds,
+    double LongestPauseFromKillSeconds,
+    double? FirstAcceptAfterKillSeconds,
+    double? TakeoverSeconds,
+    int HeldNotFinished,
+    int Duplicates,
+    int DuplicatesRecordedUnknown,
+    int DuplicatesBeyondUnknown);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SesWorker.SmtpSimulator.Latency;
 
 namespace SesWorker.Benchmarks;
 
@@ -6,14 +7,28 @@ namespace SesWorker.Benchmarks;
 internal sealed record BenchSettings
 {
     public const string Usage = """
-        usage: infra/bench.sh [--no-build] [--scenario one-app|many-apps|throughput] [--workers K] [--apps N]
-                              [--backlog N] [--warmup N] [--concurrency N] [--recipient-cap on|off] [--simulator-rate R]
-                              [--timeout SECONDS] [--vhost NAME] [--keep-db] [--worker-env KEY=VALUE]...
+        usage: infra/bench.sh [--no-build] [--scenario one-app|many-apps|throughput|latency|fairness|crash] [--workers K]
+                              [--apps N] [--backlog N] [--per-app N] [--warmup N] [--concurrency N] [--recipient-cap on|off]
+                              [--simulator-rate R] [--latency [REPLY=]SPEC]... [--hold-end-of-data N@DURATION]
+                              [--kill-after N] [--max-seconds S] [--vhost NAME] [--keep-db] [--worker-env KEY=VALUE]...
           one-app     1 appId, 1000 messages, 3 workers: the limiter under a backlog
           many-apps   100 appIds, 5000 messages (50 each, interleaved), 3 workers
           throughput  200 appIds, 2000 messages (10 each) after a warm-up of 1000, 3 workers, recipient cap off:
                       raw sends/s of the whole path
-          --backlog is the total message count, spread round-robin over the appIds.
+          latency     1 appId, 1000 messages, 3 workers: the limiter against a distant provider (run it with
+                      --latency 100ms±30ms and with --latency 300ms±100ms); rate, most in any 1 s at MAIL FROM and at the
+                      end of DATA, throttled replies
+          fairness    appId A with --backlog (5000) published first, then --apps (20) small appIds with --per-app (50)
+                      each: per small appId its rate and publish-to-accept p99; ends when the small ones are done
+          crash       --apps (3) appIds, --backlog (900), 3 workers; worker 1 gets kill -9 once the simulator accepted
+                      --kill-after (a quarter of the backlog): how long the flow paused, how long until the dead worker's
+                      claims were done, duplicates beyond `unknown`
+          --backlog is the total message count, spread round-robin over the appIds (fairness: appId A's alone).
+          --latency sets the simulator's reply delay, the simulator's syntax: 0 | 100ms | 100ms±30ms | 1%@2s |
+          100ms±30ms,1%@2s, or REPLY=SPEC for one reply (greeting ehlo auth mail rcpt data end-of-data rset noop quit);
+          default 100ms±30ms on every reply. --hold-end-of-data 50@30s holds every 50th end-of-DATA reply 30 s.
+          --max-seconds caps the measured phase (from the first publish); what is not done by then is reported as not
+          done. --timeout is the same.
           --warmup N sends N messages first and measures from when they are done (the workers' JIT tier-up then
           costs several CPU seconds per process); 0 measures from a cold start.
           --concurrency sets Worker__ConcurrentMessageLimit (the worker's default when absent).
@@ -21,6 +36,9 @@ internal sealed record BenchSettings
           --worker-env adds configuration to every worker, e.g. Ses__RateLimiting__SafetyMargin=0.05.
         exit code: 0 completed and every target met, 3 completed with a target missed, 1 failed, 2 bad arguments
         """;
+
+    /// <summary>Realistic by default: a provider one ordinary round trip away (DESIGN.md, Targets).</summary>
+    public const string DefaultLatency = "100ms±30ms";
 
     public required string Scenario { get; init; }
 
@@ -40,7 +58,20 @@ internal sealed record BenchSettings
 
     public int SimulatorRate { get; init; } = 20;
 
+    /// <summary>Caps the measured phase; null: the scenario's default (<see cref="EffectiveTimeout"/>).</summary>
     public TimeSpan? Timeout { get; init; }
+
+    /// <summary>The simulator's <c>--latency</c> values, applied in order.</summary>
+    public IReadOnlyList<string> Latency { get; init; } = [DefaultLatency];
+
+    /// <summary>The simulator's <c>--hold-end-of-data</c>, when given.</summary>
+    public string? HoldEndOfData { get; init; }
+
+    /// <summary>fairness: messages per small appId.</summary>
+    public int PerApp { get; init; }
+
+    /// <summary>crash: accepted sends before the kill.</summary>
+    public int KillAfter { get; init; }
 
     public string VirtualHost { get; init; } = "bench";
 
@@ -50,11 +81,27 @@ internal sealed record BenchSettings
     public IReadOnlyDictionary<string, string> WorkerEnvironment { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The limiter targets (>= 19.5/s per appId sustained) only make sense when every appId has a backlog.</summary>
-    public bool LimiterScenario => Scenario != "throughput";
+    public bool LimiterScenario => Scenario is "one-app" or "many-apps" or "latency";
 
-    /// <summary>Enough for a slow machine: four times the ideal duration at 19.5/s per appId, plus start-up.</summary>
+    /// <summary>
+    /// Enough for a slow machine: four times the ideal duration at 19.5/s per appId, plus start-up; fairness waits for
+    /// the small appIds only.
+    /// </summary>
     public TimeSpan EffectiveTimeout =>
-        Timeout ?? TimeSpan.FromSeconds(120 + (4.0 * Math.Ceiling((double)Math.Max(Backlog, Warmup) / Apps) / 19.5));
+        Timeout ?? (Scenario == "fairness"
+            ? TimeSpan.FromSeconds(120 + (4.0 * PerApp / 19.5))
+            : TimeSpan.FromSeconds(120 + (4.0 * Math.Ceiling((double)Math.Max(Backlog, Warmup) / Apps) / 19.5)));
+
+    /// <summary>Sets the simulator's reply latencies from <see cref="Latency"/> and <see cref="HoldEndOfData"/>.</summary>
+    public ReplyLatencies ApplyLatency(ReplyLatencies latencies)
+    {
+        ArgumentNullException.ThrowIfNull(latencies);
+        foreach (var option in Latency)
+            latencies.Apply(option);
+        if (HoldEndOfData is { } hold)
+            latencies.ApplyHold(hold);
+        return latencies;
+    }
 
     public static bool TryParse(string[] args, out BenchSettings settings, out string error)
     {
@@ -62,6 +109,7 @@ internal sealed record BenchSettings
         error = string.Empty;
         var named = new Dictionary<string, string>(StringComparer.Ordinal);
         var workerEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
+        var latency = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
@@ -97,6 +145,12 @@ internal sealed record BenchSettings
                 continue;
             }
 
+            if (name == "--latency")
+            {
+                latency.Add(value);
+                continue;
+            }
+
             named[name[2..]] = value;
         }
 
@@ -106,6 +160,9 @@ internal sealed record BenchSettings
             "one-app" => new BenchSettings { Scenario = scenario, Apps = 1, Backlog = 1000, Workers = 3, RecipientCap = true },
             "many-apps" => new BenchSettings { Scenario = scenario, Apps = 100, Backlog = 5000, Workers = 3, RecipientCap = true },
             "throughput" => new BenchSettings { Scenario = scenario, Apps = 200, Backlog = 2000, Workers = 3, RecipientCap = false, Warmup = 1000 },
+            "latency" => new BenchSettings { Scenario = scenario, Apps = 1, Backlog = 1000, Workers = 3, RecipientCap = true },
+            "fairness" => new BenchSettings { Scenario = scenario, Apps = 20, Backlog = 5000, Workers = 3, RecipientCap = true, PerApp = 50 },
+            "crash" => new BenchSettings { Scenario = scenario, Apps = 3, Backlog = 900, Workers = 3, RecipientCap = true },
             _ => null,
         };
         if (defaults is null)
@@ -114,6 +171,9 @@ internal sealed record BenchSettings
             return false;
         }
 
+        // --timeout is the older name of --max-seconds.
+        var cap = Take(named, "timeout");
+        cap = Take(named, "max-seconds") ?? cap;
         try
         {
             settings = defaults with
@@ -131,7 +191,11 @@ internal sealed record BenchSettings
                     var other => throw new FormatException($"--recipient-cap must be on or off, not '{other}'"),
                 },
                 SimulatorRate = Number(Take(named, "simulator-rate")) ?? defaults.SimulatorRate,
-                Timeout = Number(Take(named, "timeout")) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                Timeout = Number(cap) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                Latency = latency.Count > 0 ? latency : defaults.Latency,
+                HoldEndOfData = Take(named, "hold-end-of-data"),
+                PerApp = Number(Take(named, "per-app")) ?? defaults.PerApp,
+                KillAfter = Number(Take(named, "kill-after")) ?? 0,
                 VirtualHost = Take(named, "vhost") ?? defaults.VirtualHost,
                 KeepDatabase = Take(named, "keep-db") is not null,
                 WorkerEnvironment = workerEnvironment,
@@ -152,6 +216,27 @@ internal sealed record BenchSettings
         if (settings.Apps < 1 || settings.Workers < 1 || settings.Backlog < settings.Apps)
         {
             error = "need --apps >= 1, --workers >= 1 and --backlog >= --apps";
+            return false;
+        }
+
+        if (settings.Scenario == "crash")
+        {
+            if (settings.Workers < 2)
+            {
+                error = "crash needs --workers >= 2: one is killed, the others carry on";
+                return false;
+            }
+
+            settings = settings with { KillAfter = settings.KillAfter > 0 ? settings.KillAfter : settings.Backlog / 4 };
+        }
+
+        try
+        {
+            settings.ApplyLatency(new ReplyLatencies());
+        }
+        catch (FormatException e)
+        {
+            error = e.Message;
             return false;
         }
 

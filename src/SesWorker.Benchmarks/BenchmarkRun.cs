@@ -22,7 +22,8 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
         var scratch = Directory.CreateTempSubdirectory("sesworker-bench-");
         try
         {
-            var accounts = BenchAccounts.Create(settings.Apps, Path.Combine(scratch.FullName, "secrets"));
+            // fairness: appId A (the backlog) and the small appIds.
+            var accounts = BenchAccounts.Create(settings.Scenario == "fairness" ? settings.Apps + 1 : settings.Apps, Path.Combine(scratch.FullName, "secrets"));
             await using var simulator = await SmtpSimulatorServer.StartAsync(BenchAccounts.SimulatorOptions(accounts, settings), cancellationToken: ct);
             var certificate = Path.Combine(scratch.FullName, "simulator.pem");
             await File.WriteAllTextAsync(certificate, simulator.ExportCertificatePem(), ct);
@@ -42,7 +43,7 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
             await using var fleet = new WorkerFleet();
             fleet.Start(settings.Workers, WorkerFleet.Snapshot(paths.WorkerDirectory, scratch.FullName), environment, LogDirectory);
             await fleet.WaitUntilConsumingAsync(broker, TimeSpan.FromSeconds(90), ct);
-            BenchLog.Write($"{settings.Workers} workers consuming (simulator 127.0.0.1:{simulator.Port}, logs {LogDirectory})");
+            BenchLog.Write($"{settings.Workers} workers consuming (simulator 127.0.0.1:{simulator.Port}, reply latency {settings.ApplyLatency(new())}, logs {LogDirectory})");
 
             var drain = new BacklogDrain(simulator, database, broker, fleet, settings.EffectiveTimeout);
             if (settings.Warmup > 0 && !(await drain.RunAsync(accounts, $"{runId}-warmup", settings.Warmup, ct)).Completed)
@@ -51,14 +52,36 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
             fleet.Sample();
             var atStart = fleet.Workers.Select(w => (Cpu: w.CpuMs, Jit: w.JitCpuMs)).ToArray();
             var loadAtStart = MachineLoad.Take(database.Name);
-            var batch = await drain.RunAsync(accounts, runId, settings.Backlog, ct);
+            Batch batch;
+            var analysed = (Messages: (IReadOnlyList<SesWorker.Contracts.SendEmail>)[], Published: Array.Empty<DateTimeOffset>());
+            FairnessFigures? fairness = null;
+            Func<CancellationToken, Task<CrashFigures>>? crashFigures = null;
+            switch (settings.Scenario)
+            {
+                case "fairness":
+                    var (big, small, smallFigures) = await FairnessScenario.RunAsync(drain, broker, accounts, runId, settings, ct);
+                    (batch, fairness) = (small, smallFigures);
+                    analysed = ([.. big.Messages, .. small.Messages], [.. big.Published, .. small.Published]);
+                    break;
+                case "crash":
+                    (batch, crashFigures) = await CrashScenario.RunAsync(drain, database, fleet, accounts, runId, settings, ct);
+                    break;
+                default:
+                    batch = await drain.RunAsync(accounts, runId, settings.Backlog, ct);
+                    break;
+            }
+
+            if (analysed.Messages.Count == 0)
+                analysed = (batch.Messages, batch.Published);
             fleet.Sample();
             var atEnd = fleet.Workers.Select(w => (Cpu: w.CpuMs, Jit: w.JitCpuMs)).ToArray();
             var load = MachineLoad.Between(loadAtStart, MachineLoad.Take(database.Name), atEnd.Sum(e => e.Cpu) - atStart.Sum(s => s.Cpu));
             await fleet.StopSamplingAsync();
             var metrics = await fleet.StopAsync(TimeSpan.FromSeconds(45));
+            var crash = crashFigures is null ? null : await crashFigures(ct);
 
-            var figures = Analysis.Simulator(batch.Messages, batch.Published, simulator.Transactions, app => simulator.MaxTransactionsInAnyWindow(app, TimeSpan.FromSeconds(1)));
+            var figures = Analysis.Simulator(
+                analysed.Messages, analysed.Published, simulator.Transactions, app => simulator.MaxTransactionsInAnyWindow(app, TimeSpan.FromSeconds(1)), simulator.Counts);
             var (outcomes, lastCompletedAt) = await database.OutcomesAsync(runId, ct);
             var workers = fleet.Workers.Select((w, i) => new WorkerResult(
                 w.Id,
@@ -82,7 +105,9 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
                 DrainSeconds = lastCompletedAt is { } last ? (last - batch.Start).TotalSeconds : null,
                 Simulator = figures,
                 Workers = workers,
-                Targets = Targets.Check(settings, figures, workers),
+                Targets = Targets.Check(settings, figures, workers, fairness, crash, batch.Completed),
+                Fairness = fairness,
+                Crash = crash,
             };
         }
         finally

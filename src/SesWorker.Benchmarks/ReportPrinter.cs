@@ -10,6 +10,18 @@ internal static class ReportPrinter
         PrintHeader(result, output);
         output.WriteLine();
         PrintFigures(result, output);
+        if (result.Fairness is { } fairness)
+        {
+            output.WriteLine();
+            PrintFairness(fairness, output);
+        }
+
+        if (result.Crash is { } crash)
+        {
+            output.WriteLine();
+            PrintCrash(crash, output);
+        }
+
         output.WriteLine();
         PrintWorkers(result.Workers, output);
     }
@@ -25,9 +37,13 @@ internal static class ReportPrinter
         Line(output, $"load      CPU {load.BusyPercent:F0}% busy (of {result.Machine.Cores} cores) while draining: workers {load.WorkersPercent:F0}%, "
             + $"PostgreSQL (this database) {load.PostgresPercent:F0}%, RabbitMQ (whole broker) {load.RabbitMqPercent:F0}%, this process (simulator, publisher) "
             + $"{load.BenchProcessPercent:F0}%, everything else (other processes, kernel) {load.OthersPercent:F0}%; 1-min load average {load.LoadAverageAtStart:F1} -> {load.LoadAverageAtEnd:F1}");
-        Line(output, $"setup     {s.Apps} appIds, {s.Backlog} messages (~{Math.Ceiling((double)s.Backlog / s.Apps):F0} per appId, interleaved), {s.Workers} worker processes, "
+        var shape = s.Scenario == "fairness"
+            ? $"appId A with {s.Backlog} messages, then {s.Apps} small appIds x {s.PerApp}"
+            : $"{s.Apps} appIds, {s.Backlog} messages (~{Math.Ceiling((double)s.Backlog / s.Apps):F0} per appId, interleaved)";
+        Line(output, $"setup     {shape}, {s.Workers} worker processes, "
             + $"concurrency {(s.Concurrency?.ToString(CultureInfo.InvariantCulture) ?? "default")}, recipient cap {(s.RecipientCap ? "on" : "off")}, "
             + $"simulator {(s.SimulatorRate == 0 ? "rate rule off" : $"{s.SimulatorRate}/s per appId")}, "
+            + $"reply latency {s.ApplyLatency(new())}, "
             + (s.Warmup > 0 ? $"measured after a warm-up of {s.Warmup} messages" : "measured from a cold start")
             + string.Concat(s.WorkerEnvironment.Select(e => $", {e.Key}={e.Value}")));
         Line(output, $"run       published in {result.PublishSeconds:F2} s; outcomes: {outcomes}; last outcome {Seconds(result.DrainSeconds)} after the first publish");
@@ -43,6 +59,8 @@ internal static class ReportPrinter
             ("per-appId sustained rate min / median / max", $"{sim.SustainedRate.Min:F2} / {sim.SustainedRate.Median:F2} / {sim.SustainedRate.Max:F2} /s", Targets.RateName),
             ("  same, over all sends (first 10% included)", $"{sim.FullSpanRate.Min:F2} / {sim.FullSpanRate.Median:F2} / {sim.FullSpanRate.Max:F2} /s", null),
             ("max accepted in any 1 s window (over appIds)", $"{sim.MaxInAnySecond}", Targets.WindowName),
+            ("  at MAIL FROM (answered 250)", $"{sim.MaxInAnySecondAtMailFrom}", Targets.MailFromWindowName),
+            ("  at the end of DATA (refused ones too)", $"{sim.MaxInAnySecondAtEndOfData}", Targets.EndOfDataWindowName),
             ("RequestLimitExceeded.SmtpRateLimit replies", $"{sim.Throttled}", Targets.ThrottledName),
             ("other refusals", sim.OtherRefusals.Count == 0 ? "none" : string.Join(", ", sim.OtherRefusals.Select(r => $"{r.Key} x{r.Value}")), null),
             ("accepted / duplicates / SMTP connections used", $"{sim.Accepted} / {sim.Duplicates} / {sim.Connections}", null),
@@ -69,6 +87,27 @@ internal static class ReportPrinter
         }
 
     }
+
+    private static void PrintFairness(FairnessFigures f, TextWriter output)
+    {
+        Line(output, $"fairness: {f.SmallAppIds} small appIds x {f.PerApp}, published after appId A's {f.BigBacklog}");
+        Line(output, $"  small appIds: {f.SmallAccepted} of {f.SmallAppIds * f.PerApp} accepted; rate from first accept min / median / max "
+            + $"{f.SmallRate.Min:F2} / {f.SmallRate.Median:F2} / {f.SmallRate.Max:F2} /s; slowest first accept {f.SlowestFirstAcceptSeconds:F2} s after its first publish");
+        Line(output, $"  small appIds: publish-to-accept p50 / p99 {Millis(f.SmallP50Ms)} / {Millis(f.SmallP99Ms)}");
+        Line(output, $"  appId A meanwhile: {f.BigAccepted} accepted, {(f.BigRate is { } rate ? $"{rate:F2}/s" : "n/a")}; the rest was purged");
+    }
+
+    private static void PrintCrash(CrashFigures c, TextWriter output)
+    {
+        Line(output, $"crash: {c.KilledWorker} killed (SIGKILL) {c.KilledAtSeconds:F1} s after the first publish, after {c.AcceptedBeforeKill} accepted sends; "
+            + $"it held {c.HeldAtKill} unfinished email(s){(c.HeldAtKill == 0 ? string.Empty : $" ({string.Join(", ", c.HeldByStatus.Select(h => $"{h.Key} {h.Value}"))})")}");
+        Line(output, $"  longest pause in accepted sends: {c.LongestPauseSeconds:F1} s (from {c.LongestPauseFromKillSeconds:F1} s after the kill); "
+            + $"first accept after the kill {Seconds(c.FirstAcceptAfterKillSeconds)}");
+        Line(output, $"  the dead worker's emails all finished {(c.TakeoverSeconds is { } t ? $"{t:F1} s after the kill" : $"-: {c.HeldNotFinished} not finished when the workers stopped")}");
+        Line(output, $"  duplicates (accepted more than once): {c.Duplicates}, of which recorded unknown {c.DuplicatesRecordedUnknown}, beyond unknown {c.DuplicatesBeyondUnknown}");
+    }
+
+    private static string Millis(double value) => double.IsPositiveInfinity(value) ? "not all sent" : $"{value:F0} ms";
 
     private static void PrintWorkers(IReadOnlyList<WorkerResult> workers, TextWriter output)
     {

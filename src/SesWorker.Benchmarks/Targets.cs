@@ -14,9 +14,25 @@ internal static class Targets
     public const string ThrottledName = "throttled replies";
     public const string ThroughputName = "throughput";
     public const string CpuName = "worker CPU per send (during run)";
+    public const string MailFromWindowName = "MAIL FROMs in any 1 s window (max)";
+    public const string EndOfDataWindowName = "ends of DATA in any 1 s window (max)";
+    public const string SmallRateName = "small appIds: rate from first accept (min)";
+    public const string SmallLatencyName = "small appIds: publish-to-accept p99";
+    public const string PauseName = "crash: longest pause in accepted sends";
+    public const string TakeoverName = "crash: dead worker's emails finished after";
+    public const string DuplicatesName = "crash: duplicates beyond unknown";
+    public const string DoneName = "every email has a terminal row";
 
-    public static IReadOnlyList<TargetCheck> Check(BenchSettings settings, SimulatorFigures figures, IReadOnlyList<WorkerResult> workers)
+    public const double SmallRate = 19;
+    public const double SmallP99Ms = 3000;
+    public const double PauseSeconds = 5;
+    public const double TakeoverSeconds = 15;
+
+    public static IReadOnlyList<TargetCheck> Check(
+        BenchSettings settings, SimulatorFigures figures, IReadOnlyList<WorkerResult> workers, FairnessFigures? fairness, CrashFigures? crash, bool completed)
     {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(figures);
         var checks = new List<TargetCheck>();
         if (settings.LimiterScenario)
         {
@@ -26,8 +42,33 @@ internal static class Targets
 
         checks.Add(new TargetCheck(
             WindowName, Format($"{figures.MaxInAnySecond}"), Format($"<= {Analysis.ProviderRate}"), figures.MaxInAnySecond <= Analysis.ProviderRate));
+        checks.Add(new TargetCheck(
+            MailFromWindowName, Format($"{figures.MaxInAnySecondAtMailFrom}"), Format($"<= {Analysis.ProviderRate}"), figures.MaxInAnySecondAtMailFrom <= Analysis.ProviderRate));
+        checks.Add(new TargetCheck(
+            EndOfDataWindowName, Format($"{figures.MaxInAnySecondAtEndOfData}"), Format($"<= {Analysis.ProviderRate}"), figures.MaxInAnySecondAtEndOfData <= Analysis.ProviderRate));
         checks.Add(new TargetCheck(ThrottledName, Format($"{figures.Throttled}"), "0", figures.Throttled == 0));
-        if (!settings.LimiterScenario)
+        checks.Add(new TargetCheck(DoneName, completed ? "yes" : "no (--max-seconds)", "yes", completed));
+        if (fairness is not null)
+        {
+            checks.Add(new TargetCheck(
+                SmallRateName, Format($"{fairness.SmallRate.Min:F2}/s"), Format($">= {SmallRate}/s"), fairness.SmallRate.Min >= SmallRate));
+            checks.Add(new TargetCheck(
+                SmallLatencyName, Format($"{fairness.SmallP99Ms / 1000:F2} s"), Format($"<= {SmallP99Ms / 1000} s"), fairness.SmallP99Ms <= SmallP99Ms));
+        }
+
+        if (crash is not null)
+        {
+            checks.Add(new TargetCheck(
+                PauseName, Format($"{crash.LongestPauseSeconds:F1} s"), Format($"<= {PauseSeconds} s"), crash.LongestPauseSeconds <= PauseSeconds));
+            checks.Add(new TargetCheck(
+                TakeoverName,
+                crash.TakeoverSeconds is { } takeover ? Format($"{takeover:F1} s") : Format($"not finished ({crash.HeldNotFinished} left)"),
+                Format($"<= {TakeoverSeconds} s"),
+                crash.TakeoverSeconds <= TakeoverSeconds));
+            checks.Add(new TargetCheck(DuplicatesName, Format($"{crash.DuplicatesBeyondUnknown}"), "0", crash.DuplicatesBeyondUnknown == 0));
+        }
+
+        if (settings.Scenario == "throughput")
         {
             var cpu = CpuPerSendDuringRun(figures, workers);
             checks.Add(new TargetCheck(

@@ -74,7 +74,7 @@ internal sealed class WorkerFleet : IAsyncDisposable
     /// <summary>Throws with the worker's last output if one has exited while it should be running.</summary>
     public void EnsureRunning()
     {
-        if (workers.FirstOrDefault(w => w.HasExited) is { } dead)
+        if (workers.FirstOrDefault(w => w.HasExited && !w.Killed) is { } dead)
             throw new BenchmarkException($"worker {dead.Id} exited early; its last output:\n{dead.Tail()}");
     }
 

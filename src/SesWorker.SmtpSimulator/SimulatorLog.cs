@@ -24,4 +24,7 @@ internal static partial class SimulatorLog
 
     [LoggerMessage(7, LogLevel.Warning, "Connection {ConnectionId} failed")]
     public static partial void ConnectionFailed(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(8, LogLevel.Information, "Reply latency: {Latency}")]
+    public static partial void Latency(ILogger logger, string latency);
 }

@@ -1,3 +1,5 @@
+using SesWorker.SmtpSimulator.Latency;
+
 namespace SesWorker.SmtpSimulator;
 
 /// <summary>How the simulated Tencent SES SMTP endpoint listens and which provider rules it enforces.</summary>
@@ -39,6 +41,9 @@ public sealed class SimulatorOptions
     public int MaxRetainedTransactions { get; set; } = 500_000;
 
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long each reply takes (none by default: localhost speed). Read when each reply is sent, so a test may change it while running.</summary>
+    public ReplyLatencies Latency { get; } = new();
 
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

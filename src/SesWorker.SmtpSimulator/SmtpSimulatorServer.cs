@@ -7,6 +7,8 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using SesWorker.SmtpSimulator.Counting;
+using SesWorker.SmtpSimulator.Latency;
 using SesWorker.SmtpSimulator.Rules;
 using SesWorker.SmtpSimulator.Smtp;
 
@@ -32,6 +34,9 @@ public sealed class SmtpSimulatorServer : IAsyncDisposable
     private readonly List<ReceivedMessage> messages = [];
     private readonly List<SmtpTransaction> transactions = [];
     private readonly TrafficLimits limits;
+    private readonly Lock latencyGate = new();
+    private readonly Random latencyRandom;
+    private long endOfDataReplies;
     private TaskCompletionSource messageAdded = NewSignal();
     private long messageSequence;
     private long transactionSequence;
@@ -48,6 +53,8 @@ public sealed class SmtpSimulatorServer : IAsyncDisposable
         listener = new TcpListener(IPAddress.Parse(options.Host), options.Port);
         limits = new TrafficLimits(options);
         Faults = new SimulatorFaults(options.TimeProvider);
+        Counts = new ProviderCounts(options.MaxRetainedTransactions);
+        latencyRandom = options.Latency.Seed is { } seed ? new Random(seed) : new Random();
     }
 
     public int Port { get; private set; }
@@ -82,6 +89,9 @@ public sealed class SmtpSimulatorServer : IAsyncDisposable
     /// <summary>Faults to inject at runtime; cleared by <see cref="Reset"/>.</summary>
     public SimulatorFaults Faults { get; }
 
+    /// <summary>Per appId, when each MAIL FROM was accepted and each end of DATA arrived; cleared by <see cref="Reset"/>.</summary>
+    public ProviderCounts Counts { get; }
+
     internal SimulatorOptions Options => options;
 
     internal const string ServerName = "localhost";
@@ -98,6 +108,10 @@ public sealed class SmtpSimulatorServer : IAsyncDisposable
         server.Port = ((IPEndPoint)server.listener.LocalEndpoint).Port;
         server.acceptLoop = Task.Run(server.AcceptLoopAsync, CancellationToken.None);
         SimulatorLog.Listening(server.logger, options.Host, server.Port);
+        if (!options.Latency.IsZero)
+        {
+            SimulatorLog.Latency(server.logger, options.Latency.ToString());
+        }
         return Task.FromResult(server);
     }
 
@@ -132,7 +146,10 @@ public sealed class SmtpSimulatorServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Clears messages, transactions, rate windows and faults. Sequence numbers keep counting.</summary>
+    /// <summary>
+    /// Clears messages, transactions, counts, rate windows and faults, and restarts the count of end-of-DATA replies
+    /// for <see cref="ReplyLatencies.HoldEveryNthEndOfData"/>. Sequence numbers keep counting.
+    /// </summary>
     public void Reset()
     {
         lock (gate)
@@ -143,6 +160,8 @@ public sealed class SmtpSimulatorServer : IAsyncDisposable
 
         limits.Clear();
         Faults.Clear();
+        Counts.Clear();
+        Interlocked.Exchange(ref endOfDataReplies, 0);
     }
 
     /// <summary>
@@ -152,18 +171,7 @@ public sealed class SmtpSimulatorServer : IAsyncDisposable
     public int MaxTransactionsInAnyWindow(string appId, TimeSpan window)
     {
         var times = Transactions.Where(t => t.Accepted && t.AppId == appId).Select(t => t.At).Order().ToArray();
-        var max = 0;
-        for (int first = 0, last = 0; last < times.Length; last++)
-        {
-            while (times[last] - times[first] >= window)
-            {
-                first++;
-            }
-
-            max = Math.Max(max, last - first + 1);
-        }
-
-        return max;
+        return ProviderCounts.MaxInAnyWindow(times, window);
     }
 
     public async ValueTask DisposeAsync()
@@ -193,6 +201,7 @@ public sealed class SmtpSimulatorServer : IAsyncDisposable
         var account = envelope.Account!;
         var queueId = Guid.NewGuid().ToString("N");
         var plan = Faults.Take(account.Username, envelope.RcptTo);
+        Counts.Record(account.AppId, CountPoint.EndOfData, now);
 
         // Every call that reaches the end of DATA counts against the appId's rate, whatever its outcome.
         var rateLimited = limits.CountCall(account.AppId, now);
@@ -223,6 +232,30 @@ public sealed class SmtpSimulatorServer : IAsyncDisposable
         }
 
         return plan.Drop ? new Verdict(0, "connection closed after DATA (injected fault)") : verdict;
+    }
+
+    internal void CountMailFrom(string appId) => Counts.Record(appId, CountPoint.MailFrom, options.TimeProvider.GetUtcNow());
+
+    /// <summary>The delay of one reply; zero for replies without a latency.</summary>
+    internal TimeSpan ReplyDelay(SmtpReply reply)
+    {
+        var latency = options.Latency;
+        if (reply == SmtpReply.EndOfData && latency.HoldEveryNthEndOfData > 0
+            && Interlocked.Increment(ref endOfDataReplies) % latency.HoldEveryNthEndOfData == 0)
+        {
+            return latency.HoldFor;
+        }
+
+        var spec = latency.For(reply);
+        if (spec.IsZero)
+        {
+            return TimeSpan.Zero;
+        }
+
+        lock (latencyGate)
+        {
+            return spec.Sample(latencyRandom);
+        }
     }
 
     internal void RecordRefusal(Envelope envelope, Verdict verdict) => Record(envelope, verdict, options.TimeProvider.GetUtcNow());

@@ -6,7 +6,10 @@ internal sealed class SimulatorCommandLine
 {
     public const string Usage =
         "usage: SesWorker.SmtpSimulator --port 2465 [--host 127.0.0.1] [--certificate-out cert.pem] [--record-dir dir] " +
-        "--account APPID:USER:PASSWORD [--account ...] [--rate 20] [--per-recipient-hour 10] [--no-rules] [--retain 100000]";
+        "--account APPID:USER:PASSWORD [--account ...] [--rate 20] [--per-recipient-hour 10] [--no-rules] [--retain 100000] " +
+        "[--latency [REPLY=]SPEC ...] [--hold-end-of-data N@DURATION] [--latency-seed N]\n" +
+        "  SPEC: 0 | 100ms | 100ms±30ms (or 100ms+-30ms) | 1%@2s | 100ms±30ms,1%@2s; " +
+        "REPLY: greeting, ehlo, auth, mail, rcpt, data, end-of-data, rset, noop, quit";
 
     public SimulatorOptions Options { get; } = new();
 
@@ -33,6 +36,19 @@ internal sealed class SimulatorCommandLine
             }
 
             var value = args[++i];
+            try
+            {
+                if (ApplyLatency(options, name, value))
+                {
+                    continue;
+                }
+            }
+            catch (FormatException e)
+            {
+                error = $"{name}: {e.Message}";
+                return false;
+            }
+
             switch (name)
             {
                 case "--port":
@@ -81,5 +97,23 @@ internal sealed class SimulatorCommandLine
         }
 
         return true;
+    }
+
+    private static bool ApplyLatency(SimulatorOptions options, string name, string value)
+    {
+        switch (name)
+        {
+            case "--latency":
+                options.Latency.Apply(value);
+                return true;
+            case "--hold-end-of-data":
+                options.Latency.ApplyHold(value);
+                return true;
+            case "--latency-seed":
+                options.Latency.Seed = int.Parse(value, CultureInfo.InvariantCulture);
+                return true;
+            default:
+                return false;
+        }
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using SesWorker.SmtpSimulator.Latency;
 using SesWorker.SmtpSimulator.Rules;
 
 namespace SesWorker.SmtpSimulator.Smtp;
@@ -9,7 +10,9 @@ namespace SesWorker.SmtpSimulator.Smtp;
 /// <summary>
 /// One SMTP conversation over an already-established TLS stream. Input goes through a PipeReader so pipelined
 /// commands (MailKit sends MAIL, RCPT.. and DATA together when PIPELINING is advertised) are read from one buffer
-/// and answered in order; replies are flushed once the buffered input holds no further complete line.
+/// and answered in order; replies are flushed once the buffered input holds no further complete line. A reply with a
+/// latency (<see cref="ReplyLatencies"/>) goes out after its delay: the command is handled at once, earlier replies are
+/// flushed first, and the next command is read only after it.
 /// </summary>
 internal sealed class SmtpSession(SmtpSimulatorServer server, Stream stream, string connectionId, ILogger logger)
 {
@@ -38,6 +41,7 @@ internal sealed class SmtpSession(SmtpSimulatorServer server, Stream stream, str
     {
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await DelayAsync(server.ReplyDelay(SmtpReply.Greeting), cancellationToken);
         Reply($"220 {SmtpSimulatorServer.ServerName} ESMTP");
         await writer.FlushAsync(cancellationToken);
         try
@@ -53,6 +57,13 @@ internal sealed class SmtpSession(SmtpSimulatorServer server, Stream stream, str
                     if (mode == Mode.Data)
                     {
                         await OnDataLineAsync(line, complete, cancellationToken);
+                    }
+                    else if (ReplyOf(line) is { } reply && server.ReplyDelay(reply) is { Ticks: > 0 } delay)
+                    {
+                        await writer.FlushAsync(cancellationToken);
+                        OnCommandLine(line);
+                        await DelayAsync(delay, cancellationToken);
+                        await writer.FlushAsync(cancellationToken);
                     }
                     else
                     {
@@ -278,6 +289,7 @@ internal sealed class SmtpSession(SmtpSimulatorServer server, Stream stream, str
         }
 
         mailFrom = address;
+        server.CountMailFrom(account.AppId);
         Reply("250 2.1.0 Ok");
     }
 
@@ -375,8 +387,39 @@ internal sealed class SmtpSession(SmtpSimulatorServer server, Stream stream, str
             return;
         }
 
+        await DelayAsync(server.ReplyDelay(SmtpReply.EndOfData), cancellationToken);
         Reply(reply.Line);
     }
+
+    /// <summary>Which reply a command line will get, for its latency; null for lines that are not one of <see cref="SmtpReply"/>.</summary>
+    private SmtpReply? ReplyOf(ReadOnlySequence<byte> line)
+    {
+        if (mode is Mode.AuthPlain or Mode.AuthLoginUser or Mode.AuthLoginPassword)
+        {
+            return SmtpReply.Auth;
+        }
+
+        if (line.Length < 4 || (line.Length > 4 && line.Slice(4, 1).FirstSpan[0] != (byte)' '))
+        {
+            return null;
+        }
+
+        return Encoding.ASCII.GetString(line.Slice(0, 4)).ToUpperInvariant() switch
+        {
+            "EHLO" or "HELO" => SmtpReply.Ehlo,
+            "AUTH" => SmtpReply.Auth,
+            "MAIL" => SmtpReply.MailFrom,
+            "RCPT" => SmtpReply.RcptTo,
+            "DATA" => SmtpReply.Data,
+            "RSET" => SmtpReply.Rset,
+            "NOOP" => SmtpReply.Noop,
+            "QUIT" => SmtpReply.Quit,
+            _ => null,
+        };
+    }
+
+    private Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) =>
+        delay > TimeSpan.Zero ? Task.Delay(delay, server.Options.TimeProvider, cancellationToken) : Task.CompletedTask;
 
     private Envelope CurrentEnvelope() => new(connectionId, account, mailFrom, recipients.ToArray());
 
