@@ -5,6 +5,7 @@
 #   infra/services.sh env           print `export` lines with connection strings
 #   infra/services.sh vhost NAME    create a RabbitMQ vhost with full rights for guest, idempotent
 #   infra/services.sh pg-stop|pg-start   stop or start PostgreSQL alone (the outage test uses it)
+#   infra/services.sh pg-freeze|pg-thaw  SIGSTOP / SIGCONT every process of this PostgreSQL (the freeze test)
 #   infra/services.sh down          stop both, keep data
 #   infra/services.sh down --purge  stop both and delete .tmp/services
 #
@@ -421,7 +422,7 @@ print_env() {
 }
 
 usage() {
-    echo "usage: $0 up | env | vhost NAME | pg-stop | pg-start | down [--purge]" >&2
+    echo "usage: $0 up | env | vhost NAME | pg-stop | pg-start | pg-freeze | pg-thaw | down [--purge]" >&2
     exit 2
 }
 
@@ -459,6 +460,26 @@ main() {
         [[ -n $SERVICES_DIR ]] || die "services are not set up; run '$0 up' first"
         set_paths
         if [[ $cmd == pg-stop ]]; then pg_down; else pg_up; fi
+        ;;
+    pg-freeze | pg-thaw)
+        # For the freeze test: the server hangs (connections stay open, nothing answers) and then resumes.
+        # Only this instance: the postmaster of our data directory and its children.
+        [[ $# -eq 0 ]] || usage
+        resolve_services_dir no
+        [[ -n $SERVICES_DIR ]] || die "services are not set up; run '$0 up' first"
+        set_paths
+        [[ -f $PG_DATA/postmaster.pid ]] || die "postgres is not running"
+        postmaster=$(head -n 1 "$PG_DATA/postmaster.pid")
+        signal=STOP
+        [[ $cmd == pg-thaw ]] && signal=CONT
+        # Children first on freeze (none can be forked meanwhile: the postmaster forks), the postmaster first on thaw.
+        if [[ $signal == STOP ]]; then
+            pkill -STOP -P "$postmaster" || true
+            kill -STOP "$postmaster"
+        else
+            kill -CONT "$postmaster"
+            pkill -CONT -P "$postmaster" || true
+        fi
         ;;
     down)
         local purge=0

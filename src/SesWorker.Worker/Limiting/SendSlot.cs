@@ -15,9 +15,6 @@ public sealed class SendSlot(string appId, long startAt, long contentAt)
 
     public long ContentAt { get; private set; } = contentAt;
 
-    /// <summary>When the transaction really started (MAIL FROM); set by the sender.</summary>
-    public long StartedAt { get; set; }
-
     /// <summary>When the content really went out.</summary>
     public long ContentSentAt { get; set; }
 

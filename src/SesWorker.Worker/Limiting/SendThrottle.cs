@@ -117,7 +117,9 @@ public sealed partial class SendThrottle(
     {
         ArgumentNullException.ThrowIfNull(slot);
         var app = _apps[slot.AppId];
-        app.Observe(Stopwatch.GetElapsedTime(slot.StartedAt));
+        // Measured from the planned start, not the actual one: a process that wakes up late (GC, a busy machine) needs
+        // a longer lead as much as a slow provider does.
+        app.Observe(Stopwatch.GetElapsedTime(slot.StartAt));
         var regated = false;
         while (true)
         {

@@ -123,27 +123,27 @@ public sealed partial class EmailSendHandler(
             return;
         }
 
-        SendSlot? slot;
+        var credential = accounts.Find(command.AppId!, command.From.Address)!;
+        job = job with { Started = timeProvider.GetUtcNow() };
+        SmtpSendResult result;
         try
         {
-            slot = await throttle.AcquireAsync(command.AppId!, command.EmailId, claim.Token, cancellationToken);
+            result = await sender.SendAsync(credential, email,
+                async ct => await throttle.AcquireAsync(command.AppId!, command.EmailId, claim.Token, ct) ?? throw new ClaimLostException(command.EmailId),
+                throttle.GateContentAsync, throttle.CompleteAsync, cancellationToken);
         }
         catch (AppPausedException paused)
         {
             await outcomes.DeferAsync(job, email, paused.Until, ErrorCodes.ExceedSendLimit, PauseReason(command.AppId!, paused.Until), null);
             return;
         }
-
-        if (slot is null)
+        catch (ClaimLostException)
         {
             // Fenced: this worker stalled past the takeover time and another one owns the email now.
             Log.LostClaim(logger, command.EmailId);
             return;
         }
 
-        var credential = accounts.Find(command.AppId!, command.From.Address)!;
-        job = job with { Started = timeProvider.GetUtcNow() };
-        var result = await sender.SendAsync(credential, email, slot, throttle.GateContentAsync, throttle.CompleteAsync, cancellationToken);
         var decision = policy.Decide(result.ToSendResult(), new AttemptHistory(claim.Attempts, claim.NotSentSince), timeProvider.GetUtcNow(), Random.Shared.NextDouble());
         await outcomes.CarryOutAsync(job, decision, result, email);
     }

@@ -12,7 +12,7 @@ public sealed class WorkerOptions
 
     /// <summary>Messages the intake (<see cref="QueueName"/>) handles at once per process: it only moves them to their lanes.</summary>
     [Range(1, 1024)]
-    public int ConcurrentMessageLimit { get; set; } = 32;
+    public int ConcurrentMessageLimit { get; set; } = 64;
 
     /// <summary>
     /// Give each configured appId a lane queue of its own, so one appId's backlog never delays another's. Off: every

@@ -27,6 +27,11 @@ public sealed class SmtpOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan ProbeAfterIdle { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Open connections per sender address per process. A send holds one from its slot to the provider's reply, so
+    /// this matches the lane's concurrency (Worker:LaneConcurrency): with fewer, reserved slots would wait for a
+    /// connection and go unused.
+    /// </summary>
     [Range(1, 256)]
-    public int MaxConnectionsPerSender { get; set; } = 8;
+    public int MaxConnectionsPerSender { get; set; } = 24;
 }

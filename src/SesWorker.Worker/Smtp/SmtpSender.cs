@@ -19,11 +19,15 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
     /// Sends at the slot's pace: the transaction starts at <see cref="SendSlot.StartAt"/>, and once the provider has
     /// accepted the recipients the content waits at <paramref name="gateContent"/> until the moment it is counted.
     /// </summary>
-    public async Task<SmtpSendResult> SendAsync(SmtpCredential credential, ComposedEmail email, SendSlot slot,
+    /// <param name="acquire">
+    /// Runs once a connection is in hand (so no connection setup or pool wait sits between a slot and its use) and
+    /// returns the slot; what it throws (a pause, a lost claim) escapes with the connection returned unused.
+    /// </param>
+    public async Task<SmtpSendResult> SendAsync(SmtpCredential credential, ComposedEmail email, Func<CancellationToken, Task<SendSlot>> acquire,
         Func<SendSlot, CancellationToken, Task> gateContent, Func<SendSlot, Task> complete, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(email);
-        ArgumentNullException.ThrowIfNull(slot);
+        ArgumentNullException.ThrowIfNull(acquire);
         ArgumentNullException.ThrowIfNull(gateContent);
         ArgumentNullException.ThrowIfNull(complete);
         PooledSmtpConnection connection;
@@ -36,6 +40,18 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
             return FromException(exception, dataStarted: false) with { NotSent = true };
         }
 
+        SendSlot slot;
+        try
+        {
+            slot = await acquire(cancellationToken);
+        }
+        catch
+        {
+            // Nothing was said on the connection: it goes back to the pool as it was.
+            await pool.ReturnAsync(connection);
+            throw;
+        }
+
         var progress = new DataProgress();
         var gate = new ContentGate(ct => gateContent(slot, ct));
         // The first leaf is the first content MailKit writes after the provider's go-ahead (354).
@@ -46,7 +62,6 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
             var wait = SendSlot.Until(slot.StartAt);
             if (wait > TimeSpan.Zero)
                 await Task.Delay(wait, cancellationToken);
-            slot.StartedAt = Stopwatch.GetTimestamp();
             part.Content = new GatedContent(content!, gate);
             connection.Client.Pace(gate, email.SizeBytes);
             var response = await connection.Client.SendAsync(MimeComposer.WireFormat, email.Message, cancellationToken, progress);

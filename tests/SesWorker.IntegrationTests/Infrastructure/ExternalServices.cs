@@ -72,6 +72,23 @@ internal sealed class ExternalServices : IAsyncDisposable
             await ControlAsync("pg-start");
     }
 
+    /// <summary>Freezes PostgreSQL (SIGSTOP: open connections hang, nothing answers), as a stalled server or VM would.</summary>
+    public async Task FreezePostgresAsync()
+    {
+        if (_postgres is not null)
+            await _postgres.PauseAsync();
+        else
+            await ControlAsync("pg-freeze");
+    }
+
+    public async Task ThawPostgresAsync()
+    {
+        if (_postgres is not null)
+            await _postgres.UnpauseAsync();
+        else
+            await ControlAsync("pg-thaw");
+    }
+
     private static async Task ControlAsync(string verb)
     {
         var script = Environment.GetEnvironmentVariable(PostgresControlVariable)

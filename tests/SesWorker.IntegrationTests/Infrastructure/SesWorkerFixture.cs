@@ -24,6 +24,8 @@ public sealed class SesWorkerFixture : IAsyncLifetime
     public const string SecondAppId = "2000";
     public const string Sender = "noreply@example.com";
     public const string SecondSender = "alerts@example.net";
+    public const string ThirdAppId = "3000";
+    public const string ThirdSender = "news@example.org";
     public const string QueueName = "send-email";
 
     /// <summary>The delay queues deferred messages wait in, shortest first, named as the worker names them.</summary>
@@ -31,7 +33,7 @@ public sealed class SesWorkerFixture : IAsyncLifetime
 
     private static readonly string[] Queues =
     [
-        QueueName, $"{QueueName}-app-{AppId}", $"{QueueName}-app-{SecondAppId}", "send-email-rate-limited", "send-email-rate-limited-parked", "send-email-oversize", "send-email_error", .. DelayQueues,
+        QueueName, $"{QueueName}-app-{AppId}", $"{QueueName}-app-{SecondAppId}", $"{QueueName}-app-{ThirdAppId}", "send-email-rate-limited", "send-email-rate-limited-parked", "send-email-oversize", "send-email_error", .. DelayQueues,
     ];
 
     private readonly List<IHost> _workers = [];
@@ -39,6 +41,9 @@ public sealed class SesWorkerFixture : IAsyncLifetime
     private ExternalServices? _services;
 
     public SmtpSimulatorServer Simulator { get; private set; } = null!;
+
+    /// <summary>The simulator's options: a test may change its reply latency (read at every reply); reset before each test.</summary>
+    public SimulatorOptions SimulatorOptions { get; private set; } = null!;
 
     public string DatabaseConnectionString { get; private set; } = string.Empty;
 
@@ -68,10 +73,13 @@ public sealed class SesWorkerFixture : IAsyncLifetime
         var options = new SimulatorOptions();
         options.Accounts.Add(new SimulatorAccount { AppId = AppId, Username = Sender, Password = "sender-password" });
         options.Accounts.Add(new SimulatorAccount { AppId = SecondAppId, Username = SecondSender, Password = "second-password" });
+        options.Accounts.Add(new SimulatorAccount { AppId = ThirdAppId, Username = ThirdSender, Password = "third-password" });
+        SimulatorOptions = options;
         Simulator = await SmtpSimulatorServer.StartAsync(options);
         await File.WriteAllTextAsync(CertificateFile, Simulator.ExportCertificatePem());
         await File.WriteAllTextAsync(Path.Combine(_directory, "sender.secret"), "sender-password\n");
         await File.WriteAllTextAsync(Path.Combine(_directory, "second.secret"), "second-password");
+        await File.WriteAllTextAsync(Path.Combine(_directory, "third.secret"), "third-password");
 
         await StartWorkerAsync("worker-a");
     }
@@ -106,6 +114,11 @@ public sealed class SesWorkerFixture : IAsyncLifetime
         ["Ses:Accounts:1:Port"] = Simulator.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Ses:Accounts:1:Senders:0:Address"] = SecondSender,
         ["Ses:Accounts:1:Senders:0:PasswordFile"] = Path.Combine(_directory, "second.secret"),
+        ["Ses:Accounts:2:AppId"] = ThirdAppId,
+        ["Ses:Accounts:2:Host"] = "127.0.0.1",
+        ["Ses:Accounts:2:Port"] = Simulator.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Ses:Accounts:2:Senders:0:Address"] = ThirdSender,
+        ["Ses:Accounts:2:Senders:0:PasswordFile"] = Path.Combine(_directory, "third.secret"),
         ["Ses:Smtp:TrustedCertificateFile"] = CertificateFile,
     };
 
@@ -136,6 +149,12 @@ public sealed class SesWorkerFixture : IAsyncLifetime
     public Task StopPostgresAsync() => _services!.StopPostgresAsync();
 
     public Task StartPostgresAsync() => _services!.StartPostgresAsync();
+
+    public Task FreezePostgresAsync() => _services!.FreezePostgresAsync();
+
+    public Task ThawPostgresAsync() => _services!.ThawPostgresAsync();
+
+    public string WorkDirectory => _directory;
 
     /// <summary>Publishes through MassTransit, as a .NET producer would.</summary>
     public Task PublishAsync<T>(T message) where T : class => Worker.Services.GetRequiredService<IBus>().Publish(message);
@@ -176,6 +195,10 @@ public sealed class SesWorkerFixture : IAsyncLifetime
             }
         }
 
+        SimulatorOptions.Latency.Default = SesWorker.SmtpSimulator.Latency.ReplyLatency.None;
+        SimulatorOptions.Latency.PerReply.Clear();
+        SimulatorOptions.Latency.HoldEveryNthEndOfData = 0;
+        SimulatorOptions.Latency.HoldFor = TimeSpan.Zero;
         Simulator.Reset();
         await StartWorkerAsync("worker-a");
     }

@@ -1,0 +1,24 @@
+using System.Text.Json;
+using RabbitMQ.Client;
+using SesWorker.Contracts;
+
+namespace SesWorker.IntegrationTests.Infrastructure;
+
+/// <summary>Publishes plain JSON to the send-email exchange with publisher confirms, as a producer in any language does.</summary>
+internal static class RawPublisher
+{
+    private static readonly JsonSerializerOptions Camel = new(JsonSerializerDefaults.Web);
+
+    public static async Task PublishRawAsync(this SesWorkerFixture fixture, IReadOnlyList<SendEmail> commands)
+    {
+        await using var connection = await fixture.ConnectRabbitMqAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true, outstandingPublisherConfirmationsRateLimiter: null));
+        var properties = new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent };
+        // Confirms awaited a batch at a time: a backlog of thousands goes out in a second or two.
+        foreach (var batch in commands.Chunk(200))
+        {
+            await Task.WhenAll(batch.Select(command =>
+                channel.BasicPublishAsync(SesWorkerFixture.QueueName, string.Empty, true, properties, JsonSerializer.SerializeToUtf8Bytes(command, Camel)).AsTask()));
+        }
+    }
+}

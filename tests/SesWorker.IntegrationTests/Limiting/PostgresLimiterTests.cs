@@ -1,0 +1,126 @@
+using Npgsql;
+using SesWorker.Core.Limiting;
+using SesWorker.Core.Sending;
+using SesWorker.IntegrationTests.Infrastructure;
+using SesWorker.Persistence.Limiting;
+
+namespace SesWorker.IntegrationTests.Limiting;
+
+/// <summary>The limiter's SQL itself, on PostgreSQL's clock: what every replica runs, with no C# twin in between.</summary>
+[Collection(ServiceBackedTests.Name)]
+public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifetime
+{
+    private static readonly TimeSpan Interval = Gcra.Interval(20, 0.02);
+    private static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(400);
+    private static readonly TimeSpan Recovery = TimeSpan.FromMinutes(1);
+    private NpgsqlDataSource _dataSource = null!;
+    private PostgresRateLimiter _limiter = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        await fixture.ResetAsync();
+        _dataSource = NpgsqlDataSource.Create(fixture.DatabaseConnectionString);
+        _limiter = new PostgresRateLimiter(_dataSource);
+    }
+
+    public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
+
+    private Task<RateLimitGrant> ReserveAsync(string appId, TimeSpan lead = default, (Guid, Guid)? fence = null) =>
+        _limiter.TryReserveAsync(appId, Interval, MaxWait, lead, Recovery, fence, leadless: false, TestContext.Current.CancellationToken);
+
+    [Fact]
+    public async Task Consecutive_reservations_are_spaced_by_the_interval_and_stop_at_the_horizon()
+    {
+        var grants = new List<RateLimitGrant>();
+        for (var i = 0; i < 12; i++)
+            grants.Add(await ReserveAsync("spacing"));
+
+        var granted = grants.TakeWhile(g => g.Verdict == RateLimitVerdict.Granted).ToList();
+        // 400 ms of horizon holds 8 or 9 slots of 51 ms, less what the round trips took.
+        Assert.InRange(granted.Count, 7, 9);
+        // Each wait is measured from its own statement, so consecutive waits grow by one interval less the time between them.
+        for (var i = 1; i < granted.Count; i++)
+            Assert.InRange((granted[i].Wait - granted[i - 1].Wait).TotalMilliseconds, Interval.TotalMilliseconds - 20, Interval.TotalMilliseconds + 1);
+        var busy = grants[granted.Count];
+        Assert.Equal(RateLimitVerdict.Busy, busy.Verdict);
+        Assert.True(busy.RetryAfter > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task A_slot_starts_one_shared_lead_ahead_and_the_lead_moves_a_tenth_towards_each_callers_estimate()
+    {
+        var first = await ReserveAsync("lead", TimeSpan.FromMilliseconds(300));
+        Assert.Equal(RateLimitVerdict.Granted, first.Verdict);
+        Assert.Equal(TimeSpan.FromMilliseconds(300), first.Lead);
+        Assert.InRange(first.Wait.TotalMilliseconds, 295, 301);
+
+        var second = await ReserveAsync("lead", TimeSpan.FromMilliseconds(100));
+        // The slot used the shared lead (300); the row moved to 300 + (100 - 300) / 10 = 280.
+        Assert.Equal(TimeSpan.FromMilliseconds(300), second.Lead);
+        var third = await ReserveAsync("lead", TimeSpan.FromMilliseconds(100));
+        Assert.Equal(TimeSpan.FromMilliseconds(280), third.Lead);
+    }
+
+    [Fact]
+    public async Task A_step_down_slows_every_replica_and_one_burst_of_throttling_is_one_step()
+    {
+        await ReserveAsync("penalty");
+        var step = await _limiter.StepDownAsync("penalty", 1.25, 4, Recovery, TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        var again = await _limiter.StepDownAsync("penalty", 1.25, 4, Recovery, TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+
+        Assert.Equal(1.25, step);
+        Assert.Null(again);
+        var a = await ReserveAsync("penalty");
+        var b = await ReserveAsync("penalty");
+        Assert.InRange(a.Penalty, 1.24, 1.25);
+        // The next slots are spaced by 1.25 intervals (less the few ms between the two statements).
+        Assert.InRange((b.Wait - a.Wait).TotalMilliseconds, Interval.TotalMilliseconds * 1.25 - 20, Interval.TotalMilliseconds * 1.25 + 1);
+    }
+
+    [Fact]
+    public async Task The_daily_quota_pauses_the_appId_until_the_providers_next_day_on_the_databases_clock_and_survives_a_crash()
+    {
+        var until = await _limiter.PauseUntilProviderDayAsync("quota", ErrorCodes.ExceedSendLimit, "spent", TestContext.Current.CancellationToken);
+        var grant = await ReserveAsync("quota");
+        var databaseNow = await ScalarAsync<DateTimeOffset>("SELECT now()");
+        var persistence = await ScalarAsync<char>("SELECT relpersistence FROM pg_class WHERE relname = 'app_pauses'");
+
+        Assert.Equal(ProviderDay.NextStart(databaseNow), until);
+        Assert.Equal(RateLimitVerdict.Paused, grant.Verdict);
+        Assert.Equal(until, grant.PausedUntil);
+        Assert.Equal('p', persistence);
+        Assert.Equal(RateLimitVerdict.Granted, (await ReserveAsync("other-app")).Verdict);
+    }
+
+    [Fact]
+    public async Task A_slot_is_only_for_the_current_claim_of_the_email()
+    {
+        var emailId = Guid.NewGuid();
+        var token = Guid.NewGuid();
+        await ExecuteAsync($"""
+            INSERT INTO email_messages (email_id, to_addresses, attachment_count, attachment_bytes, status, attempts, created_at, updated_at, claim_token)
+            VALUES ('{emailId}', '{"{}"}', 0, 0, 'sending', 0, now(), now(), '{token}')
+            """);
+
+        var stale = await ReserveAsync("fence", fence: (emailId, Guid.NewGuid()));
+        var current = await ReserveAsync("fence", fence: (emailId, token));
+
+        Assert.Equal(RateLimitVerdict.Fenced, stale.Verdict);
+        Assert.Equal(RateLimitVerdict.Granted, current.Verdict);
+        Assert.True(await ScalarAsync<bool>($"SELECT transmitting_at IS NOT NULL FROM email_messages WHERE email_id = '{emailId}'"));
+    }
+
+    private async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var command = _dataSource.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        await reader.ReadAsync(TestContext.Current.CancellationToken);
+        return reader.GetFieldValue<T>(0);
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var command = _dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+}

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using MimeKit;
+using Npgsql;
+using SesWorker.Contracts;
+using SesWorker.IntegrationTests.Infrastructure;
+using SesWorker.Persistence.History;
+using SesWorker.SmtpSimulator;
+using SesWorker.SmtpSimulator.Counting;
+using SesWorker.SmtpSimulator.Latency;
+
+namespace SesWorker.IntegrationTests.RealConditions;
+
+/// <summary>
+/// The conditions users have, with worker processes (not in-process hosts): a provider one round trip away with
+/// jitter, one appId's backlog in front of another's, a replica killed with SIGKILL, a database that freezes.
+/// </summary>
+[Collection(ServiceBackedTests.Name)]
+public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifetime
+{
+    private static readonly ReplyLatency Realistic = ReplyLatency.Parse("100ms±30ms");
+    private readonly List<WorkerProcess> _workers = [];
+
+    public async ValueTask InitializeAsync()
+    {
+        await fixture.ResetAsync();
+        // Only worker processes here.
+        foreach (var host in fixture.Workers.ToArray())
+            await fixture.StopWorkerAsync(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var worker in _workers)
+            await worker.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Killing_one_of_three_workers_loses_nothing_and_its_emails_are_taken_over_within_seconds()
+    {
+        fixture.SimulatorOptions.Latency.Default = Realistic;
+        var workers = new[] { await StartAsync("proc-a"), await StartAsync("proc-b"), await StartAsync("proc-c") };
+        var commands = new[] { SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId, SesWorkerFixture.ThirdAppId }
+            .SelectMany(app => Enumerable.Range(0, 120).Select(_ => TestMessages.Email(app, SenderOf(app))))
+            .OrderBy(_ => Random.Shared.Next()).ToList();
+        await fixture.PublishRawAsync(commands);
+        await fixture.Simulator.WaitForMessagesAsync(60, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        var victim = workers[0];
+        victim.Kill();
+        var killedAt = DateTimeOffset.UtcNow;
+        var orphans = await ClaimedByAsync(victim.WorkerId);
+
+        var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(120));
+
+        Assert.All(rows, r => Assert.True(r.Status == EmailStatus.Sent, $"{r.EmailId} {r.Status} {r.FailureCode} {r.FailureMessage}"));
+        AssertNoDuplicatesButUnknown(rows);
+        // The survivors never stopped: the longest silence at the provider after the kill.
+        var accepted = fixture.Simulator.Messages.Select(m => m.ReceivedAt).Where(t => t >= killedAt).Order().ToList();
+        var pause = accepted.Zip(accepted.Skip(1), (a, b) => b - a).DefaultIfEmpty().Max();
+        Assert.True(pause <= TimeSpan.FromSeconds(5), $"the flow paused {pause.TotalSeconds:F1} s after the kill");
+        // What the dead worker held was taken over, and finished, within 15 s.
+        var takeover = rows.Where(r => orphans.Contains(r.EmailId)).Select(r => r.CompletedAt!.Value - killedAt).DefaultIfEmpty().Max();
+        Assert.True(takeover <= TimeSpan.FromSeconds(15), $"{orphans.Count} claims of the dead worker finished {takeover.TotalSeconds:F1} s after the kill");
+        foreach (var app in new[] { SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId, SesWorkerFixture.ThirdAppId })
+            Assert.InRange(fixture.Simulator.Counts.MaxInAnySecond(app, CountPoint.EndOfData), 1, 20);
+    }
+
+    [Fact]
+    public async Task An_appId_published_behind_two_thousand_of_another_is_sent_within_three_seconds()
+    {
+        fixture.SimulatorOptions.Latency.Default = Realistic;
+        await StartAsync("proc-a");
+        var backlog = Enumerable.Range(0, 2000).Select(_ => TestMessages.Email(SesWorkerFixture.AppId)).ToList();
+        await fixture.PublishRawAsync(backlog);
+        var small = Enumerable.Range(0, 10).Select(_ => TestMessages.Email(SesWorkerFixture.SecondAppId, SesWorkerFixture.SecondSender)).ToList();
+        var watch = Stopwatch.StartNew();
+        await fixture.PublishRawAsync(small);
+
+        var rows = await fixture.WaitForTerminalAsync(small.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(30));
+
+        var elapsed = watch.Elapsed;
+        Assert.All(rows, r => Assert.Equal(EmailStatus.Sent, r.Status));
+        Assert.True(elapsed <= TimeSpan.FromSeconds(3), $"appId {SesWorkerFixture.SecondAppId}'s 10 emails took {elapsed.TotalSeconds:F2} s behind a backlog of 2,000");
+    }
+
+    [Fact]
+    public async Task A_provider_100ms_away_with_jitter_gets_nineteen_a_second_and_never_more_than_twenty()
+    {
+        fixture.SimulatorOptions.Latency.Default = Realistic;
+        await StartAsync("proc-a");
+        await StartAsync("proc-b");
+        var commands = Enumerable.Range(0, 300).Select(_ => TestMessages.Email()).ToList();
+        await fixture.PublishRawAsync(commands);
+
+        var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(60));
+
+        Assert.All(rows, r => Assert.Equal(EmailStatus.Sent, r.Status));
+        var rate = SustainedRate(fixture.Simulator.Counts.Times(SesWorkerFixture.AppId, CountPoint.EndOfData));
+        Assert.True(rate >= 19, $"sustained {rate:F2}/s");
+        Assert.InRange(fixture.Simulator.Counts.MaxInAnySecond(SesWorkerFixture.AppId, CountPoint.MailFrom), 1, 20);
+        Assert.InRange(fixture.Simulator.Counts.MaxInAnySecond(SesWorkerFixture.AppId, CountPoint.EndOfData), 1, 20);
+        Assert.DoesNotContain(fixture.Simulator.Transactions, t => !t.Accepted);
+    }
+
+    [Fact]
+    public async Task One_reply_in_fifty_held_thirty_seconds_does_not_hold_up_the_others()
+    {
+        fixture.SimulatorOptions.Latency.Default = Realistic;
+        fixture.SimulatorOptions.Latency.HoldEveryNthEndOfData = 50;
+        fixture.SimulatorOptions.Latency.HoldFor = TimeSpan.FromSeconds(30);
+        await StartAsync("proc-a");
+        var commands = Enumerable.Range(0, 200).Select(_ => TestMessages.Email()).ToList();
+        await fixture.PublishRawAsync(commands);
+
+        // The held ones are counted (and kept) by the provider at the end of DATA; their replies come 30 s later.
+        var received = await fixture.Simulator.WaitForMessagesAsync(200, TimeSpan.FromSeconds(25), TestContext.Current.CancellationToken);
+
+        var rate = SustainedRate([.. received.Select(m => m.ReceivedAt).Order()]);
+        Assert.True(rate >= 18, $"sustained {rate:F2}/s with 1 reply in 50 held 30 s");
+        Assert.InRange(fixture.Simulator.Counts.MaxInAnySecond(SesWorkerFixture.AppId, CountPoint.EndOfData), 1, 20);
+        var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(60));
+        Assert.All(rows, r => Assert.Equal(EmailStatus.Sent, r.Status));
+    }
+
+    [Fact]
+    public async Task A_database_frozen_for_fifteen_seconds_resumes_within_five_and_nothing_is_lost_or_sent_twice()
+    {
+        await StartAsync("proc-a");
+        await StartAsync("proc-b");
+        var commands = Enumerable.Range(0, 400).Select(_ => TestMessages.Email()).ToList();
+        await fixture.PublishRawAsync(commands);
+        await fixture.Simulator.WaitForMessagesAsync(40, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        await fixture.FreezePostgresAsync();
+        DateTimeOffset thawedAt;
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            await fixture.ThawPostgresAsync();
+            thawedAt = DateTimeOffset.UtcNow;
+        }
+
+        var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(120));
+
+        Assert.All(rows, r => Assert.Equal(EmailStatus.Sent, r.Status));
+        AssertNoDuplicatesButUnknown(rows);
+        var firstAfter = fixture.Simulator.Messages.Select(m => m.ReceivedAt).Where(t => t > thawedAt).Order().First();
+        Assert.True(firstAfter - thawedAt <= TimeSpan.FromSeconds(5), $"sending resumed {(firstAfter - thawedAt).TotalSeconds:F1} s after the database did");
+    }
+
+    private async Task<WorkerProcess> StartAsync(string workerId)
+    {
+        var worker = await WorkerProcess.StartAsync(fixture, workerId);
+        _workers.Add(worker);
+        return worker;
+    }
+
+    private static string SenderOf(string appId) => appId switch
+    {
+        SesWorkerFixture.SecondAppId => SesWorkerFixture.SecondSender,
+        SesWorkerFixture.ThirdAppId => SesWorkerFixture.ThirdSender,
+        _ => SesWorkerFixture.Sender,
+    };
+
+    /// <summary>Sends per second from the first to the last.</summary>
+    private static double SustainedRate(IReadOnlyList<DateTimeOffset> times) =>
+        times.Count < 2 ? 0 : (times.Count - 1) / (times[^1] - times[0]).TotalSeconds;
+
+    /// <summary>Each email reached the provider once, unless its history says the provider may have had it already.</summary>
+    private void AssertNoDuplicatesButUnknown(List<EmailMessage> rows)
+    {
+        var copies = fixture.Simulator.Messages
+            .GroupBy(m => MimeMessage.Load(new MemoryStream(m.Data)).MessageId ?? string.Empty)
+            .ToDictionary(g => g.Key, g => g.Count());
+        foreach (var row in rows)
+        {
+            var count = copies.GetValueOrDefault(row.MessageId ?? string.Empty);
+            Assert.True(count >= 1, $"{row.EmailId} is sent but never reached the provider");
+            if (count > 1)
+                Assert.True(row.SendAttempts.Any(a => a.Outcome == AttemptOutcome.Unknown), $"{row.EmailId} reached the provider {count} times without an unknown attempt");
+        }
+    }
+
+    private async Task<HashSet<Guid>> ClaimedByAsync(string workerId)
+    {
+        await using var connection = new NpgsqlConnection(fixture.DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT email_id FROM email_messages WHERE worker_id = $1 AND status = 'sending'", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = workerId });
+        await using var reader = await command.ExecuteReaderAsync();
+        var ids = new HashSet<Guid>();
+        while (await reader.ReadAsync())
+            ids.Add(reader.GetGuid(0));
+        return ids;
+    }
+}
