@@ -34,6 +34,8 @@ public sealed partial class EmailSendHandler(
     TimeProvider timeProvider,
     ILogger<EmailSendHandler> logger)
 {
+    internal const string MissingEmailId = "emailId is missing or all zeros: it is the idempotency key, so the message cannot be recorded.";
+
     private readonly WorkerOptions _options = options.Value;
     private readonly string _workerId = options.Value.ResolveWorkerId();
 
@@ -41,7 +43,7 @@ public sealed partial class EmailSendHandler(
     {
         var command = context.Message;
         if (command.EmailId == Guid.Empty)
-            throw new InvalidEmailIdException("emailId is missing or all zeros: it is the idempotency key, so the message cannot be recorded.");
+            throw new InvalidEmailIdException(MissingEmailId);
         if (!inFlight.TryEnter(command.EmailId))
         {
             // A second copy inside this process: this worker is sending the first one right now.

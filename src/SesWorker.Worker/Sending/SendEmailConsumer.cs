@@ -13,6 +13,9 @@ public sealed partial class SendEmailConsumer(EmailSendHandler handler, SendLane
 {
     public async Task Consume(ConsumeContext<SendEmail> context)
     {
+        // Refused here, so the reason lands in send-email_error where operators look, not in a lane's error queue.
+        if (context.Message.EmailId == Guid.Empty)
+            throw new InvalidEmailIdException(EmailSendHandler.MissingEmailId);
         if (lanes.For(context.Message.AppId) is not { } lane)
         {
             await handler.HandleAsync(context);

@@ -21,6 +21,25 @@ public sealed class ValidationFailureTests(SesWorkerFixture fixture) : IAsyncLif
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
+    public async Task An_all_zero_emailId_is_refused_with_a_reason_and_never_blocks_a_later_one()
+    {
+        var zero = TestMessages.Email() with { EmailId = Guid.Empty };
+        var valid = TestMessages.Email();
+        await fixture.PublishRawAsync([zero, zero with { Subject = "another producer's mistake" }, valid]);
+
+        var row = await fixture.WaitForTerminalAsync(valid.EmailId);
+        await fixture.WaitForQueueAsync("send-email_error", 2);
+
+        Assert.Equal(EmailStatus.Sent, row.Status);
+        await using var db = fixture.CreateDbContext();
+        Assert.False(db.EmailMessages.Any(e => e.EmailId == Guid.Empty));
+        await using var connection = await fixture.ConnectRabbitMqAsync();
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var faults = await QueueChecks.ReadQueueAsync(channel, "send-email_error", 2, TimeSpan.FromSeconds(10));
+        Assert.All(faults, f => Assert.Contains("all zeros", FailureChecks.Header(f, "MT-Fault-Message"), StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Fifty_one_recipients_fail_as_TooManyRecipients_without_an_SMTP_call()
     {
         var command = TestMessages.Email() with

@@ -1,0 +1,118 @@
+using Npgsql;
+using SesWorker.Contracts;
+using SesWorker.IntegrationTests.Failures;
+using SesWorker.IntegrationTests.Infrastructure;
+using SesWorker.Persistence.History;
+using SesWorker.Persistence.Limiting;
+using SesWorker.Persistence.Workers;
+
+namespace SesWorker.IntegrationTests.Sending;
+
+/// <summary>The claim's SQL: a claim belongs to a live worker, a dead worker's claim is taken over, and only the owner writes.</summary>
+[Collection(ServiceBackedTests.Name)]
+public sealed class ClaimOwnershipTests(SesWorkerFixture fixture) : IAsyncLifetime
+{
+    private static readonly TimeSpan TakeoverAfter = TimeSpan.FromSeconds(8);
+    private NpgsqlDataSource _dataSource = null!;
+    private EmailStore _store = null!;
+    private WorkerHeartbeats _heartbeats = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        await fixture.ResetAsync();
+        foreach (var host in fixture.Workers.ToArray())
+            await fixture.StopWorkerAsync(host);
+        _dataSource = NpgsqlDataSource.Create(fixture.DatabaseConnectionString);
+        _store = new EmailStore(_dataSource, TimeProvider.System);
+        _heartbeats = new WorkerHeartbeats(_dataSource);
+        await _heartbeats.BeatAsync("w1", TestContext.Current.CancellationToken);
+        await _heartbeats.BeatAsync("w2", TestContext.Current.CancellationToken);
+    }
+
+    public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
+
+    private Task<ClaimResult> ClaimAsync(SendEmail command, string workerId) =>
+        _store.ClaimAsync(command, workerId, TakeoverAfter, allowDeadLettered: false, TestContext.Current.CancellationToken);
+
+    [Fact]
+    public async Task A_live_owners_email_is_not_claimed_by_a_copy_and_the_copy_learns_when_to_come_back()
+    {
+        var command = TestMessages.Email();
+        var first = await ClaimAsync(command, "w1");
+        var copy = await ClaimAsync(command, "w2");
+
+        Assert.Equal(ClaimState.Claimed, first.State);
+        Assert.Equal(ClaimState.HeldElsewhere, copy.State);
+        Assert.InRange(copy.OwnerStaleIn!.Value.TotalSeconds, 7, 8);
+    }
+
+    [Fact]
+    public async Task A_silent_owner_loses_the_email_and_its_late_writes_change_nothing()
+    {
+        var command = TestMessages.Email();
+        var first = await ClaimAsync(command, "w1");
+        await StopBeatingAsync("w1");
+
+        var takeover = await ClaimAsync(command, "w2");
+        var late = await _store.RecordAsync(Record(command, "w1", first.Token, EmailStatus.Retrying), TestContext.Current.CancellationToken);
+        var released = await _store.ReleaseAsync(command.EmailId, first.Token, EmailStatus.Deferred, TestContext.Current.CancellationToken);
+        var own = await _store.RecordAsync(Record(command, "w2", takeover.Token, EmailStatus.Sent), TestContext.Current.CancellationToken);
+
+        Assert.Equal(ClaimState.Claimed, takeover.State);
+        Assert.False(takeover.RecoveredUnknown);
+        Assert.Null(late);
+        Assert.False(released);
+        Assert.Equal(1, own);
+        var row = await fixture.ReadRowAsync(command.EmailId);
+        Assert.Equal(EmailStatus.Sent, row.Status);
+        Assert.Equal("w2", Assert.Single(row.SendAttempts).WorkerId);
+    }
+
+    [Fact]
+    public async Task An_owner_that_died_during_its_transaction_leaves_an_unknown_attempt_and_the_email_is_sent_again()
+    {
+        var command = TestMessages.Email();
+        var first = await ClaimAsync(command, "w1");
+        var limiter = new PostgresRateLimiter(_dataSource);
+        var slot = await limiter.TryReserveAsync(command.AppId!, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.FromMinutes(1),
+            (command.EmailId, first.Token), leadless: false, TestContext.Current.CancellationToken);
+        await StopBeatingAsync("w1");
+
+        var takeover = await ClaimAsync(command, "w2");
+
+        Assert.Equal(RateLimitVerdict.Granted, slot.Verdict);
+        Assert.True(takeover.RecoveredUnknown);
+        Assert.Equal(1, takeover.Attempts);
+        var attempt = Assert.Single((await fixture.ReadRowAsync(command.EmailId)).SendAttempts);
+        Assert.Equal(AttemptOutcome.Unknown, attempt.Outcome);
+        Assert.Equal("SesWorker.OwnerLost", attempt.ProviderCode);
+        Assert.Equal("w1", attempt.WorkerId);
+    }
+
+    [Fact]
+    public async Task A_worker_that_stopped_cleanly_hands_its_emails_over_at_once()
+    {
+        var command = TestMessages.Email();
+        await ClaimAsync(command, "w1");
+        await _heartbeats.RemoveAsync("w1", TestContext.Current.CancellationToken);
+
+        Assert.Equal(ClaimState.Claimed, (await ClaimAsync(command, "w2")).State);
+    }
+
+    private static AttemptRecord Record(SendEmail command, string workerId, Guid token, string status) => new()
+    {
+        EmailId = command.EmailId,
+        WorkerId = workerId,
+        ClaimToken = token,
+        StartedAt = DateTimeOffset.UtcNow,
+        Outcome = status == EmailStatus.Sent ? AttemptOutcome.Sent : AttemptOutcome.Transient,
+        NewStatus = status,
+    };
+
+    private async Task StopBeatingAsync(string workerId)
+    {
+        await using var command = _dataSource.CreateCommand("UPDATE workers SET heartbeat_at = now() - interval '1 minute' WHERE worker_id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = workerId });
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+}
