@@ -1,11 +1,12 @@
 namespace SesWorker.Core.Limiting;
 
 /// <summary>
-/// Estimates, for one appId, how long the provider takes from MAIL FROM to its go-ahead for the content (the 354
-/// after MAIL, RCPT and DATA): a high estimate, mean plus four mean deviations, both moving averages, so a send
-/// started that long before its slot is ready at the slot nearly always. Not thread-safe: callers lock.
+/// Estimates, for one appId, how long a step of the provider's takes, e.g. from MAIL FROM to its go-ahead for the
+/// content (the 354 after MAIL, RCPT and DATA): a high estimate, the mean plus some mean deviations (four by default),
+/// both moving averages, so a send started that long before its slot is ready at the slot nearly always.
+/// Not thread-safe: callers lock.
 /// </summary>
-public sealed class LeadEstimator(TimeSpan initial, TimeSpan minimum, TimeSpan maximum)
+public sealed class LeadEstimator(TimeSpan initial, TimeSpan minimum, TimeSpan maximum, double deviations = 4)
 {
     private const double Weight = 0.1;
     private double _meanMs;
@@ -35,7 +36,7 @@ public sealed class LeadEstimator(TimeSpan initial, TimeSpan minimum, TimeSpan m
         {
             if (_samples == 0)
                 return initial;
-            var ms = _meanMs + 4 * _deviationMs + 2;
+            var ms = _meanMs + deviations * _deviationMs + 2;
             return TimeSpan.FromMilliseconds(Math.Clamp(ms, minimum.TotalMilliseconds, maximum.TotalMilliseconds));
         }
     }

@@ -36,6 +36,13 @@ public sealed class MimeComposer(TimeProvider timeProvider)
         var domain = command.From!.Address[(command.From.Address.LastIndexOf('@') + 1)..];
         message.MessageId = command.MessageId ?? $"{command.EmailId:N}@{domain}";
         message.Body = Body(command);
+        // Boundaries from the emailId, not random: a retry composes the same bytes the provider may already have.
+        if (message.Body is Multipart outer)
+        {
+            outer.Boundary = $"=-{command.EmailId:N}-0";
+            foreach (var (inner, index) in outer.OfType<Multipart>().Select((m, i) => (m, i + 1)))
+                inner.Boundary = $"=-{command.EmailId:N}-{index}";
+        }
 
         using var sink = new WireMeasuringStream();
         message.WriteTo(WireFormat, sink);

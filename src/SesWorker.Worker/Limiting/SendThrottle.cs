@@ -125,8 +125,8 @@ public sealed partial class SendThrottle(
         {
             // Checked again after every wait: a busy process can wake up late too.
             var late = Stopwatch.GetElapsedTime(slot.ContentAt);
-            // Half the margin at most: the other half is for the way from here to where the provider counts.
-            if (late > app.Tolerance / 2)
+            // Late by more than the margin absorbs: a fresh slot.
+            if (late > app.Tolerance)
             {
                 if (!regated)
                 {
@@ -203,7 +203,8 @@ public sealed partial class SendThrottle(
             Tolerance = Interval * Math.Max(1, Math.Floor(rate)) - TimeSpan.FromSeconds(1);
             Gate = new SemaphoreSlim(options.ContendersPerAppId, options.ContendersPerAppId);
             _lead = new LeadEstimator(options.InitialLead, TimeSpan.FromMilliseconds(2), options.MaxLead);
-            _reply = new LeadEstimator(TimeSpan.FromSeconds(1), TimeSpan.Zero, options.MaxLead);
+            // Before the first reply, any reply slower than the margin pushes (a cold start: JIT, new connections).
+            _reply = new LeadEstimator(TimeSpan.Zero, TimeSpan.Zero, options.MaxLead);
         }
 
         public string AppId { get; }
