@@ -11,6 +11,7 @@ using SesWorker.Persistence.History;
 using SesWorker.Worker.Accounts;
 using SesWorker.Worker.DeadLettering;
 using SesWorker.Worker.Limiting;
+using SesWorker.Worker.Observability;
 using SesWorker.Persistence.Limiting;
 using SesWorker.Worker.Sending;
 using SesWorker.Worker.Smtp;
@@ -98,6 +99,7 @@ public static class SesWorkerHostExtensions
             o.WaitUntilStarted = true;
             o.StopTimeout = TimeSpan.FromSeconds(30);
         });
+        builder.AddSesWorkerObservability();
 
         return builder;
     }
