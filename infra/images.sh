@@ -122,7 +122,7 @@ build_rootfs() {
 
 # docker build with the host's network: apt inside the stand-ins' builds and `dotnet restore` inside the
 # project's build stage reach the package mirrors that way (this dockerd gives bridges no route out).
-build_() { docker_ build --network host "$@"; }
+build_() { docker_ build --network host --force-rm "$@"; }
 
 cmd_base() {
     daemon_running || cmd_up

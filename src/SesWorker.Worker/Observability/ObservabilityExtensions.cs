@@ -55,11 +55,13 @@ public static class ObservabilityExtensions
         services.AddPublishObserver(sp => sp.GetRequiredService<OutcomeMetrics>());
         services.AddSingleton<WorkerGauges>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerGauges>());
+        services.AddHostedService<MailKitTelemetry>();
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("sesworker-worker", serviceInstanceId: Environment.MachineName))
             .WithMetrics(metrics => metrics
             .AddMeter(SendMetrics.MeterName)
             .AddMeter(InstrumentationOptions.MeterName)
+            .AddMeter(MailKit.Telemetry.SmtpClient.MeterName)
             .AddPrometheusExporter());
         return builder;
     }
