@@ -8,7 +8,7 @@
 #   infra/images.sh build     build the project's images (worker, simulator, migrator) from the Dockerfile
 #   infra/images.sh all       up + base + build
 #   infra/images.sh down      stop the private dockerd (images stay in its data root)
-#   infra/images.sh down --purge   also delete the data root and the cached rootfs
+#   infra/images.sh down --purge   also delete the data root (the rootfs cache in /var/cache/sesworker stays)
 #
 # The private dockerd keeps its data under .tmp/docker (SESWORKER_DOCKER_DIR moves it), listens only on a
 # unix socket there, and runs with --iptables=false: containers reach each other on their own bridges and
@@ -30,7 +30,9 @@ DOCKER_DIR=${SESWORKER_DOCKER_DIR:-$REPO_ROOT/.tmp/docker}
 SOCK="$DOCKER_DIR/docker.sock"
 PIDFILE="$DOCKER_DIR/dockerd.pid"
 LOGFILE="$DOCKER_DIR/dockerd.log"
-ROOTFS_TAR="$DOCKER_DIR/bookworm-minbase.tar"
+# The debootstrapped rootfs is the slowest thing to make (minutes) and the same for every checkout on the machine:
+# kept outside the repository, so a fresh clone (CI's) imports it instead of bootstrapping again.
+ROOTFS_TAR=${SESWORKER_ROOTFS_CACHE:-/var/cache/sesworker/bookworm-minbase.tar}
 # Bridges of this dockerd take addresses from their own pool, so two checkouts' daemons never collide.
 ADDRESS_POOL=${SESWORKER_DOCKER_POOL:-172.29.0.0/16}
 COMPOSE_PROJECT=${COMPOSE_PROJECT_NAME:-sesworker}
@@ -115,6 +117,7 @@ build_rootfs() {
         bookworm "$dir" http://deb.debian.org/debian >"$DOCKER_DIR/debootstrap.log" 2>&1 \
         || { tail -n 30 "$DOCKER_DIR/debootstrap.log" >&2; die "debootstrap failed"; }
     rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/archives/*.deb
+    mkdir -p "$(dirname "$ROOTFS_TAR")"
     tar -C "$dir" -cf "$ROOTFS_TAR.partial" .
     mv "$ROOTFS_TAR.partial" "$ROOTFS_TAR"
     rm -rf "$dir"
@@ -135,6 +138,9 @@ cmd_base() {
     local dotnet_root
     dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
     [[ $(basename "$dotnet_root") == dotnet ]] || die "expected the .NET install in a directory named dotnet, found $dotnet_root"
+    # The stand-ins are tagged with the versions the Dockerfile pins: they must be the versions copied into them.
+    [[ -d $dotnet_root/sdk/$DOTNET_SDK_TAG && -d $dotnet_root/shared/Microsoft.AspNetCore.App/$DOTNET_RUNTIME_TAG ]] \
+        || die "this machine's .NET is not SDK $DOTNET_SDK_TAG with runtime $DOTNET_RUNTIME_TAG (see \`dotnet --info\`); update the tags here and in the Dockerfile together"
     local ctx="$DOCKER_DIR/ctx"
     local flavour
     for flavour in runtime aspnet sdk; do

@@ -11,13 +11,12 @@ namespace SesWorker.Worker.Observability;
 /// (<see cref="EmailSent"/>, <see cref="EmailSendFailed"/>), so the numbers are the ones in the database and the send
 /// path carries no metrics code of its own for them.
 /// </summary>
-internal sealed class OutcomeMetrics : IPublishObserver, IDisposable
+internal sealed class OutcomeMetrics : IPublishObserver
 {
     /// <summary>appIds come from producers: any the worker has no account for share one label, so a bad producer cannot
     /// grow the series without bound.</summary>
     internal const string UnknownAppId = "unknown-app";
 
-    private readonly Meter _meter;
     private readonly Counter<long> _outcomes;
     private readonly AccountRegistry _accounts;
 
@@ -25,8 +24,8 @@ internal sealed class OutcomeMetrics : IPublishObserver, IDisposable
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _accounts = accounts;
-        _meter = meterFactory.Create(SendMetrics.MeterName);
-        _outcomes = _meter.CreateCounter<long>("sesworker.outcomes",
+        // The factory owns the meter (one per name, shared with SendMetrics) and disposes it with the host.
+        _outcomes = meterFactory.Create(SendMetrics.MeterName).CreateCounter<long>("sesworker.outcomes",
             description: "Emails recorded with an outcome, by app_id, status (sent, failed, dead_lettered, ...) and code (the SMTP reply code for sent, else the provider's or the worker's code).");
     }
 
@@ -54,6 +53,4 @@ internal sealed class OutcomeMetrics : IPublishObserver, IDisposable
             new KeyValuePair<string, object?>("app_id", appId is not null && _accounts.HasAccount(appId) ? appId : UnknownAppId),
             new KeyValuePair<string, object?>("status", status),
             new KeyValuePair<string, object?>("code", code));
-
-    public void Dispose() => _meter.Dispose();
 }

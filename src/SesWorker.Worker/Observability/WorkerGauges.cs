@@ -9,20 +9,16 @@ namespace SesWorker.Worker.Observability;
 /// Gauges read when scraped, on the worker's meter, so they cost nothing on the send path. A hosted service only so
 /// that the host creates it at start.
 /// </summary>
-internal sealed class WorkerGauges : IHostedService, IDisposable
+internal sealed class WorkerGauges : IHostedService
 {
-    private readonly Meter _meter;
-
     public WorkerGauges(IMeterFactory meterFactory, SmtpConnectionPool pool)
     {
-        _meter = meterFactory.Create(SendMetrics.MeterName);
-        _meter.CreateObservableUpDownCounter("sesworker.smtp.connections.open", () => pool.OpenConnections,
+        // The factory owns the meter (one per name, shared with SendMetrics) and disposes it with the host.
+        meterFactory.Create(SendMetrics.MeterName).CreateObservableUpDownCounter("sesworker.smtp.connections.open", () => pool.OpenConnections,
             description: "SMTP connections this process holds open to the provider (idle and in use).");
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public void Dispose() => _meter.Dispose();
 }
