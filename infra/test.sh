@@ -5,6 +5,8 @@
 # Starts the private PostgreSQL/RabbitMQ (infra/services.sh), builds the
 # solution in Release, runs every test project with a TRX logger and prints,
 # as the very last line, "N passed, N failed" (", N skipped" when > 0).
+# Without arguments the container tests run last, on their own (they start a
+# private Docker engine and build the images through infra/images.sh).
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,8 +40,19 @@ mkdir -p "$RESULTS_DIR"
 
 log "running tests"
 test_rc=0
-dotnet test SesWorker.sln -c Release --no-build \
-    --logger "trx" --results-directory "$RESULTS_DIR" "$@" || test_rc=$?
+if [[ $# -eq 0 ]]; then
+    # The container tests (tests/SesWorker.ContainerTests: images, compose with replicas, kill/scale) run after the
+    # others, alone: they build images and run a whole stack, and the 2-core machine is best not shared with the
+    # timing-sensitive integration tests. They start their own private Docker engine (infra/images.sh).
+    dotnet test SesWorker.sln -c Release --no-build \
+        --logger "trx" --results-directory "$RESULTS_DIR" --filter "FullyQualifiedName!~SesWorker.ContainerTests" || test_rc=$?
+    log "running the container tests (infra/images.sh, docker-compose.yml)"
+    dotnet test tests/SesWorker.ContainerTests -c Release --no-build \
+        --logger "trx" --results-directory "$RESULTS_DIR" || test_rc=$?
+else
+    dotnet test SesWorker.sln -c Release --no-build \
+        --logger "trx" --results-directory "$RESULTS_DIR" "$@" || test_rc=$?
+fi
 
 # Count the outcomes in every TRX (one per test project). The per-test
 # results are used rather than <Counters>: the VSTest TRX logger reports

@@ -1,6 +1,11 @@
-using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Builder;
 using SesWorker.Worker.Hosting;
+using SesWorker.Worker.Observability;
 
-var builder = Host.CreateApplicationBuilder(args);
+// A web host only for the small listener of health and metrics; the work is the bus consumer.
+var builder = WebApplication.CreateSlimBuilder(args);
 builder.AddSesWorker();
-await builder.Build().RunAsync();
+builder.AddSesWorkerHttpListener();
+var app = builder.Build();
+app.MapSesWorkerEndpoints();
+await app.RunAsync();

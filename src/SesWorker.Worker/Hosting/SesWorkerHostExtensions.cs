@@ -11,6 +11,7 @@ using SesWorker.Persistence.History;
 using SesWorker.Worker.Accounts;
 using SesWorker.Worker.DeadLettering;
 using SesWorker.Worker.Limiting;
+using SesWorker.Worker.Observability;
 using SesWorker.Persistence.Limiting;
 using SesWorker.Persistence.Workers;
 using SesWorker.Worker.Sending;
@@ -109,6 +110,7 @@ public static class SesWorkerHostExtensions
             o.WaitUntilStarted = true;
             o.StopTimeout = TimeSpan.FromSeconds(30);
         });
+        builder.AddSesWorkerObservability();
 
         return builder;
     }
