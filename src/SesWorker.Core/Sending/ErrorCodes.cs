@@ -52,4 +52,7 @@ public static class ErrorCodes
     public const string SmtpTransient = "SesWorker.SmtpTransient";
     public const string SmtpPermanent = "SesWorker.SmtpPermanent";
     public const string RecipientHourlyCap = "SesWorker.RecipientHourlyCap";
+
+    /// <summary>The email id was read but the message was not (a field of the wrong shape, JSON cut short): see SendEmailReader.</summary>
+    public const string MalformedMessage = SesWorker.Contracts.Reading.SendEmailReadCodes.MalformedMessage;
 }
