@@ -246,6 +246,14 @@ END $EF$;
 DO $EF$
 BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233309_HistoryAtScale') THEN
+    CREATE INDEX ix_email_messages_app_id_minute ON email_messages (app_id, date_bin('1 minute', created_at, TIMESTAMPTZ '2000-01-01'));
+    CREATE INDEX ix_email_messages_failures_hour ON email_messages (date_bin('1 hour', created_at, TIMESTAMPTZ '2000-01-01')) WHERE failure_code IS NOT NULL;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233309_HistoryAtScale') THEN
     CREATE VIEW email_recipients AS
     SELECT r.recipient, e.email_id, e.app_id, e.from_address, e.subject, e.status, e.failure_code, e.created_at, e.sent_at
     FROM email_messages e

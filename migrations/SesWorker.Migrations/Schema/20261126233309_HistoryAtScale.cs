@@ -69,6 +69,13 @@ namespace SesWorker.Migrations.Schema
                 GROUP BY app_id, date_bin('1 minute', created_at, TIMESTAMPTZ '2000-01-01');
                 """);
 
+            // The aggregated views group by a time bucket: PostgreSQL pushes a filter on the bucket below the GROUP BY,
+            // and these expression indexes answer it (date_bin is immutable; date_trunc on timestamptz is not).
+            migrationBuilder.Sql("""
+                CREATE INDEX ix_email_messages_app_id_minute ON email_messages (app_id, date_bin('1 minute', created_at, TIMESTAMPTZ '2000-01-01'));
+                CREATE INDEX ix_email_messages_failures_hour ON email_messages (date_bin('1 hour', created_at, TIMESTAMPTZ '2000-01-01')) WHERE failure_code IS NOT NULL;
+                """);
+
             // Per recipient: one row per (email, recipient). For one address, `email_history WHERE to_addresses @> ARRAY['a@b']`
             // uses the GIN index; this view is for questions across recipients (who got most, who failed most).
             migrationBuilder.Sql("""
@@ -130,6 +137,8 @@ namespace SesWorker.Migrations.Schema
                 DROP VIEW email_recipients;
                 DROP VIEW app_activity;
                 DROP VIEW email_history;
+                DROP INDEX ix_email_messages_app_id_minute;
+                DROP INDEX ix_email_messages_failures_hour;
                 CREATE VIEW email_history AS
                 SELECT e.email_id, e.app_id, e.from_address, e.to_addresses, e.subject, e.message_id, e.correlation_id,
                        e.status, e.failure_code, e.failure_message, e.attempts, e.smtp_status, e.smtp_reply,
