@@ -32,6 +32,8 @@ RMQ_PORT=${SESWORKER_RMQ_PORT:-56720}
 # Must be set explicitly: the default (AMQP port + 20000) would be > 65535.
 RMQ_DIST_PORT=$((RMQ_PORT + 1))
 RMQ_NODE=${SESWORKER_RMQ_NODE:-sesworker@localhost}
+# The management plugin's HTTP API (the curl producer example publishes through it).
+RMQ_MGMT_PORT=${SESWORKER_RMQ_MGMT_PORT:-$((RMQ_PORT + 2))}
 RMQ_BIN=/usr/lib/rabbitmq/bin
 
 PG_START_TIMEOUT=60
@@ -87,7 +89,8 @@ pkg_installed() {
 
 ensure_packages() {
     local missing=() pkg
-    for pkg in rabbitmq-server postgresql; do
+    # python3-pika: the Python producer example, which a test runs.
+    for pkg in rabbitmq-server postgresql python3-pika; do
         pkg_installed "$pkg" || missing+=("$pkg")
     done
     if [[ ${#missing[@]} -eq 0 ]]; then
@@ -309,8 +312,8 @@ rmq_server_pid_alive() {
 rmq_init() {
     mkdir -p "$RMQ_DIR/home" "$RMQ_DIR/mnesia" "$RMQ_LOG_DIR"
     : >"$RMQ_DIR/rabbitmq-env.conf"
-    # No plugins (management etc.) needed.
-    printf '[].\n' >"$RMQ_DIR/enabled_plugins"
+    # The management plugin only for its HTTP API (producers that can only speak HTTP, the curl example).
+    printf '[rabbitmq_management].\n' >"$RMQ_DIR/enabled_plugins"
     cat >"$RMQ_DIR/rabbitmq.conf" <<EOF
 listeners.tcp.1 = 127.0.0.1:$RMQ_PORT
 # guest/guest only works over loopback, which is all we use.
@@ -320,6 +323,8 @@ loopback_users.guest = true
 log.console = false
 log.file.level = info
 disk_free_limit.absolute = 50MB
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $RMQ_MGMT_PORT
 EOF
     # Keep Erlang distribution (node <-> rabbitmqctl) on loopback too.
     printf '[{kernel, [{inet_dist_use_interface, {127,0,0,1}}]}].\n' >"$RMQ_DIR/advanced.config"
@@ -339,13 +344,13 @@ rmq_up() {
         return 0
     fi
     local port
-    for port in "$RMQ_PORT" "$RMQ_DIST_PORT"; do
+    for port in "$RMQ_PORT" "$RMQ_DIST_PORT" "$RMQ_MGMT_PORT"; do
         if port_in_use "$port"; then
             die "rabbitmq: port $port is already used by another process"
         fi
     done
     rmq_init
-    log "rabbitmq: starting node $RMQ_NODE on 127.0.0.1:$RMQ_PORT (dist port $RMQ_DIST_PORT)"
+    log "rabbitmq: starting node $RMQ_NODE on 127.0.0.1:$RMQ_PORT (dist port $RMQ_DIST_PORT, management http $RMQ_MGMT_PORT)"
     # setsid: detach from our terminal/session so the node outlives this
     # script and is not hit by Ctrl+C or a terminal hangup.
     local as_rabbitmq=()
@@ -419,6 +424,7 @@ print_env() {
     printf "export ConnectionStrings__Postgres='%s;Database=%s'\n" "$pg" "$PG_APP_DB"
     printf "export ConnectionStrings__RabbitMq='%s'\n" "$amqp"
     printf "export SESWORKER_TEST_POSTGRES_CONTROL='%s'\n" "$SCRIPT_PATH"
+    printf "export SESWORKER_RABBITMQ_MANAGEMENT='http://127.0.0.1:%s'\n" "$RMQ_MGMT_PORT"
 }
 
 usage() {

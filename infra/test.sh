@@ -25,6 +25,11 @@ infra/services.sh up
 eval "$(infra/services.sh env)"
 
 mkdir -p "$REPO_ROOT/.tmp"
+# The Node producer example's one dependency (amqplib), which its test runs; from the lock file.
+if [[ ! -d examples/node/node_modules ]]; then
+    log "installing the Node example's dependencies (npm ci)"
+    npm ci --prefix examples/node --no-audit --no-fund >"$REPO_ROOT/.tmp/npm.log" 2>&1 || { cat "$REPO_ROOT/.tmp/npm.log"; exit 1; }
+fi
 log "building SesWorker.sln (Release)"
 # Quiet on success, full output on failure: the errors are what matters.
 if ! dotnet build SesWorker.sln -c Release >"$BUILD_LOG" 2>&1; then

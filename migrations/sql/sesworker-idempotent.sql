@@ -172,3 +172,143 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233309_HistoryAtScale') THEN
+    ALTER TABLE email_messages ADD producer_key character varying(255);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233309_HistoryAtScale') THEN
+    CREATE INDEX ix_email_messages_created_at ON email_messages (created_at);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233309_HistoryAtScale') THEN
+    CREATE INDEX ix_email_messages_failure_code_created_at ON email_messages (failure_code, created_at) WHERE failure_code IS NOT NULL;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233309_HistoryAtScale') THEN
+    CREATE INDEX ix_email_messages_status_created_at ON email_messages (status, created_at);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233309_HistoryAtScale') THEN
+    CREATE INDEX ix_email_messages_to_addresses ON email_messages USING gin (to_addresses);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233309_HistoryAtScale') THEN
+    CREATE OR REPLACE VIEW email_history AS
+    SELECT e.email_id, e.app_id, e.from_address, e.to_addresses, e.subject, e.message_id, e.correlation_id,
+           e.status, e.failure_code, e.failure_message, e.attempts, e.smtp_status, e.smtp_reply,
+           e.provider_request_id, e.size_bytes, e.metadata, e.created_at, e.sent_at, e.completed_at,
+           a.outcome AS last_outcome, a.provider_code AS last_provider_code, a.worker_id AS last_worker_id,
+           a.ended_at AS last_attempt_at, e.producer_key
+    FROM email_messages e
+    LEFT JOIN LATERAL (
+        SELECT outcome, provider_code, worker_id, ended_at FROM send_attempts s
+        WHERE s.email_id = e.email_id ORDER BY s.attempt_number DESC LIMIT 1
+    ) a ON true;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233309_HistoryAtScale') THEN
+    CREATE VIEW app_activity AS
+    SELECT app_id,
+           date_bin('1 minute', created_at, TIMESTAMPTZ '2000-01-01') AS minute,
+           count(*) AS emails,
+           count(*) FILTER (WHERE status = 'sent') AS sent,
+           count(*) FILTER (WHERE status = 'failed') AS failed,
+           count(*) FILTER (WHERE status = 'dead_lettered') AS dead_lettered,
+           count(*) FILTER (WHERE status NOT IN ('sent', 'failed', 'dead_lettered')) AS pending,
+           sum(size_bytes) FILTER (WHERE status = 'sent') AS sent_bytes
+    FROM email_messages
+    GROUP BY app_id, date_bin('1 minute', created_at, TIMESTAMPTZ '2000-01-01');
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233309_HistoryAtScale') THEN
+    CREATE INDEX ix_email_messages_app_id_minute ON email_messages (app_id, date_bin('1 minute', created_at, TIMESTAMPTZ '2000-01-01'));
+    CREATE INDEX ix_email_messages_failures_hour ON email_messages (date_bin('1 hour', created_at, TIMESTAMPTZ '2000-01-01')) WHERE failure_code IS NOT NULL;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233309_HistoryAtScale') THEN
+    CREATE VIEW email_recipients AS
+    SELECT r.recipient, e.email_id, e.app_id, e.from_address, e.subject, e.status, e.failure_code, e.created_at, e.sent_at
+    FROM email_messages e
+    CROSS JOIN LATERAL unnest(e.to_addresses) AS r(recipient);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233309_HistoryAtScale') THEN
+    CREATE VIEW failures_by_code AS
+    SELECT failure_code, app_id, status,
+           date_bin('1 hour', created_at, TIMESTAMPTZ '2000-01-01') AS hour,
+           count(*) AS emails,
+           max(updated_at) AS last_seen,
+           (array_agg(failure_message ORDER BY updated_at DESC))[1] AS last_message
+    FROM email_messages
+    WHERE failure_code IS NOT NULL
+    GROUP BY failure_code, app_id, status, date_bin('1 hour', created_at, TIMESTAMPTZ '2000-01-01');
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233309_HistoryAtScale') THEN
+    CREATE VIEW email_attempts AS
+    SELECT a.email_id, e.producer_key, e.app_id, a.attempt_number, a.worker_id, a.started_at, a.ended_at,
+           a.outcome, a.smtp_status, a.enhanced_code, a.provider_code, a.provider_message, a.request_id, a.smtp_reply
+    FROM send_attempts a
+    JOIN email_messages e ON e.email_id = a.email_id;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233309_HistoryAtScale') THEN
+    DO $$
+    BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sesworker_reader') THEN
+            CREATE ROLE sesworker_reader NOLOGIN;
+        END IF;
+    END
+    $$;
+    GRANT USAGE ON SCHEMA public TO sesworker_reader;
+    GRANT SELECT ON ALL TABLES IN SCHEMA public TO sesworker_reader;
+    ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO sesworker_reader;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233309_HistoryAtScale') THEN
+    INSERT INTO "__EFMigrationsHistory" (migration_id, product_version)
+    VALUES ('20261126233309_HistoryAtScale', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+

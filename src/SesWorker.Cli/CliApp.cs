@@ -1,68 +1,62 @@
+using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using SesWorker.Cli.Commands;
+using Spectre.Console;
 
 namespace SesWorker.Cli;
 
-/// <summary>The operator and producer tool. Connection strings come from the same configuration keys as the worker.</summary>
+/// <summary>
+/// The operator and producer tool. Connection strings and queue names come from the same configuration keys as the
+/// worker (environment or appsettings.json). Exit codes: 0 done, 1 done with refusals or nothing found, 2 usage or
+/// configuration error.
+/// </summary>
 internal static class CliApp
 {
-    private const string Usage = """
-        usage: sesworker <command> [options]
-          migrate                       apply the EF Core migrations to ConnectionStrings:Postgres
-          publish --app-id ID --from ADDR --to ADDR[,ADDR] --subject S [--text T] [--html H]
-                  [--attach FILE]... [--email-id GUID] [--count N]
-                                        publish SendEmail as plain JSON (what any language would send)
-          history [--limit N] [--status S] [--app-id ID]
-                                        the most recent emails and their outcomes
-          show EMAIL_ID                 one email with all its attempts
-          stats [--since-minutes N]     counts by status and code
-          dlq list|show|redrive|purge   dead-lettered messages: browse, redrive to send-email, delete
-                                        (sesworker dlq for the options)
-        configuration: ConnectionStrings__Postgres, ConnectionStrings__RabbitMq (environment) or appsettings.json
-        """;
-
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
-        {
-            Console.WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
-        }
-
         var configuration = new ConfigurationBuilder()
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables()
             .Build();
-        var options = CliArguments.Parse(args.Skip(1));
         using var cancellation = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
             e.Cancel = true;
             cancellation.Cancel();
         };
-
-        try
-        {
-            return args[0] switch
-            {
-                "migrate" => await MigrateCommand.RunAsync(configuration, cancellation.Token),
-                "publish" => await PublishCommand.RunAsync(configuration, options, cancellation.Token),
-                "history" => await HistoryCommand.RunAsync(configuration, options, cancellation.Token),
-                "show" => await HistoryCommand.ShowAsync(configuration, options, cancellation.Token),
-                "stats" => await HistoryCommand.StatsAsync(configuration, options, cancellation.Token),
-                "dlq" => await DeadLetterCommand.RunAsync(configuration, options, cancellation.Token),
-                _ => Fail($"unknown command '{args[0]}'\n{Usage}"),
-            };
-        }
-        catch (CliException exception)
-        {
-            return Fail(exception.Message);
-        }
+        var context = new CliContext(configuration, AnsiConsole.Console, Console.Out, Console.Error, TimeProvider.System);
+        return await RunAsync(args, context, cancellation.Token);
     }
 
-    private static int Fail(string message)
+    public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken)
     {
-        Console.Error.WriteLine(message);
-        return 2;
+        var root = new RootCommand("SesWorker: publish emails, query the send history, handle dead letters, migrate the database.")
+        {
+            HistoryCommand.Create(context),
+            ShowCommand.Create(context),
+            StatsCommand.Create(context),
+            PublishCommand.Create(context),
+            DeadLetterCommand.Create(context),
+            PurgeCommand.Create(context),
+            MigrateCommand.Create(context),
+            HistoryBenchCommand.Create(context),
+        };
+        var parse = root.Parse(args);
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = context.Output, Error = context.Error }, cancellationToken);
     }
+
+    /// <summary>Every command's action: a usage or configuration problem is one line on stderr and exit code 2, not a stack trace.</summary>
+    public static void SetAction(this Command command, CliContext context, Func<ParseResult, CancellationToken, Task<int>> action) =>
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                return await action(parse, cancellationToken);
+            }
+            catch (CliException exception)
+            {
+                await context.Error.WriteLineAsync($"error: {exception.Message}");
+                return 2;
+            }
+        });
 }

@@ -8,8 +8,15 @@ namespace SesWorker.Contracts;
 /// </summary>
 public sealed record SendEmail
 {
-    /// <summary>The idempotency key: redelivered or republished messages with the same id are sent once.</summary>
+    /// <summary>
+    /// The idempotency key and the history row's id: redelivered or republished messages with the same id are sent
+    /// once. A producer that has its own key (say "order-42") publishes it as <c>emailId</c>; the worker derives
+    /// this id from it with <see cref="Reading.SendEmailReader.EmailIdFor"/> and keeps the key in <see cref="ProducerKey"/>.
+    /// </summary>
     public required Guid EmailId { get; init; }
+
+    /// <summary>The producer's own key when <c>emailId</c> was not a GUID (at most 255 characters), kept as given.</summary>
+    public string? ProducerKey { get; init; }
 
     /// <summary>The Tencent Cloud account (appId) whose SMTP endpoint and rate limit this send uses.</summary>
     public string? AppId { get; init; }

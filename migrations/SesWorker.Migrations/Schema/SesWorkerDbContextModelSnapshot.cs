@@ -88,6 +88,11 @@ namespace SesWorker.Migrations.Schema
                         .HasColumnType("jsonb")
                         .HasColumnName("metadata");
 
+                    b.Property<string>("ProducerKey")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("producer_key");
+
                     b.Property<string>("ProviderRequestId")
                         .HasColumnType("text")
                         .HasColumnName("provider_request_id");
@@ -146,8 +151,23 @@ namespace SesWorker.Migrations.Schema
                     b.HasIndex("CorrelationId")
                         .HasDatabaseName("ix_email_messages_correlation_id");
 
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_email_messages_created_at");
+
+                    b.HasIndex("ToAddresses")
+                        .HasDatabaseName("ix_email_messages_to_addresses");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("ToAddresses"), "gin");
+
                     b.HasIndex("AppId", "CreatedAt")
                         .HasDatabaseName("ix_email_messages_app_id_created_at");
+
+                    b.HasIndex("FailureCode", "CreatedAt")
+                        .HasDatabaseName("ix_email_messages_failure_code_created_at")
+                        .HasFilter("failure_code IS NOT NULL");
+
+                    b.HasIndex("Status", "CreatedAt")
+                        .HasDatabaseName("ix_email_messages_status_created_at");
 
                     b.HasIndex("Status", "UpdatedAt")
                         .HasDatabaseName("ix_email_messages_status_updated_at");

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Configuration;
@@ -12,25 +13,50 @@ namespace SesWorker.Cli.Commands;
 /// </summary>
 internal static class DeadLetterCommand
 {
-    public const string Usage = """
-        usage: sesworker dlq list    [--queue Q] [filters] [--limit N]
-               sesworker dlq show    EMAIL_ID [--queue Q] [--full]
-               sesworker dlq redrive [--queue Q] [filters] [--limit N] (--all | a filter) [--dry-run]
-               sesworker dlq purge   [--queue Q] [filters] [--limit N] (--all | a filter) --yes
-          Q: oversize, rate-limited, parked, error or all (default); several with commas
-          filters: --code CODE  --app-id ID  --since-minutes N (last failure)  --email-id ID (repeatable)
-        """;
+    /// <summary>`dlq list|show|redrive|purge`, each with the queue and filter options.</summary>
+    public static Command Create(CliContext context)
+    {
+        var dlq = new Command("dlq", "Dead-lettered messages: browse, redrive to send-email, delete.");
+        dlq.Subcommands.Add(Verb(context, "list", "List dead-lettered messages (nothing is removed)."));
+        dlq.Subcommands.Add(Verb(context, "show", "One message's properties, headers and body.", withId: true));
+        dlq.Subcommands.Add(Verb(context, "redrive", "Publish matching messages back to the worker's exchange and remove them."));
+        dlq.Subcommands.Add(Verb(context, "purge", "Delete matching messages for good."));
+        return dlq;
+    }
+
+    private static Command Verb(CliContext context, string verb, string description, bool withId = false)
+    {
+        var queue = new Option<string?>("--queue") { Description = "oversize, rate-limited, parked, error or all (default); several with commas." };
+        var code = new Option<string?>("--code") { Description = "Only messages with this code." };
+        var appId = new Option<string?>("--app-id") { Description = "Only messages of this appId." };
+        var sinceMinutes = new Option<int?>("--since-minutes") { Description = "Only messages whose last failure is this recent." };
+        var emailId = new Option<string[]>("--email-id") { Description = "Only these email ids (repeatable, or comma-separated)." };
+        var limit = new Option<int?>("--limit") { Description = "At most this many (list: 100)." };
+        var all = new Option<bool>("--all") { Description = "redrive/purge everything selected, without a filter." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "redrive: say what would be redriven." };
+        var yes = new Option<bool>("--yes") { Description = "purge: confirm." };
+        var full = new Option<bool>("--full") { Description = "show: long strings (attachments) in full." };
+        var id = new Argument<string>("email-id") { Description = "The email id to show." };
+        var command = new Command(verb, description) { queue, code, appId, sinceMinutes, emailId, limit, all, dryRun, yes, full };
+        if (withId)
+            command.Arguments.Add(id);
+        command.SetAction(context, (parse, cancellationToken) => RunAsync(context.Configuration, new DeadLetterRequest(verb,
+            parse.GetValue(queue), parse.GetValue(code), parse.GetValue(appId), parse.GetValue(sinceMinutes), parse.GetValue(emailId),
+            parse.GetValue(limit), parse.GetValue(all), parse.GetValue(dryRun), parse.GetValue(yes), parse.GetValue(full),
+            withId ? parse.GetValue(id) : null), cancellationToken, context.Output));
+        return command;
+    }
 
     private const int ProgressEvery = 100;
 
-    public static async Task<int> RunAsync(IConfiguration configuration, CliArguments args, CancellationToken cancellationToken, TextWriter? output = null)
+    public static async Task<int> RunAsync(IConfiguration configuration, DeadLetterRequest request, CancellationToken cancellationToken, TextWriter? output = null)
     {
         output ??= Console.Out;
-        var verb = args.Positional.Count > 0 ? args.Positional[0] : throw new CliException(Usage);
+        var verb = request.Verb;
         var queues = DeadLetterQueues.FromConfiguration(configuration);
-        var selected = queues.Select(args.Get("queue"));
-        var filter = DeadLetterFilter.Parse(args, DateTimeOffset.UtcNow);
-        var limit = args.GetInt("limit", verb == "list" ? 100 : int.MaxValue);
+        var selected = queues.Select(request.Queue);
+        var filter = DeadLetterFilter.From(request, DateTimeOffset.UtcNow);
+        var limit = request.Limit ?? (verb == "list" ? 100 : int.MaxValue);
         if (limit <= 0)
             throw new CliException("--limit must be a positive number");
 
@@ -38,22 +64,22 @@ internal static class DeadLetterCommand
         {
             case "list" or "show":
                 break;
-            case "redrive" or "purge" when filter.IsEmpty && !Flag(args, "all"):
+            case "redrive" or "purge" when filter.IsEmpty && !request.All:
                 throw new CliException($"dlq {verb} needs a filter (--email-id, --code, --app-id, --since-minutes) or --all");
-            case "purge" when !Flag(args, "yes"):
+            case "purge" when !request.Yes:
                 throw new CliException("dlq purge deletes messages for good: add --yes");
             case "redrive" or "purge":
                 break;
             default:
-                throw new CliException($"unknown dlq command '{verb}'\n{Usage}");
+                throw new CliException($"unknown dlq command '{verb}'");
         }
 
         await using var broker = await DeadLetterBroker.ConnectAsync(configuration, cancellationToken);
         return verb switch
         {
             "list" => await ListAsync(broker, selected, filter, limit, output, cancellationToken),
-            "show" => await ShowAsync(broker, selected, args, output, cancellationToken),
-            "redrive" => await RedriveAsync(broker, selected, filter, limit, queues.MainExchange, Flag(args, "dry-run"), output, cancellationToken),
+            "show" => await ShowAsync(broker, selected, request, output, cancellationToken),
+            "redrive" => await RedriveAsync(broker, selected, filter, limit, queues.MainExchange, request.DryRun, output, cancellationToken),
             _ => await PurgeAsync(broker, selected, filter, limit, output, cancellationToken),
         };
     }
@@ -87,13 +113,11 @@ internal static class DeadLetterCommand
         return 0;
     }
 
-    private static async Task<int> ShowAsync(DeadLetterBroker broker, IReadOnlyList<DeadLetterQueue> queues, CliArguments args, TextWriter output,
+    private static async Task<int> ShowAsync(DeadLetterBroker broker, IReadOnlyList<DeadLetterQueue> queues, DeadLetterRequest request, TextWriter output,
         CancellationToken cancellationToken)
     {
-        if (args.Positional.Count < 2)
-            throw new CliException("usage: sesworker dlq show EMAIL_ID [--queue Q] [--full]");
-        var emailId = DeadLetterMessage.NormalizeEmailId(args.Positional[1]);
-        var maxString = Flag(args, "full") ? int.MaxValue : 200;
+        var emailId = DeadLetterMessage.NormalizeEmailId(request.ShowEmailId ?? throw new CliException("usage: sesworker dlq show EMAIL_ID [--queue Q] [--full]"));
+        var maxString = request.Full ? int.MaxValue : 200;
         var found = 0;
         foreach (var queue in queues)
         {
@@ -218,9 +242,6 @@ internal static class DeadLetterCommand
         await foreach (var message in broker.BrowseAsync(queue, count.Value, cancellationToken))
             yield return message;
     }
-
-    /// <summary>`--name` alone parses as "true"; `--name false` turns it off.</summary>
-    private static bool Flag(CliArguments args, string name) => args.Get(name) is { } value && value != "false";
 
     private static string Number(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
 

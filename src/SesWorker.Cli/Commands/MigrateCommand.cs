@@ -1,18 +1,23 @@
+using System.CommandLine;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 
 namespace SesWorker.Cli.Commands;
 
 internal static class MigrateCommand
 {
-    public static async Task<int> RunAsync(IConfiguration configuration, CancellationToken cancellationToken)
+    public static Command Create(CliContext context)
     {
-        await using var db = Connections.Database(configuration);
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        await db.Database.MigrateAsync(cancellationToken);
-        Console.WriteLine(pending.Count == 0
-            ? "database is up to date"
-            : $"applied {pending.Count} migration(s): {string.Join(", ", pending)}");
-        return 0;
+        var command = new Command("migrate", "Apply the EF Core migrations to ConnectionStrings:Postgres.");
+        command.SetAction(context, async (_, cancellationToken) =>
+        {
+            await using var db = Connections.Database(context.Configuration);
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            await db.Database.MigrateAsync(cancellationToken);
+            await context.Output.WriteLineAsync(pending.Count == 0
+                ? "database is up to date"
+                : $"applied {pending.Count} migration(s): {string.Join(", ", pending)}");
+            return 0;
+        });
+        return command;
     }
 }

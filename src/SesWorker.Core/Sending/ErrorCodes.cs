@@ -58,4 +58,7 @@ public static class ErrorCodes
 
     /// <summary>Another worker is sending this emailId right now: the copy waits for that worker to finish or die.</summary>
     public const string HeldElsewhere = "SesWorker.HeldElsewhere";
+
+    /// <summary>The email id was read but the message was not (a field of the wrong shape, JSON cut short): see SendEmailReader.</summary>
+    public const string MalformedMessage = SesWorker.Contracts.Reading.SendEmailReadCodes.MalformedMessage;
 }

@@ -5,6 +5,9 @@ public sealed class EmailMessage
 {
     public Guid EmailId { get; set; }
 
+    /// <summary>The producer's own key when its emailId was not a GUID; <see cref="EmailId"/> is then the key's UUIDv5.</summary>
+    public string? ProducerKey { get; set; }
+
     public string? AppId { get; set; }
 
     public string? FromAddress { get; set; }

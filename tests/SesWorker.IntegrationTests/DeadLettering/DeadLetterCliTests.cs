@@ -3,9 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using RabbitMQ.Client;
-using SesWorker.Cli;
-using SesWorker.Cli.Commands;
 using SesWorker.Contracts;
+using SesWorker.IntegrationTests.Cli;
 using SesWorker.IntegrationTests.Infrastructure;
 using SesWorker.Persistence.History;
 
@@ -109,11 +108,13 @@ public sealed class DeadLetterCliTests(SesWorkerFixture fixture) : IAsyncLifetim
         await fixture.WaitForTerminalAsync(command.EmailId);
         await fixture.WaitForQueueAsync(OversizeQueue, 1);
 
-        var redrive = await Assert.ThrowsAsync<CliException>(() => DlqAsync("redrive", "--queue", "oversize"));
-        var purge = await Assert.ThrowsAsync<CliException>(() => DlqAsync("purge", "--all"));
+        var (redriveExit, redrive) = await DlqAsync("redrive", "--queue", "oversize");
+        var (purgeExit, purge) = await DlqAsync("purge", "--all");
 
-        Assert.Contains("--all", redrive.Message, StringComparison.Ordinal);
-        Assert.Contains("--yes", purge.Message, StringComparison.Ordinal);
+        Assert.Equal(2, redriveExit);
+        Assert.Equal(2, purgeExit);
+        Assert.Contains("--all", redrive, StringComparison.Ordinal);
+        Assert.Contains("--yes", purge, StringComparison.Ordinal);
         Assert.Equal(1u, await fixture.CountAsync(OversizeQueue));
     }
 
@@ -161,13 +162,5 @@ public sealed class DeadLetterCliTests(SesWorkerFixture fixture) : IAsyncLifetim
         return await fixture.StartWorkerAsync(workerId, overrides);
     }
 
-    private async Task<(int ExitCode, string Output)> DlqAsync(params string[] args)
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:RabbitMq"] = fixture.RabbitMqUri })
-            .Build();
-        using var output = new StringWriter();
-        var exitCode = await DeadLetterCommand.RunAsync(configuration, CliArguments.Parse(args), TestContext.Current.CancellationToken, output);
-        return (exitCode, output.ToString());
-    }
+    private Task<(int ExitCode, string Output)> DlqAsync(params string[] args) => fixture.RunAsync(["dlq", .. args]);
 }

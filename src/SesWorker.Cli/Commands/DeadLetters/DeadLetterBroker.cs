@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
-using SesWorker.Worker.DeadLettering;
+using SesWorker.Messaging;
 
 namespace SesWorker.Cli.Commands.DeadLetters;
 

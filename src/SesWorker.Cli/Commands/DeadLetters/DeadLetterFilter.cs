@@ -21,22 +21,21 @@ internal sealed class DeadLetterFilter
 
     public bool IsEmpty => _code is null && _appId is null && _since is null && _emailIds.Count == 0;
 
-    public static DeadLetterFilter Parse(CliArguments args, DateTimeOffset now)
+    public static DeadLetterFilter From(DeadLetterRequest request, DateTimeOffset now)
     {
-        var emailIds = args.GetAll("email-id")
+        var emailIds = (request.EmailIds ?? [])
             .SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .Select(v => DeadLetterMessage.NormalizeEmailId(v)!)
             .ToHashSet(StringComparer.OrdinalIgnoreCase);
         DateTimeOffset? since = null;
-        if (args.Has("since-minutes"))
+        if (request.SinceMinutes is { } minutes)
         {
-            var minutes = args.GetInt("since-minutes", 0);
             if (minutes <= 0)
                 throw new CliException("--since-minutes must be a positive number");
             since = now.AddMinutes(-minutes);
         }
 
-        return new DeadLetterFilter(args.Get("code"), args.Get("app-id"), since, emailIds);
+        return new DeadLetterFilter(request.Code, request.AppId, since, emailIds);
     }
 
     public bool Matches(DeadLetterMessage message) =>

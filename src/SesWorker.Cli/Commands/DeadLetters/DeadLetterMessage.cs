@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using RabbitMQ.Client;
-using SesWorker.Worker.DeadLettering;
+using SesWorker.Messaging;
 
 namespace SesWorker.Cli.Commands.DeadLetters;
 

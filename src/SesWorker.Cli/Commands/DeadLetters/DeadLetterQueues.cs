@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using SesWorker.Worker.DeadLettering;
-using SesWorker.Worker.Sending;
+using SesWorker.Messaging;
 
 namespace SesWorker.Cli.Commands.DeadLetters;
 
@@ -23,15 +22,14 @@ internal sealed class DeadLetterQueues
 
     public static DeadLetterQueues FromConfiguration(IConfiguration configuration)
     {
-        var worker = configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
-        var deadLetter = configuration.GetSection(DeadLetterOptions.SectionName).Get<DeadLetterOptions>() ?? new DeadLetterOptions();
-        return new DeadLetterQueues(worker.QueueName,
+        var main = configuration[ConfigurationKeys.QueueName] ?? QueueNames.SendEmail;
+        return new DeadLetterQueues(main,
         [
-            new("oversize", deadLetter.OversizeQueue),
-            new("rate-limited", deadLetter.RateLimitedQueue),
-            new("parked", deadLetter.RateLimitedParkedQueue),
+            new("oversize", configuration[ConfigurationKeys.OversizeQueue] ?? QueueNames.Oversize),
+            new("rate-limited", configuration[ConfigurationKeys.RateLimitedQueue] ?? QueueNames.RateLimited),
+            new("parked", configuration[ConfigurationKeys.RateLimitedParkedQueue] ?? QueueNames.RateLimitedParked),
             // MassTransit's fault queue for the worker's receive endpoint.
-            new("error", $"{worker.QueueName}_error"),
+            new("error", QueueNames.ErrorQueueOf(main)),
         ]);
     }
 
