@@ -59,6 +59,7 @@ public static class SesWorkerHostExtensions
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<EmailSendHandler>();
         services.AddSingleton<SendLanes>();
+        services.AddHostedService<WarmUp>();
         services.AddHostedService<MetricsSummary>();
         services.AddHostedService<DeadLetterTopology>();
         // Before the bus: the first beat is written before anything is consumed, and removed after the bus stopped.
