@@ -16,10 +16,13 @@ COPY src/SesWorker.Contracts/SesWorker.Contracts.csproj src/SesWorker.Contracts/
 COPY src/SesWorker.Core/SesWorker.Core.csproj src/SesWorker.Core/
 COPY src/SesWorker.Persistence/SesWorker.Persistence.csproj src/SesWorker.Persistence/
 COPY src/SesWorker.Worker/SesWorker.Worker.csproj src/SesWorker.Worker/
+COPY src/SesWorker.Messaging/SesWorker.Messaging.csproj src/SesWorker.Messaging/
+COPY src/SesWorker.Client/SesWorker.Client.csproj src/SesWorker.Client/
 COPY src/SesWorker.Cli/SesWorker.Cli.csproj src/SesWorker.Cli/
 COPY src/SesWorker.SmtpSimulator/SesWorker.SmtpSimulator.csproj src/SesWorker.SmtpSimulator/
 COPY migrations/SesWorker.Migrations/SesWorker.Migrations.csproj migrations/SesWorker.Migrations/
-RUN dotnet restore src/SesWorker.Cli/SesWorker.Cli.csproj \
+RUN dotnet restore src/SesWorker.Worker/SesWorker.Worker.csproj \
+ && dotnet restore src/SesWorker.Cli/SesWorker.Cli.csproj \
  && dotnet restore src/SesWorker.SmtpSimulator/SesWorker.SmtpSimulator.csproj
 COPY src/ src/
 COPY migrations/ migrations/

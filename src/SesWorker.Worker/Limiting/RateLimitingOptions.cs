@@ -18,7 +18,7 @@ public sealed class RateLimitingOptions
     /// provider after a network and scheduling delay that varies; the margin absorbs that jitter.
     /// </summary>
     [Range(0, 0.5)]
-    public double SafetyMargin { get; set; } = 0.05;
+    public double SafetyMargin { get; set; } = 0.10;
 
     /// <summary>How far ahead (beyond the lead) a slot may be reserved; a send whose slot would be further asks again later.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:05")]

@@ -99,8 +99,9 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         Assert.All(rows, r => Assert.Equal(EmailStatus.Sent, r.Status));
         var times = fixture.Simulator.Counts.Times(SesWorkerFixture.AppId, CountPoint.EndOfData);
         var rate = SustainedRate(times);
-        // Issue 7's target is 19/s; this machine measures 16-17.5/s. Before the paced slots it was 2.8/s.
-        Assert.True(rate >= 15, $"sustained {rate:F2}/s; gaps over 100 ms: {Gaps(times)}");
+        // Issue 7's target is 19/s; with the default 10% margin (18/s at most) this machine measures 15-16.5/s.
+        // Before the paced slots it was 2.8/s.
+        Assert.True(rate >= 14, $"sustained {rate:F2}/s; gaps over 100 ms: {Gaps(times)}");
         Assert.InRange(fixture.Simulator.Counts.MaxInAnySecond(SesWorkerFixture.AppId, CountPoint.MailFrom), 1, 20);
         Assert.InRange(fixture.Simulator.Counts.MaxInAnySecond(SesWorkerFixture.AppId, CountPoint.EndOfData), 1, 20);
         Assert.DoesNotContain(fixture.Simulator.Transactions, t => !t.Accepted);
@@ -158,7 +159,8 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
 
     private async Task<WorkerProcess> StartAsync(string workerId)
     {
-        var worker = await WorkerProcess.StartAsync(fixture, workerId);
+        // The default margin: these tests are about the limiter's precision under real conditions.
+        var worker = await WorkerProcess.StartAsync(fixture, workerId, new Dictionary<string, string?> { ["Ses:RateLimiting:SafetyMargin"] = null });
         _workers.Add(worker);
         return worker;
     }
