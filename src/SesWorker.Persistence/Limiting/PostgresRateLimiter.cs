@@ -13,7 +13,8 @@ namespace SesWorker.Persistence.Limiting;
 /// has recently throttled it. The caller starts the transaction one <em>lead</em> before the slot (MAIL FROM)
 /// and holds the message content until the slot, so both moments are spaced by the interval whatever the reply
 /// latency. The lead is shared by the replicas through the row: each reservation moves it a tenth of the way to
-/// the caller's own estimate, so consecutive MAIL FROMs stay spaced while the lead follows the provider.
+/// the caller's own estimate, at most 2 ms, so consecutive MAIL FROMs stay spaced (40 ms of drift over 20 slots, well
+/// inside the margin) while the lead follows the provider.
 /// The same statement reads the appId's pause (daily quota) and marks the email as transmitting, fenced by the
 /// caller's claim: a worker that lost its claim gets no slot to send with.
 /// </remarks>
@@ -37,21 +38,23 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         ), cur AS (
             SELECT r.tat, r.lead, {factor} AS factor FROM rate_limits r WHERE r.key = $2
         ), p AS (
-            SELECT statement_timestamp() AS now, CASE WHEN $9 THEN interval '0' ELSE COALESCE((SELECT lead FROM cur), $5) END AS lead, COALESCE((SELECT factor FROM cur), 1) AS factor
+            SELECT statement_timestamp() AS now, CASE WHEN $9 THEN interval '0' ELSE COALESCE((SELECT lead FROM cur), $5) END AS lead,
+                   COALESCE((SELECT lead FROM cur), $5) AS shared_lead, COALESCE((SELECT factor FROM cur), 1) AS factor
         ), granted AS (
             INSERT INTO rate_limits AS r (key, tat, lead)
             SELECT $2, p.now + p.lead + $3, $5 FROM p WHERE NOT EXISTS (SELECT FROM pause)
             ON CONFLICT (key) DO UPDATE SET
                 tat = GREATEST(r.tat, (SELECT now + lead FROM p)) + $3 * (SELECT factor FROM p),
-                lead = CASE WHEN $9 THEN r.lead ELSE r.lead + (EXCLUDED.lead - r.lead) * 0.1 END
-            WHERE GREATEST(r.tat, (SELECT now + lead FROM p)) - (SELECT now FROM p) <= $4 + (SELECT lead FROM p)
+                lead = CASE WHEN $9 THEN r.lead ELSE r.lead + LEAST(GREATEST((EXCLUDED.lead - r.lead) * 0.1, interval '-2 ms'), interval '2 ms') END
+            -- The same horizon for a leadless slot: it must not starve behind the sends that reserve a lead ahead.
+            WHERE GREATEST(r.tat, (SELECT now + lead FROM p)) - (SELECT now FROM p) <= $4 + (SELECT shared_lead FROM p)
             RETURNING r.tat
         ), mark AS (
             UPDATE email_messages SET transmitting_at = statement_timestamp()
             WHERE email_id = $7 AND claim_token = $8 AND EXISTS (SELECT FROM granted)
             RETURNING 1
         )
-        SELECT (SELECT tat FROM granted) - $3 * p.factor - p.now, p.lead, (SELECT tat FROM cur) - p.now,
+        SELECT (SELECT tat FROM granted) - $3 * p.factor - p.now, p.shared_lead, (SELECT tat FROM cur) - p.now,
                (SELECT until FROM pause), p.factor, EXISTS (SELECT FROM mark)
         FROM p
         """;

@@ -15,21 +15,23 @@ public sealed class RateLimitTests(SesWorkerFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task Three_workers_on_one_appId_never_exceed_twenty_sends_in_any_second_at_the_provider()
     {
-        // The default margin: this test is about the limiter's precision.
+        // Worker processes at the default margin: this test is about the limiter's precision, and in-process hosts
+        // share one thread pool with the simulator.
+        foreach (var host in fixture.Workers.ToArray())
+            await fixture.StopWorkerAsync(host);
         var defaults = new Dictionary<string, string?> { ["Ses:RateLimiting:SafetyMargin"] = null };
-        await fixture.StopWorkerAsync(fixture.Worker);
-        await fixture.StartWorkerAsync("worker-a", defaults);
-        await fixture.StartWorkerAsync("worker-b", defaults);
-        await fixture.StartWorkerAsync("worker-c", defaults);
+        await using var a = await WorkerProcess.StartAsync(fixture, "proc-a", defaults);
+        await using var b = await WorkerProcess.StartAsync(fixture, "proc-b", defaults);
+        await using var c = await WorkerProcess.StartAsync(fixture, "proc-c", defaults);
         var commands = Enumerable.Range(0, 150).Select(_ => TestMessages.Email()).ToList();
-        foreach (var command in commands)
-            await fixture.PublishAsync(command);
+        await fixture.PublishRawAsync(commands);
 
         var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(60));
 
         var timeline = string.Join(" ", fixture.Simulator.Transactions.Select(t => $"{t.At:ss.fff}{(t.Accepted ? "" : "!")}"));
         Assert.All(rows, r => Assert.True(r.Status == EmailStatus.Sent, $"{r.Status} {r.FailureCode}; timeline {timeline}"));
         Assert.Equal(3, rows.Select(r => r.WorkerId).Distinct().Count());
+        await Task.WhenAll(a.StopAsync(TimeSpan.FromSeconds(20)), b.StopAsync(TimeSpan.FromSeconds(20)), c.StopAsync(TimeSpan.FromSeconds(20)));
         var transactions = fixture.Simulator.Transactions;
         Assert.DoesNotContain(transactions, t => t.ErrorCode == "RequestLimitExceeded.SmtpRateLimit");
         Assert.InRange(fixture.Simulator.MaxTransactionsInAnyWindow(SesWorkerFixture.AppId, TimeSpan.FromSeconds(1)), 15, 20);
