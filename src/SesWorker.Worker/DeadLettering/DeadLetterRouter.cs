@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using SesWorker.Contracts;
 using SesWorker.Core.Sending;
+using SesWorker.Messaging;
 
 namespace SesWorker.Worker.DeadLettering;
 

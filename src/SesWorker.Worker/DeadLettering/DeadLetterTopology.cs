@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using SesWorker.Worker.Sending;
+using SesWorker.Messaging;
 
 namespace SesWorker.Worker.DeadLettering;
 
@@ -11,7 +12,7 @@ namespace SesWorker.Worker.DeadLettering;
 /// queue needs no scheduler. Each queue gets a fanout exchange of its own name, which is what
 /// MassTransit's <c>exchange:</c> send address declares.
 /// </summary>
-public sealed class DeadLetterTopology(SesWorker.Worker.Hosting.RabbitMqConnection connection, IOptions<DeadLetterOptions> options, IOptions<WorkerOptions> worker) : IHostedService
+public sealed class DeadLetterTopology(SesWorker.Messaging.RabbitMqConnection connection, IOptions<DeadLetterOptions> options, IOptions<WorkerOptions> worker) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -16,6 +16,7 @@ using SesWorker.Persistence.Limiting;
 using SesWorker.Persistence.Workers;
 using SesWorker.Worker.Sending;
 using SesWorker.Worker.Smtp;
+using SesWorker.Messaging;
 
 namespace SesWorker.Worker.Hosting;
 

@@ -10,6 +10,7 @@ using SesWorker.Worker.Accounts;
 using SesWorker.Worker.DeadLettering;
 using SesWorker.Worker.Limiting;
 using SesWorker.Worker.Smtp;
+using SesWorker.Messaging;
 
 namespace SesWorker.Worker.Sending;
 

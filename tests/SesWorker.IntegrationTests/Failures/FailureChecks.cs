@@ -7,6 +7,7 @@ using RabbitMQ.Client.Exceptions;
 using SesWorker.IntegrationTests.Infrastructure;
 using SesWorker.Persistence.History;
 using SesWorker.SmtpSimulator;
+using SesWorker.Messaging;
 
 namespace SesWorker.IntegrationTests.Failures;
 

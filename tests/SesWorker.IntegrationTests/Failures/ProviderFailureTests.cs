@@ -1,6 +1,7 @@
 using SesWorker.IntegrationTests.Infrastructure;
 using SesWorker.Persistence.History;
 using SesWorker.SmtpSimulator;
+using SesWorker.Messaging;
 
 namespace SesWorker.IntegrationTests.Failures;
 

@@ -1,6 +1,7 @@
 using SesWorker.Contracts;
 using SesWorker.IntegrationTests.Infrastructure;
 using SesWorker.Persistence.History;
+using SesWorker.Messaging;
 
 namespace SesWorker.IntegrationTests.Failures;
 
