@@ -44,7 +44,8 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
             INSERT INTO rate_limits AS r (key, tat, lead)
             SELECT $2, p.now + p.lead + $3, $5 FROM p WHERE NOT EXISTS (SELECT FROM pause)
             ON CONFLICT (key) DO UPDATE SET
-                tat = GREATEST(r.tat, (SELECT now + lead FROM p)) + $3 * (SELECT factor FROM p),
+                -- clock_timestamp(): the row is locked by now, and a wait for the lock must not shorten the lead.
+                tat = GREATEST(r.tat, clock_timestamp() + (SELECT lead FROM p)) + $3 * (SELECT factor FROM p),
                 lead = CASE WHEN $9 THEN r.lead ELSE r.lead + LEAST(GREATEST((EXCLUDED.lead - r.lead) * 0.1, interval '-2 ms'), interval '2 ms') END
             -- The same horizon for a leadless slot: it must not starve behind the sends that reserve a lead ahead.
             WHERE GREATEST(r.tat, (SELECT now + lead FROM p)) - (SELECT now FROM p) <= $4 + (SELECT shared_lead FROM p)
@@ -55,7 +56,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
             RETURNING 1
         )
         SELECT (SELECT tat FROM granted) - $3 * p.factor - p.now, p.shared_lead, (SELECT tat FROM cur) - p.now,
-               (SELECT until FROM pause), p.factor, EXISTS (SELECT FROM mark)
+               (SELECT until FROM pause), p.factor, EXISTS (SELECT FROM mark), clock_timestamp() - p.now
         FROM p
         """;
 
@@ -83,12 +84,13 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         await reader.ReadAsync(cancellationToken);
         var sharedLead = reader.GetFieldValue<TimeSpan>(1);
         var factor = reader.GetDouble(4);
+        var statementTime = reader.GetFieldValue<TimeSpan>(6);
         if (!reader.IsDBNull(3))
             return new RateLimitGrant(RateLimitVerdict.Paused, TimeSpan.Zero, sharedLead, factor, PausedUntil: reader.GetFieldValue<DateTimeOffset>(3));
         if (!reader.IsDBNull(0))
         {
             var verdict = fence is null || reader.GetBoolean(5) ? RateLimitVerdict.Granted : RateLimitVerdict.Fenced;
-            return new RateLimitGrant(verdict, Max(reader.GetFieldValue<TimeSpan>(0), TimeSpan.Zero), sharedLead, factor);
+            return new RateLimitGrant(verdict, Max(reader.GetFieldValue<TimeSpan>(0), TimeSpan.Zero), sharedLead, factor, StatementTime: statementTime);
         }
 
         // The backlog ahead of us (the TAT before this statement), less what may be reserved.

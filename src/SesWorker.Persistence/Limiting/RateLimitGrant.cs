@@ -18,6 +18,9 @@ public enum RateLimitVerdict
 /// <summary>
 /// The database's answer. <see cref="Lead"/> is the shared lead the slot was computed with: the transaction starts
 /// that long before the slot. <see cref="Penalty"/> is the appId's current interval multiplier (1 = full rate).
+/// <see cref="Wait"/> is measured from the start of the statement; <see cref="StatementTime"/> is how long the
+/// statement then took in the database (a wait for the row lock included), so the caller can tell where in its round
+/// trip that start lay.
 /// </summary>
 public readonly record struct RateLimitGrant(
     RateLimitVerdict Verdict,
@@ -25,4 +28,5 @@ public readonly record struct RateLimitGrant(
     TimeSpan Lead,
     double Penalty,
     TimeSpan RetryAfter = default,
-    DateTimeOffset? PausedUntil = null);
+    DateTimeOffset? PausedUntil = null,
+    TimeSpan StatementTime = default);

@@ -69,37 +69,61 @@ public sealed partial class SendThrottle(
     }
 
     /// <summary>
-    /// Reserves the appId's next slot for the email (and marks it as transmitting, fenced by its claim). Returns null
-    /// when the claim is no longer this worker's; throws <see cref="AppPausedException"/> when the appId is paused.
+    /// Reserves the appId's next slot for the email (and marks it as transmitting, fenced by its claim) and returns at
+    /// the slot's start, the moment MAIL FROM goes out. Returns null when the claim is no longer this worker's; throws
+    /// <see cref="AppPausedException"/> when the appId is paused.
     /// </summary>
+    /// <remarks>
+    /// A process that wakes up late for its start (a GC pause, a busy machine) would put its MAIL FROM beside the next
+    /// ones: woken later than half the margin, it lets the slot go unused and reserves a fresh one. The other half of
+    /// the margin is left for the way to the provider.
+    /// </remarks>
     public async Task<SendSlot?> AcquireAsync(string appId, Guid emailId, Guid claimToken, CancellationToken cancellationToken)
     {
         var app = _apps.GetOrAdd(appId, id => new AppLimit(id, _options));
         var held = Stopwatch.StartNew();
+        while (true)
+        {
+            var slot = await ReserveStartAsync(app, emailId, claimToken, held, cancellationToken);
+            if (slot is null)
+                return null;
+            var wait = SendSlot.Until(slot.StartAt);
+            if (wait > TimeSpan.Zero)
+                await Task.Delay(wait, cancellationToken);
+            var late = Stopwatch.GetElapsedTime(slot.StartAt);
+            if (late <= app.OwnLateness)
+                return slot;
+            metrics.RecordLateSend();
+            Log.LateStart(logger, appId, late);
+        }
+    }
+
+    private async Task<SendSlot?> ReserveStartAsync(AppLimit app, Guid emailId, Guid claimToken, Stopwatch held, CancellationToken cancellationToken)
+    {
         // Only a few sends per appId per process ask the database at once; the rest queue here, at no cost.
         await app.Gate.WaitAsync(cancellationToken);
         try
         {
             while (true)
             {
-                var grant = await ReserveAsync(app, (emailId, claimToken), leadless: false, cancellationToken);
+                var (grant, anchor) = await ReserveAsync(app, (emailId, claimToken), leadless: false, cancellationToken);
                 switch (grant.Verdict)
                 {
                     case RateLimitVerdict.Paused:
-                        _pauses[appId] = grant.PausedUntil!.Value;
-                        throw new AppPausedException(appId, grant.PausedUntil.Value);
+                        _pauses[app.AppId] = grant.PausedUntil!.Value;
+                        throw new AppPausedException(app.AppId, grant.PausedUntil.Value);
                     case RateLimitVerdict.Fenced:
                         return null;
                     case RateLimitVerdict.Granted:
                         metrics.RecordWait(held.Elapsed + grant.Wait);
-                        var contentAt = SendSlot.After(grant.Wait);
-                        return new SendSlot(appId, contentAt - (long)(grant.Lead.TotalSeconds * Stopwatch.Frequency), contentAt);
+                        var contentAt = SendSlot.After(anchor, grant.Wait);
+                        return new SendSlot(app.AppId, contentAt - (long)(grant.Lead.TotalSeconds * Stopwatch.Frequency), contentAt);
                 }
 
                 if (held.Elapsed > _options.MaxHold)
-                    throw new RateLimitBacklogException(appId, held.Elapsed);
+                    throw new RateLimitBacklogException(app.AppId, held.Elapsed);
                 var retry = grant.RetryAfter + app.Interval * Random.Shared.NextDouble();
-                Log.Backlogged(logger, appId, retry);
+                Log.Backlogged(logger, app.AppId, retry);
                 await Task.Delay(retry < app.Interval ? app.Interval : retry, cancellationToken);
             }
         }
@@ -111,7 +135,8 @@ public sealed partial class SendThrottle(
 
     /// <summary>
     /// The provider has said go for the content: hold it until the slot. A go-ahead later than the slot by more
-    /// than the margin absorbs takes a fresh slot (no lead: the transaction is already open) and waits for it.
+    /// than half the margin takes a fresh slot (no lead: the transaction is already open) and waits for it; the other
+    /// half is left for the way to the provider.
     /// </summary>
     public async Task GateContentAsync(SendSlot slot, CancellationToken cancellationToken)
     {
@@ -125,8 +150,8 @@ public sealed partial class SendThrottle(
         {
             // Checked again after every wait: a busy process can wake up late too.
             var late = Stopwatch.GetElapsedTime(slot.ContentAt);
-            // Late by more than the margin absorbs: a fresh slot.
-            if (late > app.Tolerance)
+            // Late by more than our half of the margin: a fresh slot.
+            if (late > app.OwnLateness)
             {
                 if (!regated)
                 {
@@ -135,9 +160,9 @@ public sealed partial class SendThrottle(
                     regated = true;
                 }
 
-                var grant = await ReserveAsync(app, null, leadless: true, cancellationToken);
+                var (grant, anchor) = await ReserveAsync(app, null, leadless: true, cancellationToken);
                 if (grant.Verdict == RateLimitVerdict.Granted)
-                    slot.MoveContentTo(SendSlot.After(grant.Wait));
+                    slot.MoveContentTo(SendSlot.After(anchor, grant.Wait));
                 else
                     // Paused meanwhile or busy: the content waits (the provider's DATA timeout is minutes).
                     await Task.Delay(grant.Verdict == RateLimitVerdict.Busy ? grant.RetryAfter + app.Interval : app.Interval * 10, cancellationToken);
@@ -179,12 +204,21 @@ public sealed partial class SendThrottle(
         }
     }
 
-    private async Task<RateLimitGrant> ReserveAsync(AppLimit app, (Guid, Guid)? fence, bool leadless, CancellationToken cancellationToken)
+    /// <summary>
+    /// The grant, and the moment in this process's clock its wait is measured from. The database measures the wait
+    /// from the start of its statement, which lay between the request going out and the answer arriving less the
+    /// statement's own time (a wait for the row lock behind another replica's reservation included): the middle of
+    /// that window. Anchored at the answer instead, a reservation that waited for the lock would be placed late by
+    /// that wait, beside the next replica's slot.
+    /// </summary>
+    private async Task<(RateLimitGrant Grant, long Anchor)> ReserveAsync(AppLimit app, (Guid, Guid)? fence, bool leadless, CancellationToken cancellationToken)
     {
-        var roundTrip = Stopwatch.StartNew();
+        var sentAt = Stopwatch.GetTimestamp();
         var grant = await limiter.TryReserveAsync(app.AppId, app.Interval, _options.MaxWait, app.Lead, _options.PenaltyRecovery, fence, leadless, cancellationToken);
-        metrics.RecordAcquire(roundTrip.Elapsed);
-        return grant;
+        var roundTrip = Stopwatch.GetElapsedTime(sentAt);
+        metrics.RecordAcquire(roundTrip);
+        var transit = roundTrip - grant.StatementTime;
+        return (grant, SendSlot.After(sentAt, transit > TimeSpan.Zero ? transit / 2 : TimeSpan.Zero));
     }
 
     private sealed class AppLimit
@@ -201,6 +235,9 @@ public sealed partial class SendThrottle(
             // The provider allows floor(rate) calls in any second; that many of our slots span this much more: a call
             // that reaches it this much late still cannot make a second hold one call too many.
             Tolerance = Interval * Math.Max(1, Math.Floor(rate)) - TimeSpan.FromSeconds(1);
+            // Half of it for this process waking up late; the other half for the way to the provider (a busy network,
+            // a provider that reads late), which nobody here can see.
+            OwnLateness = Tolerance / 2;
             Gate = new SemaphoreSlim(options.ContendersPerAppId, options.ContendersPerAppId);
             _lead = new LeadEstimator(options.InitialLead, TimeSpan.FromMilliseconds(2), options.MaxLead);
             // Before the first reply, any reply slower than the margin pushes (a cold start: JIT, new connections).
@@ -212,6 +249,8 @@ public sealed partial class SendThrottle(
         public TimeSpan Interval { get; }
 
         public TimeSpan Tolerance { get; }
+
+        public TimeSpan OwnLateness { get; }
 
         public SemaphoreSlim Gate { get; }
 
@@ -249,6 +288,9 @@ public sealed partial class SendThrottle(
 
         [LoggerMessage(3002, LogLevel.Debug, "A send for appId {AppId} got the provider's go-ahead {Late} after its slot; it takes a fresh slot")]
         public static partial void LateGoAhead(ILogger logger, string appId, TimeSpan late);
+
+        [LoggerMessage(3006, LogLevel.Debug, "A send for appId {AppId} woke up {Late} after its start; it lets the slot go and takes a fresh one")]
+        public static partial void LateStart(ILogger logger, string appId, TimeSpan late);
 
         [LoggerMessage(3004, LogLevel.Debug, "The provider answered a send for appId {AppId} {Elapsed} after its content went out, later than usual; the next slot moves {Push} later")]
         public static partial void LateReply(ILogger logger, string appId, TimeSpan elapsed, TimeSpan push);

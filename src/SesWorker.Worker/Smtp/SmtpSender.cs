@@ -15,12 +15,12 @@ namespace SesWorker.Worker.Smtp;
 public sealed class SmtpSender(SmtpConnectionPool pool)
 {
     /// <summary>
-    /// Sends at the slot's pace: the transaction starts at <see cref="SendSlot.StartAt"/>, and once the provider has
-    /// accepted the recipients the content waits at <paramref name="gateContent"/> until the moment it is counted.
+    /// Sends at the slot's pace: the transaction starts when <paramref name="acquire"/> returns, and once the provider
+    /// has accepted the recipients the content waits at <paramref name="gateContent"/> until the moment it is counted.
     /// </summary>
     /// <param name="acquire">
     /// Runs once a connection is in hand (so no connection setup or pool wait sits between a slot and its use) and
-    /// returns the slot; what it throws (a pause, a lost claim) escapes with the connection returned unused.
+    /// returns the slot at its start; what it throws (a pause, a lost claim) escapes with the connection returned unused.
     /// </param>
     public async Task<SmtpSendResult> SendAsync(SmtpCredential credential, ComposedEmail email, Func<CancellationToken, Task<SendSlot>> acquire,
         Func<SendSlot, CancellationToken, Task> gateContent, Func<SendSlot, Task> complete, CancellationToken cancellationToken)
@@ -58,9 +58,6 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
         var content = part.Content;
         try
         {
-            var wait = SendSlot.Until(slot.StartAt);
-            if (wait > TimeSpan.Zero)
-                await Task.Delay(wait, cancellationToken);
             part.Content = new GatedContent(content!, gate);
             connection.Client.Pace(gate, email.SizeBytes);
             var response = await connection.Client.SendAsync(MimeComposer.WireFormat, email.Message, cancellationToken, progress);

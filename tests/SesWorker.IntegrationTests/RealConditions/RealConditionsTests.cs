@@ -61,9 +61,10 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         // What the dead worker held was taken over, and finished, within 15 s.
         var takeover = rows.Where(r => orphans.Contains(r.EmailId)).Select(r => r.CompletedAt!.Value - killedAt).DefaultIfEmpty().Max();
         Assert.True(takeover <= TimeSpan.FromSeconds(15), $"{orphans.Count} claims of the dead worker finished {takeover.TotalSeconds:F1} s after the kill");
-        // Not asserted here: at most 20 a second. Once in three runs the simulator counted 25 for one appId in the second
-        // the dead worker's emails were taken over (an open defect, see README); the limit itself is asserted by the
-        // rate tests.
+        // Not asserted here: at most 20 a second. In the second after the kill the simulator has counted up to 24 MAIL
+        // FROMs of one appId, many 0 ms apart (an open defect, see README: not yet told apart whether the survivors send
+        // together or the simulator, in this process, reads them together while the dead worker's connections reset).
+        // The limit itself is asserted by the rate tests and the hold test.
     }
 
     [Fact]
@@ -103,8 +104,8 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         // Issue 7's target is 19/s; with the default 10% margin (18/s at most) this machine measures 15-16.5/s.
         // Before the paced slots it was 2.8/s.
         Assert.True(rate >= 14, $"sustained {rate:F2}/s; gaps over 100 ms: {Gaps(times)}");
-        Assert.InRange(fixture.Simulator.Counts.MaxInAnySecond(SesWorkerFixture.AppId, CountPoint.MailFrom), 1, 20);
-        Assert.InRange(fixture.Simulator.Counts.MaxInAnySecond(SesWorkerFixture.AppId, CountPoint.EndOfData), 1, 20);
+        AssertAtMostTwentyInAnySecond(SesWorkerFixture.AppId, CountPoint.MailFrom);
+        AssertAtMostTwentyInAnySecond(SesWorkerFixture.AppId, CountPoint.EndOfData);
         Assert.DoesNotContain(fixture.Simulator.Transactions, t => !t.Accepted);
     }
 
@@ -124,8 +125,8 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         var rate = SustainedRate([.. received.Select(m => m.ReceivedAt).Order()]);
         // Issue 7's target is 18/s; before, nothing else was sent while a reply was held.
         Assert.True(rate >= 14, $"sustained {rate:F2}/s with 1 reply in 50 held 30 s");
-        // Not asserted here: at most 20 a second. One run in several counted 21 with held replies (an open defect, see
-        // README); the limit itself is asserted by the rate tests.
+        AssertAtMostTwentyInAnySecond(SesWorkerFixture.AppId, CountPoint.MailFrom);
+        AssertAtMostTwentyInAnySecond(SesWorkerFixture.AppId, CountPoint.EndOfData);
         var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(60));
         Assert.All(rows, r => Assert.Equal(EmailStatus.Sent, r.Status));
     }
@@ -173,6 +174,30 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         SesWorkerFixture.ThirdAppId => SesWorkerFixture.ThirdSender,
         _ => SesWorkerFixture.Sender,
     };
+
+    /// <summary>At most 20 in any 1 s window at the simulator; on failure, the densest window's spacing.</summary>
+    private void AssertAtMostTwentyInAnySecond(string appId, CountPoint point)
+    {
+        var times = fixture.Simulator.Counts.Times(appId, point);
+        var max = ProviderCounts.MaxInAnyWindow(times, TimeSpan.FromSeconds(1));
+        Assert.True(max is >= 1 and <= 20, $"{max} at {point} in one second: {DensestSecond(times)}");
+    }
+
+    private static string DensestSecond(IReadOnlyList<DateTimeOffset> times)
+    {
+        var (best, bestFirst) = (0, 0);
+        for (int first = 0, last = 0; last < times.Count; last++)
+        {
+            while (times[last] - times[first] >= TimeSpan.FromSeconds(1))
+                first++;
+            if (last - first + 1 > best)
+                (best, bestFirst) = (last - first + 1, first);
+        }
+
+        var window = times.Skip(bestFirst).Take(best).ToList();
+        return window.Count == 0 ? "none" : $"from {window[0]:HH:mm:ss.fff}, gaps (ms) " +
+            string.Join(" ", window.Zip(window.Skip(1), (a, b) => ((b - a).TotalMilliseconds).ToString("F0", System.Globalization.CultureInfo.InvariantCulture)));
+    }
 
     private static string Gaps(IReadOnlyList<DateTimeOffset> times) => string.Join(", ", times.Zip(times.Skip(1))
         .Where(p => p.Second - p.First > TimeSpan.FromMilliseconds(100))
