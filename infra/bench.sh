@@ -2,8 +2,12 @@
 # The benchmark command (DESIGN.md, Targets):
 #   infra/bench.sh [--no-build] [--scenario one-app|many-apps|throughput|latency|fairness|crash] [--workers K] [--apps N]
 #                  [--backlog N] [--per-app N] [--concurrency N] [--recipient-cap on|off] [--simulator-rate R]
-#                  [--latency [REPLY=]SPEC]... [--hold-end-of-data N@D] [--kill-after N] [--max-seconds S] [--vhost NAME] [--keep-db]
+#                  [--latency [REPLY=]SPEC]... [--hold-end-of-data N@D] [--kill-after N] [--max-seconds S] [--naive N|Ss]
+#                  [--vhost NAME] [--keep-db]
 # Every scenario runs against a simulator answering each reply in 100ms±30ms unless --latency says otherwise (--latency 0: localhost).
+# Before the workers start, a naive sender (a new TLS connection per message, one at a time) sends --naive N messages
+# (default 200, at most 60 s; --naive 30s: for 30 s; --naive 0: skipped) to the same simulator: the baseline of the
+# throughput target (>= 5x).
 #
 # Starts the private PostgreSQL/RabbitMQ (infra/services.sh), creates the RabbitMQ vhost `bench` (or --vhost),
 # builds the solution in Release (unless --no-build) and runs src/SesWorker.Benchmarks with the other arguments.

@@ -66,9 +66,5 @@ internal sealed class BacklogDrain(SmtpSimulatorServer simulator, BenchDatabase 
     }
 
     /// <summary>The simulator's transactions for the batch's recipients.</summary>
-    public List<SmtpTransaction> Ours(string tag)
-    {
-        var domain = "@" + BenchMessages.RecipientDomain(tag);
-        return simulator.Transactions.Where(t => t.RcptTo.Count > 0 && t.RcptTo[0].EndsWith(domain, StringComparison.OrdinalIgnoreCase)).ToList();
-    }
+    public List<SmtpTransaction> Ours(string tag) => BenchMessages.Of(tag, simulator.Transactions);
 }

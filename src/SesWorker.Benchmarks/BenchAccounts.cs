@@ -4,25 +4,28 @@ using SesWorker.SmtpSimulator;
 
 namespace SesWorker.Benchmarks;
 
-/// <summary>N provider accounts, one sender each: appId <c>100000+i</c>, sender <c>sender{i}@bench.example</c>.</summary>
+/// <summary>
+/// N provider accounts, one sender each: the workers' are appId <c>100000+i</c>, sender <c>sender{i}@bench.example</c>;
+/// the naive sender's appId <c>900000+i</c>, sender <c>naive{i}@bench.example</c>.
+/// </summary>
 internal sealed record BenchAccount(string AppId, string Sender, string Password, string PasswordFile);
 
 internal static class BenchAccounts
 {
     /// <summary>Writes one password file per sender (mode 600) into <paramref name="secretsDirectory"/>.</summary>
-    public static IReadOnlyList<BenchAccount> Create(int count, string secretsDirectory)
+    public static IReadOnlyList<BenchAccount> Create(int count, string secretsDirectory, int firstAppId = 100_000, string senderName = "sender")
     {
         Directory.CreateDirectory(secretsDirectory);
         var accounts = new List<BenchAccount>(count);
         for (var i = 0; i < count; i++)
         {
-            var sender = string.Create(CultureInfo.InvariantCulture, $"sender{i}@bench.example");
+            var sender = string.Create(CultureInfo.InvariantCulture, $"{senderName}{i}@bench.example");
             var file = Path.Combine(secretsDirectory, sender);
             var password = RandomNumberGenerator.GetHexString(24, lowercase: true);
             File.WriteAllText(file, password);
             if (!OperatingSystem.IsWindows())
                 File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            accounts.Add(new BenchAccount((100_000 + i).ToString(CultureInfo.InvariantCulture), sender, password, file));
+            accounts.Add(new BenchAccount((firstAppId + i).ToString(CultureInfo.InvariantCulture), sender, password, file));
         }
 
         return accounts;

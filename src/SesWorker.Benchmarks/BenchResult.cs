@@ -38,6 +38,12 @@ internal sealed record BenchResult
     /// <summary>The crash scenario's figures; null in the others.</summary>
     public CrashFigures? Crash { get; init; }
 
+    /// <summary>The naive sender's phase; null with <c>--naive 0</c>.</summary>
+    public NaiveFigures? Naive { get; init; }
+
+    /// <summary>The workers' throughput as a multiple of the naive sender's sends/s.</summary>
+    public double? NaiveRatio => Naive is { SendsPerSecond: > 0 } naive ? Simulator.ThroughputPerSecond / naive.SendsPerSecond : null;
+
     public bool TargetsMet => Targets.All(t => t.Met);
 }
 
@@ -135,3 +141,25 @@ internal sealed record CrashFigures(
     int Duplicates,
     int DuplicatesRecordedUnknown,
     int DuplicatesBeyondUnknown);
+
+/// <summary>
+/// The naive sender's phase (<see cref="NaiveSender"/>), counted at the simulator like the workers' sends.
+/// <paramref name="SendsPerSecond"/> is accepted / <paramref name="Seconds"/> (from its first connect to its last QUIT);
+/// <paramref name="MessageP50Ms"/> and <paramref name="MessageP99Ms"/> time one message from composing it to the end
+/// of QUIT.
+/// </summary>
+internal sealed record NaiveFigures(
+    string Budget,
+    string ReplyLatency,
+    int AppIds,
+    int Sent,
+    int Accepted,
+    int Throttled,
+    IReadOnlyDictionary<string, int> OtherRefusals,
+    int Connections,
+    int MaxInAnySecondPerAppId,
+    double Seconds,
+    double SendsPerSecond,
+    double MessageP50Ms,
+    double MessageP99Ms,
+    MachineLoad Load);

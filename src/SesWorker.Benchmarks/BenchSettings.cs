@@ -10,7 +10,7 @@ internal sealed record BenchSettings
         usage: infra/bench.sh [--no-build] [--scenario one-app|many-apps|throughput|latency|fairness|crash] [--workers K]
                               [--apps N] [--backlog N] [--per-app N] [--warmup N] [--concurrency N] [--recipient-cap on|off]
                               [--simulator-rate R] [--latency [REPLY=]SPEC]... [--hold-end-of-data N@DURATION]
-                              [--kill-after N] [--max-seconds S] [--vhost NAME] [--keep-db] [--worker-env KEY=VALUE]...
+                              [--kill-after N] [--max-seconds S] [--naive N|Ss] [--vhost NAME] [--keep-db] [--worker-env KEY=VALUE]...
           one-app     1 appId, 1000 messages, 3 workers: the limiter under a backlog
           many-apps   100 appIds, 5000 messages (50 each, interleaved), 3 workers
           throughput  200 appIds, 2000 messages (10 each) after a warm-up of 1000, 3 workers, recipient cap off:
@@ -33,6 +33,10 @@ internal sealed record BenchSettings
           costs several CPU seconds per process); 0 measures from a cold start.
           --concurrency sets Worker__ConcurrentMessageLimit (the worker's default when absent).
           --simulator-rate 0 switches the simulator's 20/s per appId rule off.
+          --naive N first sends N messages (default 200, stopping at 60 s if that comes first) the naive way: one at a
+          time, each on a new TLS connection (connect, AUTH, one message, QUIT), to the same simulator at the same reply
+          latency, before the workers start; --naive 30s sends for 30 s; --naive 0 skips it. The report gives its
+          sends/s and the workers' throughput as a multiple of it (throughput scenario: target >= 5x).
           --worker-env adds configuration to every worker, e.g. Ses__RateLimiting__SafetyMargin=0.05.
         exit code: 0 completed and every target met, 3 completed with a target missed, 1 failed, 2 bad arguments
         """;
@@ -72,6 +76,9 @@ internal sealed record BenchSettings
 
     /// <summary>crash: accepted sends before the kill.</summary>
     public int KillAfter { get; init; }
+
+    /// <summary>The naive sender's phase before the workers start (<see cref="NaiveSender"/>).</summary>
+    public NaiveBudget Naive { get; init; } = NaiveBudget.Default;
 
     public string VirtualHost { get; init; } = "bench";
 
@@ -196,6 +203,7 @@ internal sealed record BenchSettings
                 HoldEndOfData = Take(named, "hold-end-of-data"),
                 PerApp = Number(Take(named, "per-app")) ?? defaults.PerApp,
                 KillAfter = Number(Take(named, "kill-after")) ?? 0,
+                Naive = Take(named, "naive") is { } naive ? NaiveBudget.Parse(naive) : defaults.Naive,
                 VirtualHost = Take(named, "vhost") ?? defaults.VirtualHost,
                 KeepDatabase = Take(named, "keep-db") is not null,
                 WorkerEnvironment = workerEnvironment,

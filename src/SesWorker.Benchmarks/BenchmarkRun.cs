@@ -5,8 +5,9 @@ using SesWorker.SmtpSimulator;
 namespace SesWorker.Benchmarks;
 
 /// <summary>
-/// One run: the simulator in this process, a fresh database, K worker processes on the bench vhost, a backlog
-/// published as plain JSON, then the figures from what the simulator saw and what the workers reported.
+/// One run: the simulator in this process, a fresh database, the naive sender's phase against the same simulator, K
+/// worker processes on the bench vhost, a backlog published as plain JSON, then the figures from what the simulator
+/// saw and what the workers reported.
 /// </summary>
 internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
 {
@@ -24,7 +25,12 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
         {
             // fairness: appId A (the backlog) and the small appIds.
             var accounts = BenchAccounts.Create(settings.Scenario == "fairness" ? settings.Apps + 1 : settings.Apps, Path.Combine(scratch.FullName, "secrets"));
-            await using var simulator = await SmtpSimulatorServer.StartAsync(BenchAccounts.SimulatorOptions(accounts, settings), cancellationToken: ct);
+            // The simulator knows the naive sender's accounts; the workers are not given them.
+            var naiveAccounts = settings.Naive.Skipped
+                ? []
+                : BenchAccounts.Create(NaiveSender.AppIds, Path.Combine(scratch.FullName, "naive-secrets"), NaiveSender.FirstAppId, "naive");
+            await using var simulator = await SmtpSimulatorServer.StartAsync(
+                BenchAccounts.SimulatorOptions([.. accounts, .. naiveAccounts], settings), cancellationToken: ct);
             var certificate = Path.Combine(scratch.FullName, "simulator.pem");
             await File.WriteAllTextAsync(certificate, simulator.ExportCertificatePem(), ct);
 
@@ -36,6 +42,16 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
             var amqp = BenchBroker.WithVirtualHost(Setting("ConnectionStrings__RabbitMq"), settings.VirtualHost);
             await using var broker = await BenchBroker.ConnectAsync(amqp, ct);
             await PrepareQueueAsync(broker, ct);
+
+            // Before the workers start, so no worker process (idle or not) shares the machine with it.
+            NaiveFigures? naive = null;
+            if (!settings.Naive.Skipped)
+            {
+                BenchLog.Write($"naive sender: a new TLS connection per message, one at a time, {settings.Naive} (reply latency {settings.ApplyLatency(new())})");
+                naive = await NaiveSender.RunAsync(simulator, naiveAccounts, runId, settings, database.Name, ct);
+                BenchLog.Write(string.Create(CultureInfo.InvariantCulture,
+                    $"naive sender: {naive.Accepted} of {naive.Sent} accepted in {naive.Seconds:F1}s, {naive.SendsPerSecond:F1} sends/s"));
+            }
 
             var environment = BenchAccounts.WorkerEnvironment(accounts, simulator.Port, certificate, settings);
             environment["ConnectionStrings__Postgres"] = database.ConnectionString;
@@ -105,9 +121,10 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
                 DrainSeconds = lastCompletedAt is { } last ? (last - batch.Start).TotalSeconds : null,
                 Simulator = figures,
                 Workers = workers,
-                Targets = Targets.Check(settings, figures, workers, fairness, crash, batch.Completed),
+                Targets = Targets.Check(settings, figures, workers, fairness, crash, naive, batch.Completed),
                 Fairness = fairness,
                 Crash = crash,
+                Naive = naive,
             };
         }
         finally

@@ -10,6 +10,12 @@ internal static class ReportPrinter
         PrintHeader(result, output);
         output.WriteLine();
         PrintFigures(result, output);
+        if (result.Naive is { } naive)
+        {
+            output.WriteLine();
+            PrintNaive(naive, output);
+        }
+
         if (result.Fairness is { } fairness)
         {
             output.WriteLine();
@@ -65,6 +71,11 @@ internal static class ReportPrinter
             ("other refusals", sim.OtherRefusals.Count == 0 ? "none" : string.Join(", ", sim.OtherRefusals.Select(r => $"{r.Key} x{r.Value}")), null),
             ("accepted / duplicates / SMTP connections used", $"{sim.Accepted} / {sim.Duplicates} / {sim.Connections}", null),
             ("throughput (first publish to last accept)", $"{sim.ThroughputPerSecond:F0} sends/s (first to last accept: {sim.AcceptSpanPerSecond:F0}/s)", Targets.ThroughputName),
+            ("  as a multiple of the naive sender's sends/s",
+                result.Naive is not { } naive ? "skipped (--naive 0)"
+                : result.NaiveRatio is { } ratio ? $"{ratio:F1}x ({sim.ThroughputPerSecond:F0} / {naive.SendsPerSecond:F1})"
+                : "n/a (the naive sender had nothing accepted)",
+                Targets.NaiveName),
             ("limiter acquire p50 / p99 (lifetime, max of workers)", $"{Max(metrics, m => m.AcquireP50Ms):F3} / {Max(metrics, m => m.AcquireP99Ms):F3} ms", null),
             ("limiter wait p50 / p99 (lifetime, max of workers)", $"{Max(metrics, m => m.WaitP50Ms):F1} / {Max(metrics, m => m.WaitP99Ms):F1} ms", null),
             ("late sends (sum over workers, lifetime)", $"{metrics.Sum(m => m.LateSends)}", null),
@@ -86,6 +97,17 @@ internal static class ReportPrinter
                 + $"offsets ms: {string.Join(' ', window.OffsetsMs.Select(o => o.ToString("F1", CultureInfo.InvariantCulture)))}; connections {string.Join(',', window.Connections)}");
         }
 
+    }
+
+    private static void PrintNaive(NaiveFigures n, TextWriter output)
+    {
+        Line(output, $"naive sender (before the workers): a new TLS connection per message, one at a time; {n.Budget}; reply latency {n.ReplyLatency}");
+        Line(output, $"  {n.Accepted} of {n.Sent} accepted in {n.Seconds:F2} s: {n.SendsPerSecond:F1} sends/s; one message (compose, connect, AUTH, send, QUIT) "
+            + $"p50 / p99 {n.MessageP50Ms:F1} / {n.MessageP99Ms:F1} ms; {n.Connections} SMTP connections");
+        Line(output, $"  {n.AppIds} appIds of its own: most accepted in any 1 s per appId {n.MaxInAnySecondPerAppId}; throttled {n.Throttled}; other refusals "
+            + (n.OtherRefusals.Count == 0 ? "none" : string.Join(", ", n.OtherRefusals.Select(r => $"{r.Key} x{r.Value}"))));
+        Line(output, $"  load: CPU {n.Load.BusyPercent:F0}% busy (of all cores), this process (naive sender and simulator) {n.Load.BenchProcessPercent:F0}%, "
+            + $"other processes and the kernel {n.Load.BusyPercent - n.Load.BenchProcessPercent:F0}%; 1-min load average {n.Load.LoadAverageAtStart:F1} -> {n.Load.LoadAverageAtEnd:F1}");
     }
 
     private static void PrintFairness(FairnessFigures f, TextWriter output)

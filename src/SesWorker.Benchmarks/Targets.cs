@@ -8,12 +8,14 @@ internal static class Targets
     public const double SustainedRate = 19.5;
     public const double Throughput = 1000;
     public const double CpuMsPerSend = 0.5;
+    public const double NaiveMultiple = 5;
 
     public const string RateName = "per-appId sustained rate (min)";
     public const string WindowName = "accepted sends in any 1 s window (max)";
     public const string ThrottledName = "throttled replies";
     public const string ThroughputName = "throughput";
     public const string CpuName = "worker CPU per send (during run)";
+    public const string NaiveName = "throughput / naive sender's sends/s";
     public const string MailFromWindowName = "MAIL FROMs in any 1 s window (max)";
     public const string EndOfDataWindowName = "ends of DATA in any 1 s window (max)";
     public const string SmallRateName = "small appIds: rate from first accept (min)";
@@ -29,7 +31,13 @@ internal static class Targets
     public const double TakeoverSeconds = 15;
 
     public static IReadOnlyList<TargetCheck> Check(
-        BenchSettings settings, SimulatorFigures figures, IReadOnlyList<WorkerResult> workers, FairnessFigures? fairness, CrashFigures? crash, bool completed)
+        BenchSettings settings,
+        SimulatorFigures figures,
+        IReadOnlyList<WorkerResult> workers,
+        FairnessFigures? fairness,
+        CrashFigures? crash,
+        NaiveFigures? naive,
+        bool completed)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(figures);
@@ -75,6 +83,13 @@ internal static class Targets
                 ThroughputName, Format($"{figures.ThroughputPerSecond:F0}/s"), Format($">= {Throughput:F0}/s"), figures.ThroughputPerSecond >= Throughput));
             checks.Add(new TargetCheck(
                 CpuName, Format($"{cpu:F3} ms"), Format($"<= {CpuMsPerSend} ms"), cpu <= CpuMsPerSend));
+            if (naive is not null)
+            {
+                // No accepted naive send leaves no baseline: missed rather than passed.
+                var multiple = naive.SendsPerSecond > 0 ? figures.ThroughputPerSecond / naive.SendsPerSecond : double.NaN;
+                checks.Add(new TargetCheck(
+                    NaiveName, double.IsNaN(multiple) ? "n/a" : Format($"{multiple:F1}x"), Format($">= {NaiveMultiple}x"), multiple >= NaiveMultiple));
+            }
         }
 
         return checks;
