@@ -88,7 +88,7 @@ internal static class ShowCommand
     {
         output.WriteLine($"email      {row.EmailId}{(row.ProducerKey is null ? "" : $"  (producer key {row.ProducerKey})")}");
         output.WriteLine($"appId      {row.AppId ?? "-"}");
-        output.WriteLine($"status     {row.Status}  attempts {row.Attempts}");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"status     {row.Status}  attempts {row.Attempts}{(row.DuplicateCopies > 0 ? $"  copies after it was done {row.DuplicateCopies}" : "")}"));
         output.WriteLine($"code       {row.FailureCode ?? "-"}");
         if (row.FailureMessage is not null)
             output.WriteLine($"message    {row.FailureMessage}");

@@ -27,8 +27,8 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
 
         var insert = new NpgsqlBatchCommand($"""
             INSERT INTO email_messages (email_id, app_id, from_address, from_name, to_addresses, reply_to, subject,
-                message_id, correlation_id, metadata, attachment_count, attachment_bytes, status, attempts, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '{EmailStatus.Received}', 0, now(), now())
+                message_id, correlation_id, metadata, attachment_count, attachment_bytes, producer_key, status, attempts, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '{EmailStatus.Received}', 0, now(), now())
             ON CONFLICT (email_id) DO NOTHING
             """);
         insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.EmailId });
@@ -50,6 +50,7 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
         });
         insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = command.Attachments?.Count ?? 0 });
         insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = command.Attachments?.Sum(a => (long)((a?.Content?.Length ?? 0) / 4 * 3)) ?? 0 });
+        insert.Parameters.Add(Text(Truncate(command.ProducerKey, 255)));
         batch.BatchCommands.Add(insert);
 
         var claimable = EmailStatus.SqlList(allowDeadLettered ? [.. EmailStatus.Claimable, EmailStatus.DeadLettered] : EmailStatus.Claimable);
@@ -70,6 +71,10 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
                     attempts = e.attempts + CASE WHEN d.was_transmitting THEN 1 ELSE 0 END
                 FROM decided d WHERE e.email_id = $1 AND d.can_claim
                 RETURNING e.attempts, e.not_sent_since, d.was_transmitting, d.worker_id AS former_worker, d.transmitting_at AS former_start
+            ), duplicate AS (
+                -- A copy of an email that is already done: acknowledged without sending, and counted on its row.
+                UPDATE email_messages e SET duplicate_copies = e.duplicate_copies + 1
+                FROM decided d WHERE e.email_id = $1 AND NOT d.can_claim AND d.status IN {EmailStatus.SqlList(EmailStatus.Terminal)}
             ), recovered AS (
                 INSERT INTO send_attempts (email_id, attempt_number, worker_id, started_at, ended_at, outcome, provider_code, provider_message)
                 SELECT $1, c.attempts, c.former_worker, c.former_start, now(), '{AttemptOutcome.Unknown}', '{ErrorCodes.OwnerLost}',

@@ -88,7 +88,16 @@ public static class SesWorkerHostExtensions
                     endpoint.SetQuorumQueue();
                     endpoint.PrefetchCount = worker.ConcurrentMessageLimit * 2;
                     endpoint.ConcurrentMessageLimit = worker.ConcurrentMessageLimit;
+                    // The intake reads every body itself, MassTransit envelopes included (SendEmailReader unwraps them):
+                    // one deserializer for every content type, which hands IncomingSendEmail to the consumer.
+                    endpoint.ClearSerialization();
                     ConfigureReceive(endpoint);
+                    // What it sends on (to the lanes, the delay queues, the events) stays a MassTransit envelope.
+                    endpoint.AddSerializer(new MassTransit.Configuration.SystemTextJsonMessageSerializerFactory(), isSerializer: true);
+                    // Services that publish SendEmail with MassTransit reach it through the SendEmail exchange, everyone
+                    // else through send-email's own.
+                    endpoint.ConfigureConsumeTopology = false;
+                    endpoint.Bind<SendEmail>();
                     endpoint.ConfigureConsumer<SendEmailConsumer>(context);
                 });
 

@@ -63,6 +63,25 @@ public sealed partial class EmailSendHandler(
         }
     }
 
+    /// <summary>
+    /// A message whose emailId could be read but whose rest could not: its row says why, <c>failed</c> with
+    /// <paramref name="code"/>. A copy of an email that is already done or in another worker's hands changes nothing
+    /// (a copy of a done one is counted on its row).
+    /// </summary>
+    public async Task RecordMalformedAsync(ConsumeContext<SendEmail> context, string code, string reason)
+    {
+        var command = context.Message;
+        var claim = await store.ClaimAsync(command, _workerId, _options.TakeoverAfter, allowDeadLettered: false, context.CancellationToken);
+        if (claim.State != ClaimState.Claimed)
+        {
+            Log.MalformedCopy(logger, command.EmailId, claim.Status, reason);
+            return;
+        }
+
+        var job = new SendJob(context, claim.Token, _workerId, claim.Attempts, timeProvider.GetUtcNow());
+        await outcomes.CarryOutAsync(job, new SendDecision.Fail(new SendFailure(code, reason, FailureClass.Permanent)), null, null);
+    }
+
     private async Task HandleOwnedAsync(ConsumeContext<SendEmail> context)
     {
         var command = context.Message;
@@ -190,6 +209,9 @@ public sealed partial class EmailSendHandler(
 
         [LoggerMessage(2007, LogLevel.Warning, "Email {EmailId} was taken over from a worker that stopped during its SMTP transaction: recorded unknown (attempt {Attempts}) and sent again")]
         public static partial void TookOver(ILogger logger, Guid emailId, int attempts);
+
+        [LoggerMessage(2011, LogLevel.Information, "A malformed copy of email {EmailId}, which is {Status}, was acknowledged without change: {Reason}")]
+        public static partial void MalformedCopy(ILogger logger, Guid emailId, string status, string reason);
 
         [LoggerMessage(2008, LogLevel.Warning, "Email {EmailId}: this worker lost its claim (it stalled past the takeover time); another worker owns it, nothing sent")]
         public static partial void LostClaim(ILogger logger, Guid emailId);

@@ -1,29 +1,48 @@
 using MassTransit;
+using MassTransit.Context;
 using Microsoft.Extensions.Logging;
 using SesWorker.Contracts;
+using SesWorker.Contracts.Reading;
 
 namespace SesWorker.Worker.Sending;
 
 /// <summary>
-/// The intake on <c>send-email</c>, where every producer publishes: it moves each message to its appId's lane
-/// queue and acknowledges, so one appId's backlog never stands in front of another's. A message with no lane
-/// (its appId is not configured, or missing) cannot wait for a slot anyway: it is handled here, and fails fast.
+/// The intake on <c>send-email</c>, where every producer publishes. It reads the body with
+/// <see cref="SendEmailReader"/> and then:
+/// <list type="bullet">
+/// <item>a readable message moves to its appId's lane queue (and is acknowledged), so one appId's backlog never stands
+/// in front of another's; with no lane (its appId is not configured, or missing) it cannot wait for a slot anyway: it
+/// is handled here, and fails fast;</item>
+/// <item>a malformed message with a readable emailId gets its history row, <c>failed</c> with
+/// <c>SesWorker.MalformedMessage</c> and the reader's reason;</item>
+/// <item>a message with no readable emailId (no id, an empty or all-zero one, not a JSON object) has no key to record
+/// it under: it goes to <c>send-email_error</c> with the reason in its fault headers.</item>
+/// </list>
 /// </summary>
-public sealed partial class SendEmailConsumer(EmailSendHandler handler, SendLanes lanes, ILogger<SendEmailConsumer> logger) : IConsumer<SendEmail>
+public sealed partial class SendEmailConsumer(EmailSendHandler handler, SendLanes lanes, ILogger<SendEmailConsumer> logger) : IConsumer<IncomingSendEmail>
 {
-    public async Task Consume(ConsumeContext<SendEmail> context)
+    public async Task Consume(ConsumeContext<IncomingSendEmail> context)
     {
-        // Refused here, so the reason lands in send-email_error where operators look, not in a lane's error queue.
-        if (context.Message.EmailId == Guid.Empty)
-            throw new InvalidEmailIdException(EmailSendHandler.MissingEmailId);
-        if (lanes.For(context.Message.AppId) is not { } lane)
+        var read = SendEmailReader.Read(context.ReceiveContext.Body.GetBytes());
+        if (!read.HasEmailId)
+            // Refused here, so the reason lands in send-email_error where operators look, not in a lane's error queue.
+            throw new InvalidEmailIdException($"{read.Code}: {read.Reason}");
+        var message = read.Message;
+        var command = new MessageConsumeContext<SendEmail>(context, message);
+        if (!read.IsReadable)
         {
-            await handler.HandleAsync(context);
+            await handler.RecordMalformedAsync(command, read.Code!, read.Reason!);
+            return;
+        }
+
+        if (lanes.For(message.AppId) is not { } lane)
+        {
+            await handler.HandleAsync(command);
             return;
         }
 
         var endpoint = await context.GetSendEndpoint(lane.Address);
-        await endpoint.Send(context.Message, send =>
+        await endpoint.Send(message, send =>
         {
             send.Durable = true;
             // Everything the message carries on (dead-letter cycles, a deferral's time, a redrive) goes with it.
@@ -33,7 +52,7 @@ public sealed partial class SendEmailConsumer(EmailSendHandler handler, SendLane
                     send.Headers.Set(header.Key, header.Value);
             }
         }, context.CancellationToken);
-        Log.Routed(logger, context.Message.EmailId, lane.Queue);
+        Log.Routed(logger, message.EmailId, lane.Queue);
     }
 
     private static partial class Log

@@ -28,6 +28,9 @@ public sealed class SesWorkerFixture : IAsyncLifetime
     public const string ThirdSender = "news@example.org";
     public const string QueueName = "send-email";
 
+    /// <summary>The README's producer examples use a real-looking Tencent appId; its sender is <see cref="Sender"/>.</summary>
+    public const string ExampleAppId = "1250000000";
+
     /// <summary>
     /// The correctness tests (exactly once, rows, failures) run the limiter with a wider margin than the default 5%:
     /// the in-process simulator shares two cores with up to three in-process workers, and the moments it counts at
@@ -41,7 +44,7 @@ public sealed class SesWorkerFixture : IAsyncLifetime
 
     private static readonly string[] Queues =
     [
-        QueueName, $"{QueueName}-app-{AppId}", $"{QueueName}-app-{SecondAppId}", $"{QueueName}-app-{ThirdAppId}", "send-email-rate-limited", "send-email-rate-limited-parked", "send-email-oversize", "send-email_error", .. DelayQueues,
+        QueueName, $"{QueueName}-app-{AppId}", $"{QueueName}-app-{SecondAppId}", $"{QueueName}-app-{ThirdAppId}", $"{QueueName}-app-{ExampleAppId}", "send-email-rate-limited", "send-email-rate-limited-parked", "send-email-oversize", "send-email_error", .. DelayQueues,
     ];
 
     private readonly List<IHost> _workers = [];
@@ -128,6 +131,11 @@ public sealed class SesWorkerFixture : IAsyncLifetime
         ["Ses:Accounts:2:Port"] = Simulator.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Ses:Accounts:2:Senders:0:Address"] = ThirdSender,
         ["Ses:Accounts:2:Senders:0:PasswordFile"] = Path.Combine(_directory, "third.secret"),
+        ["Ses:Accounts:3:AppId"] = ExampleAppId,
+        ["Ses:Accounts:3:Host"] = "127.0.0.1",
+        ["Ses:Accounts:3:Port"] = Simulator.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Ses:Accounts:3:Senders:0:Address"] = Sender,
+        ["Ses:Accounts:3:Senders:0:PasswordFile"] = Path.Combine(_directory, "sender.secret"),
         ["Ses:Smtp:TrustedCertificateFile"] = CertificateFile,
     };
 

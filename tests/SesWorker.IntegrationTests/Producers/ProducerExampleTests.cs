@@ -9,19 +9,15 @@ using SesWorker.IntegrationTests.Infrastructure;
 namespace SesWorker.IntegrationTests.Producers;
 
 /// <summary>
-/// Each README producer example, run as people run it, against the real broker: the message must arrive in the
-/// worker's queue with the body the worker reads. The worker is stopped first so the message waits there.
+/// Each README producer example, run as people run it, through the real broker and the real worker to the SMTP
+/// simulator: the row says sent, with what the producer wrote, and the provider got the message.
 /// </summary>
 [Collection(ServiceBackedTests.Name)]
 public sealed class ProducerExampleTests(SesWorkerFixture fixture) : IAsyncLifetime
 {
     private static readonly string RepoRoot = FindRepoRoot();
 
-    public async ValueTask InitializeAsync()
-    {
-        await fixture.ResetAsync();
-        await fixture.StopWorkerAsync(fixture.Worker);
-    }
+    public async ValueTask InitializeAsync() => await fixture.ResetAsync();
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
@@ -31,13 +27,14 @@ public sealed class ProducerExampleTests(SesWorkerFixture fixture) : IAsyncLifet
         var output = await RunAsync("/usr/bin/python3", [Path.Combine(RepoRoot, "examples", "python", "publish.py"), "order-py-1", "py@example.org"]);
 
         Assert.Contains("published order-py-1", output, StringComparison.Ordinal);
-        var message = await ReceiveAsync();
-        Assert.Equal(SendEmailReader.EmailIdFor("1250000000", "order-py-1"), message.EmailId);
-        Assert.Equal("order-py-1", message.ProducerKey);
-        Assert.Equal("1250000000", message.AppId);
-        Assert.Equal(new EmailAddress { Address = "noreply@example.com", Name = "Shop" }, message.From);
-        Assert.Equal("py@example.org", Assert.Single(message.To!).Address);
-        Assert.Equal("42", message.Metadata!["orderId"]);
+        var row = await SentAsync(SendEmailReader.EmailIdFor(SesWorkerFixture.ExampleAppId, "order-py-1"));
+        Assert.Equal("order-py-1", row.ProducerKey);
+        Assert.Equal(SesWorkerFixture.ExampleAppId, row.AppId);
+        Assert.Equal(("noreply@example.com", "Shop"), (row.FromAddress, row.FromName));
+        Assert.Equal(["py@example.org"], row.ToAddresses);
+        Assert.Contains("\"orderId\"", row.Metadata, StringComparison.Ordinal);
+        var sent = Delivered(row);
+        Assert.Equal(["py@example.org"], sent.To.Mailboxes.Select(m => m.Address));
     }
 
     [Fact]
@@ -47,12 +44,15 @@ public sealed class ProducerExampleTests(SesWorkerFixture fixture) : IAsyncLifet
         var output = await RunAsync("node", [Path.Combine(RepoRoot, "examples", "node", "publish.js"), id.ToString(), "node@example.org"]);
 
         Assert.Contains($"published {id}", output, StringComparison.Ordinal);
-        var message = await ReceiveAsync();
-        Assert.Equal(id, message.EmailId);
-        Assert.Equal("Shop", message.From!.Name);
-        Assert.Equal("node@example.org", Assert.Single(message.To!).Address);
-        Assert.Equal("hello", Encoding.UTF8.GetString(Convert.FromBase64String(Assert.Single(message.Attachments!).Content)));
-        Assert.Null(SendEmailMessages.Check(message));
+        var row = await SentAsync(id);
+        Assert.Equal("Shop", row.FromName);
+        Assert.Equal(1, row.AttachmentCount);
+        var sent = Delivered(row);
+        Assert.NotNull(sent.HtmlBody);
+        var attachment = Assert.IsAssignableFrom<MimeKit.MimePart>(Assert.Single(sent.Attachments));
+        using var content = new MemoryStream();
+        attachment.Content!.DecodeTo(content);
+        Assert.Equal("hello", Encoding.UTF8.GetString(content.ToArray()));
     }
 
     [Fact]
@@ -62,11 +62,10 @@ public sealed class ProducerExampleTests(SesWorkerFixture fixture) : IAsyncLifet
         var output = await RunAsync("bash", [Path.Combine(RepoRoot, "examples", "curl", "publish.sh"), id.ToString(), "curl@example.org"]);
 
         Assert.Contains("\"routed\":true", output, StringComparison.Ordinal);
-        var message = await ReceiveAsync();
-        Assert.Equal(id, message.EmailId);
-        Assert.Equal("noreply@example.com", message.From!.Address);
-        Assert.Equal("curl@example.org", Assert.Single(message.To!).Address);
-        Assert.Null(SendEmailMessages.Check(message));
+        var row = await SentAsync(id);
+        Assert.Equal("noreply@example.com", row.FromAddress);
+        Assert.Equal(["curl@example.org"], row.ToAddresses);
+        Assert.Equal("Your order", Delivered(row).Subject);
     }
 
     [Fact]
@@ -77,16 +76,19 @@ public sealed class ProducerExampleTests(SesWorkerFixture fixture) : IAsyncLifet
         var result = await ClientExample.PublishAsync(fixture.RabbitMqUri, "order-net-7", "net@example.org", invoice);
 
         Assert.True(result.Published, result.Reason);
-        var message = await ReceiveAsync();
-        Assert.Equal(SendEmailReader.EmailIdFor("1250000000", "order-net-7"), message.EmailId);
-        Assert.Equal(result.EmailId, message.EmailId);
-        Assert.Equal("order-net-7", message.ProducerKey);
-        Assert.Equal("%PDF-1.4 test", Encoding.UTF8.GetString(Convert.FromBase64String(Assert.Single(message.Attachments!).Content)));
+        Assert.Equal(SendEmailReader.EmailIdFor(SesWorkerFixture.ExampleAppId, "order-net-7"), result.EmailId);
+        var row = await SentAsync(result.EmailId);
+        Assert.Equal("order-net-7", row.ProducerKey);
+        var attachment = Assert.IsAssignableFrom<MimeKit.MimePart>(Assert.Single(Delivered(row).Attachments));
+        using var content = new MemoryStream();
+        attachment.Content!.DecodeTo(content);
+        Assert.Equal("%PDF-1.4 test", Encoding.UTF8.GetString(content.ToArray()));
     }
 
     [Fact]
     public async Task The_client_refuses_what_the_worker_would_refuse_and_publishes_nothing()
     {
+        await fixture.StopWorkerAsync(fixture.Worker);
         await using var publisher = await SesWorkerPublisher.ConnectAsync(fixture.RabbitMqUri);
         var noSubject = TestMessages.Email() with { Subject = null };
         var tooMany = TestMessages.Email() with { To = [.. Enumerable.Range(0, 51).Select(i => new EmailAddress { Address = $"r{i}@example.org" })] };
@@ -101,14 +103,21 @@ public sealed class ProducerExampleTests(SesWorkerFixture fixture) : IAsyncLifet
         Assert.Equal(0u, await fixture.CountAsync(SesWorkerFixture.QueueName));
     }
 
-    private async Task<SendEmail> ReceiveAsync()
+    private async Task<SesWorker.Persistence.History.EmailMessage> SentAsync(Guid emailId)
     {
-        await using var connection = await fixture.ConnectRabbitMqAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        var received = Assert.Single(await QueueChecks.ReadQueueAsync(channel, SesWorkerFixture.QueueName, 1, TimeSpan.FromSeconds(10)));
-        var read = SendEmailReader.Read(received.Body.ToArray());
-        Assert.True(read.IsReadable, read.ToString());
-        return read.Message;
+        var row = await fixture.WaitForTerminalAsync(emailId);
+        Assert.True(row.Status == SesWorker.Persistence.History.EmailStatus.Sent, $"{row.Status} {row.FailureCode} {row.FailureMessage}");
+        return row;
+    }
+
+    /// <summary>The message as the provider (the simulator) received it.</summary>
+    private MimeKit.MimeMessage Delivered(SesWorker.Persistence.History.EmailMessage row)
+    {
+        var received = fixture.Simulator.Messages
+            .Select(m => MimeKit.MimeMessage.Load(new MemoryStream(m.Data)))
+            .Where(m => m.MessageId == row.MessageId?.Trim('<', '>'))
+            .ToList();
+        return Assert.Single(received);
     }
 
     private async Task<string> RunAsync(string program, string[] arguments)

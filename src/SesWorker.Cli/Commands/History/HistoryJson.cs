@@ -40,6 +40,7 @@ internal static class HistoryJson
         writer.WriteString("failureCode", row.FailureCode);
         writer.WriteString("failureMessage", row.FailureMessage);
         writer.WriteNumber("attempts", row.Attempts);
+        writer.WriteNumber("duplicateCopies", row.DuplicateCopies);
         writer.WriteString("smtpReply", row.SmtpReply);
         writer.WriteString("providerRequestId", row.ProviderRequestId);
         writer.WriteString("messageId", row.MessageId);

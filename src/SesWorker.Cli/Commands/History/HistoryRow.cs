@@ -22,11 +22,13 @@ internal sealed record HistoryRow(
     DateTimeOffset CreatedAt,
     DateTimeOffset? SentAt,
     DateTimeOffset? CompletedAt,
-    string? LastOutcome)
+    string? LastOutcome,
+    int DuplicateCopies)
 {
     public const string Columns = """
         email_id, producer_key, app_id, from_address, to_addresses, subject, status, failure_code, failure_message, attempts,
-        smtp_status, smtp_reply, provider_request_id, size_bytes, message_id, created_at, sent_at, completed_at, last_outcome
+        smtp_status, smtp_reply, provider_request_id, size_bytes, message_id, created_at, sent_at, completed_at, last_outcome,
+        duplicate_copies
         """;
 
     public static HistoryRow Read(NpgsqlDataReader reader) => new(
@@ -48,7 +50,8 @@ internal sealed record HistoryRow(
         reader.GetFieldValue<DateTimeOffset>(15),
         reader.IsDBNull(16) ? null : reader.GetFieldValue<DateTimeOffset>(16),
         reader.IsDBNull(17) ? null : reader.GetFieldValue<DateTimeOffset>(17),
-        Text(reader, 18));
+        Text(reader, 18),
+        reader.GetInt32(19));
 
     private static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
