@@ -88,12 +88,13 @@ public static class SesWorkerHostExtensions
                     endpoint.SetQuorumQueue();
                     endpoint.PrefetchCount = worker.ConcurrentMessageLimit * 2;
                     endpoint.ConcurrentMessageLimit = worker.ConcurrentMessageLimit;
-                    // The intake reads every body itself, MassTransit envelopes included (SendEmailReader unwraps them):
-                    // one deserializer for every content type, which hands IncomingSendEmail to the consumer.
+                    // The intake reads every body itself, MassTransit envelopes and broken JSON included (SendEmailReader):
+                    // one deserializer for every content type hands IncomingSendEmail to the consumer. What it sends on
+                    // (to the lanes, the delay queues, the events) stays a MassTransit envelope.
                     endpoint.ClearSerialization();
-                    ConfigureReceive(endpoint);
-                    // What it sends on (to the lanes, the delay queues, the events) stays a MassTransit envelope.
+                    endpoint.AddDeserializer(new IntakeDeserializer.Factory(), isDefault: true);
                     endpoint.AddSerializer(new MassTransit.Configuration.SystemTextJsonMessageSerializerFactory(), isSerializer: true);
+                    ConfigureRetry(endpoint);
                     // Services that publish SendEmail with MassTransit reach it through the SendEmail exchange, everyone
                     // else through send-email's own.
                     endpoint.ConfigureConsumeTopology = false;
@@ -110,7 +111,9 @@ public static class SesWorkerHostExtensions
                         endpoint.ConfigureConsumeTopology = false;
                         endpoint.PrefetchCount = worker.LaneConcurrency;
                         endpoint.ConcurrentMessageLimit = worker.LaneConcurrency;
-                        ConfigureReceive(endpoint);
+                        // Producers in any language publish plain JSON; the intake forwards envelopes.
+                        endpoint.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
+                        ConfigureRetry(endpoint);
                         endpoint.ConfigureConsumer<LaneConsumer>(context);
                     });
                 }
@@ -126,10 +129,8 @@ public static class SesWorkerHostExtensions
         return builder;
     }
 
-    private static void ConfigureReceive(IRabbitMqReceiveEndpointConfigurator endpoint)
+    private static void ConfigureRetry(IRabbitMqReceiveEndpointConfigurator endpoint)
     {
-        // Producers in any language publish plain JSON, with content type application/json or none.
-        endpoint.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
         endpoint.UseMessageRetry(retry =>
         {
             // Infrastructure faults only: provider failures never throw, and nothing waits here for another worker
