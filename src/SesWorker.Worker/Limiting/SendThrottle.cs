@@ -75,8 +75,8 @@ public sealed partial class SendThrottle(
     /// </summary>
     /// <remarks>
     /// A process that wakes up late for its start (a GC pause, a busy machine) would put its MAIL FROM beside the next
-    /// ones: woken later than half the margin, it lets the slot go unused and reserves a fresh one. The other half of
-    /// the margin is left for the way to the provider.
+    /// ones: woken later than a quarter of the margin, it lets the slot go unused and reserves a fresh one (nothing has
+    /// been said yet, so only the slot is lost). Half of the margin is left for the way to the provider.
     /// </remarks>
     public async Task<SendSlot?> AcquireAsync(string appId, Guid emailId, Guid claimToken, CancellationToken cancellationToken)
     {
@@ -91,7 +91,7 @@ public sealed partial class SendThrottle(
             if (wait > TimeSpan.Zero)
                 await Task.Delay(wait, cancellationToken);
             var late = Stopwatch.GetElapsedTime(slot.StartAt);
-            if (late <= app.OwnLateness)
+            if (late <= app.LateStart)
                 return slot;
             metrics.RecordLateSend();
             Log.LateStart(logger, appId, late);
@@ -238,6 +238,8 @@ public sealed partial class SendThrottle(
             // Half of it for this process waking up late; the other half for the way to the provider (a busy network,
             // a provider that reads late), which nobody here can see.
             OwnLateness = Tolerance / 2;
+            // A start is cheaper to redo than a go-ahead (nothing has been said yet): it gets half of that.
+            LateStart = OwnLateness / 2;
             Gate = new SemaphoreSlim(options.ContendersPerAppId, options.ContendersPerAppId);
             _lead = new LeadEstimator(options.InitialLead, TimeSpan.FromMilliseconds(2), options.MaxLead);
             // Before the first reply, any reply slower than the margin pushes (a cold start: JIT, new connections).
@@ -251,6 +253,8 @@ public sealed partial class SendThrottle(
         public TimeSpan Tolerance { get; }
 
         public TimeSpan OwnLateness { get; }
+
+        public TimeSpan LateStart { get; }
 
         public SemaphoreSlim Gate { get; }
 
