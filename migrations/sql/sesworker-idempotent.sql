@@ -176,6 +176,47 @@ START TRANSACTION;
 
 DO $EF$
 BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233000_ClaimOwnership') THEN
+    CREATE TABLE workers (
+        worker_id text PRIMARY KEY,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        heartbeat_at timestamptz NOT NULL DEFAULT now()
+    );
+    ALTER TABLE email_messages
+        ADD COLUMN claim_token uuid,
+        ADD COLUMN transmitting_at timestamptz,
+        ADD COLUMN not_sent_since timestamptz;
+    CREATE TABLE app_pauses (
+        app_id text PRIMARY KEY,
+        until timestamptz NOT NULL,
+        code text NOT NULL,
+        reason text,
+        paused_at timestamptz NOT NULL DEFAULT now()
+    );
+    INSERT INTO app_pauses (app_id, until, code)
+        SELECT substring(key FROM length('pause:app:') + 1), tat, 'FailedOperation.ExceedSendLimit'
+        FROM rate_limits WHERE key LIKE 'pause:app:%' AND tat > now();
+    DELETE FROM rate_limits WHERE key LIKE 'pause:%';
+    ALTER TABLE rate_limits
+        ADD COLUMN penalty double precision NOT NULL DEFAULT 1,
+        ADD COLUMN penalized_at timestamptz,
+        ADD COLUMN lead interval NOT NULL DEFAULT '0';
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233000_ClaimOwnership') THEN
+    INSERT INTO "__EFMigrationsHistory" (migration_id, product_version)
+    VALUES ('20261126233000_ClaimOwnership', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+
+START TRANSACTION;
+
+DO $EF$
+BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233309_HistoryAtScale') THEN
     ALTER TABLE email_messages ADD producer_key character varying(255);
     END IF;
@@ -308,6 +349,35 @@ BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261126233309_HistoryAtScale') THEN
     INSERT INTO "__EFMigrationsHistory" (migration_id, product_version)
     VALUES ('20261126233309_HistoryAtScale', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261127031500_DuplicateCopies') THEN
+    ALTER TABLE email_messages ADD COLUMN duplicate_copies integer NOT NULL DEFAULT 0;
+    CREATE OR REPLACE VIEW email_history AS
+    SELECT e.email_id, e.app_id, e.from_address, e.to_addresses, e.subject, e.message_id, e.correlation_id,
+           e.status, e.failure_code, e.failure_message, e.attempts, e.smtp_status, e.smtp_reply,
+           e.provider_request_id, e.size_bytes, e.metadata, e.created_at, e.sent_at, e.completed_at,
+           a.outcome AS last_outcome, a.provider_code AS last_provider_code, a.worker_id AS last_worker_id,
+           a.ended_at AS last_attempt_at, e.producer_key, e.duplicate_copies
+    FROM email_messages e
+    LEFT JOIN LATERAL (
+        SELECT outcome, provider_code, worker_id, ended_at FROM send_attempts s
+        WHERE s.email_id = e.email_id ORDER BY s.attempt_number DESC LIMIT 1
+    ) a ON true;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261127031500_DuplicateCopies') THEN
+    INSERT INTO "__EFMigrationsHistory" (migration_id, product_version)
+    VALUES ('20261127031500_DuplicateCopies', '10.0.15');
     END IF;
 END $EF$;
 COMMIT;
