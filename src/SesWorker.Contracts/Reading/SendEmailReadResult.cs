@@ -29,12 +29,23 @@ public sealed class SendEmailReadResult
     /// <summary>What was wrong, in words (the JSON parser's own message where it had one); null when readable.</summary>
     public string? Reason { get; }
 
+    /// <summary>
+    /// The headers of a MassTransit envelope the command came in (where MassTransit keeps a sender's headers, not in
+    /// the transport's); empty for plain JSON.
+    /// </summary>
+    public IReadOnlyDictionary<string, object> EnvelopeHeaders { get; private init; } = NoHeaders;
+
     [MemberNotNullWhen(true, nameof(Message))]
     public bool IsReadable => Status == SendEmailReadStatus.Readable;
 
     /// <summary>True when there is an email id to key a history row on (readable or malformed).</summary>
     [MemberNotNullWhen(true, nameof(Message))]
     public bool HasEmailId => Status != SendEmailReadStatus.Unreadable;
+
+    private static readonly IReadOnlyDictionary<string, object> NoHeaders = new Dictionary<string, object>();
+
+    internal SendEmailReadResult WithEnvelopeHeaders(IReadOnlyDictionary<string, object> headers) =>
+        new(Status, Message, Code, Reason) { EnvelopeHeaders = headers };
 
     internal static SendEmailReadResult Readable(SendEmail message) => new(SendEmailReadStatus.Readable, message, null, null);
 

@@ -59,8 +59,35 @@ public static class SendEmailReader
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 return SendEmailReadResult.Unreadable(SendEmailReadCodes.NoEmailId, $"The body is a JSON {Kind(root.ValueKind)}, not an object.");
-            return ReadCommand(Fields.Of(Unwrap(root)));
+            var result = ReadCommand(Fields.Of(Unwrap(root, out var envelope)));
+            return envelope ? result.WithEnvelopeHeaders(EnvelopeHeaders(root)) : result;
         }
+    }
+
+    /// <summary>The "headers" of a MassTransit envelope: strings, whole and other numbers, booleans.</summary>
+    private static Dictionary<string, object> EnvelopeHeaders(JsonElement envelope)
+    {
+        var found = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var property in envelope.EnumerateObject())
+        {
+            if (!Is(property.Name, "headers") || property.Value.ValueKind != JsonValueKind.Object)
+                continue;
+            foreach (var header in property.Value.EnumerateObject())
+            {
+                object? value = header.Value.ValueKind switch
+                {
+                    JsonValueKind.String => header.Value.GetString(),
+                    JsonValueKind.True => true,
+                    JsonValueKind.False => false,
+                    JsonValueKind.Number => header.Value.TryGetInt64(out var whole) ? whole : header.Value.GetDouble(),
+                    _ => null,
+                };
+                if (value is not null)
+                    found[header.Name] = value;
+            }
+        }
+
+        return found;
     }
 
     /// <summary>
@@ -84,8 +111,9 @@ public static class SendEmailReader
     }
 
     /// <summary>A MassTransit envelope carries the command under "message"; a command itself never has that property.</summary>
-    private static JsonElement Unwrap(JsonElement root)
+    private static JsonElement Unwrap(JsonElement root, out bool envelope)
     {
+        envelope = false;
         JsonElement? message = null;
         foreach (var property in root.EnumerateObject())
         {
@@ -95,6 +123,7 @@ public static class SendEmailReader
                 message = property.Value;
         }
 
+        envelope = message is not null;
         return message ?? root;
     }
 

@@ -56,10 +56,13 @@ public sealed class ProviderCounts
     public int MaxInAnySecond(string appId, CountPoint point, DateTimeOffset? since = null) => MaxInAnyWindow(appId, point, Second, since);
 
     /// <summary>The same count over any sorted list of times (e.g. a run's share of them).</summary>
-    public static int MaxInAnyWindow(IReadOnlyList<DateTimeOffset> sorted, TimeSpan window)
+    public static int MaxInAnyWindow(IReadOnlyList<DateTimeOffset> sorted, TimeSpan window) => DensestWindow(sorted, window).Count;
+
+    /// <summary>The counts inside the window that holds the most of them (the first such window), oldest first.</summary>
+    public static IReadOnlyList<DateTimeOffset> DensestWindow(IReadOnlyList<DateTimeOffset> sorted, TimeSpan window)
     {
         ArgumentNullException.ThrowIfNull(sorted);
-        var max = 0;
+        var (best, bestFirst) = (0, 0);
         for (int first = 0, last = 0; last < sorted.Count; last++)
         {
             while (sorted[last] - sorted[first] >= window)
@@ -67,10 +70,13 @@ public sealed class ProviderCounts
                 first++;
             }
 
-            max = Math.Max(max, last - first + 1);
+            if (last - first + 1 > best)
+            {
+                (best, bestFirst) = (last - first + 1, first);
+            }
         }
 
-        return max;
+        return sorted.Skip(bestFirst).Take(best).ToArray();
     }
 
     internal void Record(string appId, CountPoint point, DateTimeOffset at)

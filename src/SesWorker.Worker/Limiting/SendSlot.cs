@@ -21,8 +21,6 @@ public sealed class SendSlot(string appId, long startAt, long contentAt)
     /// <summary>A late go-ahead moved the content to a fresh slot.</summary>
     public void MoveContentTo(long contentAt) => ContentAt = contentAt;
 
-    public static long After(TimeSpan delay) => After(Stopwatch.GetTimestamp(), delay);
-
     public static long After(long timestamp, TimeSpan delay) => timestamp + (long)(delay.TotalSeconds * Stopwatch.Frequency);
 
     public static TimeSpan Until(long timestamp) => Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp);

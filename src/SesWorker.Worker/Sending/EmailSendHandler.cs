@@ -126,7 +126,8 @@ public sealed partial class EmailSendHandler(
         }
 
         var email = composer.Compose(command, claim.CreatedAt);
-        if ((CheckWire(email) ?? CheckAccount(command)) is { } refused)
+        var credential = accounts.Find(command.AppId!, command.From!.Address);
+        if ((CheckWire(email) ?? CheckAccount(command, credential)) is { } refused)
         {
             await outcomes.CarryOutAsync(job, BeforeSending(refused), null, email);
             return;
@@ -145,12 +146,11 @@ public sealed partial class EmailSendHandler(
             return;
         }
 
-        var credential = accounts.Find(command.AppId!, command.From.Address)!;
         job = job with { Started = timeProvider.GetUtcNow() };
         SmtpSendResult result;
         try
         {
-            result = await sender.SendAsync(credential, email,
+            result = await sender.SendAsync(credential!, email,
                 async ct => await throttle.AcquireAsync(command.AppId!, command.EmailId, claim.Token, ct) ?? throw new ClaimLostException(command.EmailId),
                 throttle.GateContentAsync, throttle.CompleteAsync, cancellationToken);
         }
@@ -188,12 +188,12 @@ public sealed partial class EmailSendHandler(
         return null;
     }
 
-    private SendFailure? CheckAccount(SendEmail command)
+    private SendFailure? CheckAccount(SendEmail command, SmtpCredential? credential)
     {
         if (!accounts.HasAccount(command.AppId!))
             return new SendFailure(ErrorCodes.UnknownAccount, $"AppId {command.AppId} is not configured on this worker.", FailureClass.Permanent);
-        if (accounts.Find(command.AppId!, command.From!.Address) is null)
-            return new SendFailure(ErrorCodes.UnknownSender, $"Sender {command.From.Address} has no SMTP password configured for appId {command.AppId}.", FailureClass.Permanent);
+        if (credential is null)
+            return new SendFailure(ErrorCodes.UnknownSender, $"Sender {command.From!.Address} has no SMTP password configured for appId {command.AppId}.", FailureClass.Permanent);
         return null;
     }
 

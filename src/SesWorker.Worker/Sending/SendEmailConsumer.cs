@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MassTransit;
 using MassTransit.Context;
 using Microsoft.Extensions.Logging;
@@ -24,8 +23,7 @@ public sealed partial class SendEmailConsumer(EmailSendHandler handler, SendLane
 {
     public async Task Consume(ConsumeContext<IncomingSendEmail> context)
     {
-        var body = context.ReceiveContext.Body.GetBytes();
-        var read = SendEmailReader.Read(body);
+        var read = SendEmailReader.Read(context.ReceiveContext.Body.GetBytes());
         if (!read.HasEmailId)
             // Refused here, so the reason lands in send-email_error where operators look, not in a lane's error queue.
             throw new InvalidEmailIdException($"{read.Code}: {read.Reason}");
@@ -49,45 +47,13 @@ public sealed partial class SendEmailConsumer(EmailSendHandler handler, SendLane
             send.Durable = true;
             // Everything the message carries on (dead-letter cycles, a deferral's time, a redrive) goes with it: from
             // the AMQP headers, and from a MassTransit envelope's own headers, where MassTransit keeps them.
-            foreach (var header in context.ReceiveContext.TransportHeaders.GetAll().Concat(EnvelopeHeaders(body)))
+            foreach (var header in context.ReceiveContext.TransportHeaders.GetAll().Concat(read.EnvelopeHeaders))
             {
                 if (!header.Key.StartsWith("MT-", StringComparison.Ordinal) && !header.Key.StartsWith("x-", StringComparison.Ordinal))
                     send.Headers.Set(header.Key, header.Value);
             }
         }, context.CancellationToken);
         Log.Routed(logger, message.EmailId, lane.Queue);
-    }
-
-    /// <summary>The "headers" of a MassTransit envelope (strings, numbers and booleans); none for plain JSON.</summary>
-    private static List<KeyValuePair<string, object>> EnvelopeHeaders(byte[] body)
-    {
-        var found = new List<KeyValuePair<string, object>>();
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("messageType", out _)
-                || !document.RootElement.TryGetProperty("headers", out var headers) || headers.ValueKind != JsonValueKind.Object)
-                return found;
-            foreach (var header in headers.EnumerateObject())
-            {
-                object? value = header.Value.ValueKind switch
-                {
-                    JsonValueKind.String => header.Value.GetString(),
-                    JsonValueKind.True => true,
-                    JsonValueKind.False => false,
-                    JsonValueKind.Number => header.Value.TryGetInt64(out var whole) ? whole : header.Value.GetDouble(),
-                    _ => null,
-                };
-                if (value is not null)
-                    found.Add(new(header.Name, value));
-            }
-        }
-        catch (JsonException)
-        {
-            // Not JSON: plain bytes carry no envelope.
-        }
-
-        return found;
     }
 
     private static partial class Log

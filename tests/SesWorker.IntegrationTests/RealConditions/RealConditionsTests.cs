@@ -186,16 +186,7 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
 
     private static string DensestSecond(IReadOnlyList<DateTimeOffset> times)
     {
-        var (best, bestFirst) = (0, 0);
-        for (int first = 0, last = 0; last < times.Count; last++)
-        {
-            while (times[last] - times[first] >= TimeSpan.FromSeconds(1))
-                first++;
-            if (last - first + 1 > best)
-                (best, bestFirst) = (last - first + 1, first);
-        }
-
-        var window = times.Skip(bestFirst).Take(best).ToList();
+        var window = ProviderCounts.DensestWindow(times, TimeSpan.FromSeconds(1));
         return window.Count == 0 ? "none" : $"from {window[0]:HH:mm:ss.fff}, gaps (ms) " +
             string.Join(" ", window.Zip(window.Skip(1), (a, b) => ((b - a).TotalMilliseconds).ToString("F0", System.Globalization.CultureInfo.InvariantCulture)));
     }
