@@ -11,12 +11,15 @@ public sealed class SendSlot(string appId, long startAt, long contentAt)
 {
     public string AppId { get; } = appId;
 
-    public long StartAt { get; } = startAt;
+    public long StartAt { get; private set; } = startAt;
 
     public long ContentAt { get; private set; } = contentAt;
 
     /// <summary>When the content really went out.</summary>
     public long ContentSentAt { get; set; }
+
+    /// <summary>A start too late to be used: the transaction waits for a fresh slot.</summary>
+    public void MoveTo(long startAt, long contentAt) => (StartAt, ContentAt) = (startAt, contentAt);
 
     /// <summary>A late go-ahead moved the content to a fresh slot.</summary>
     public void MoveContentTo(long contentAt) => ContentAt = contentAt;

@@ -134,6 +134,53 @@ public sealed partial class SendThrottle(
     }
 
     /// <summary>
+    /// The last look at the clock before the MAIL FROM reaches the socket (<see cref="Smtp.PacingStream"/>): between
+    /// <see cref="AcquireAsync"/> and the wire the command is formatted and encrypted, and a busy machine can preempt
+    /// the thread there. Late by more than a quarter of the margin, the transaction waits for a fresh slot first (the
+    /// command is encrypted already, so it cannot be taken back, only held).
+    /// </summary>
+    public async Task ConfirmStartAsync(SendSlot slot, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(slot);
+        var app = _apps[slot.AppId];
+        var regated = false;
+        while (true)
+        {
+            var late = Stopwatch.GetElapsedTime(slot.StartAt);
+            if (late <= app.LateStart)
+            {
+                if (late < TimeSpan.Zero)
+                    await Task.Delay(-late, cancellationToken);
+                else
+                    return;
+                continue;
+            }
+
+            if (!regated)
+            {
+                metrics.RecordLateSend();
+                Log.LateStart(logger, slot.AppId, late);
+                regated = true;
+            }
+
+            var (grant, anchor) = await ReserveAsync(app, null, leadless: false, cancellationToken);
+            switch (grant.Verdict)
+            {
+                case RateLimitVerdict.Granted:
+                    var contentAt = SendSlot.After(anchor, grant.Wait);
+                    slot.MoveTo(contentAt - (long)(grant.Lead.TotalSeconds * Stopwatch.Frequency), contentAt);
+                    break;
+                case RateLimitVerdict.Paused:
+                    _pauses[slot.AppId] = grant.PausedUntil!.Value;
+                    throw new AppPausedException(slot.AppId, grant.PausedUntil.Value);
+                default:
+                    await Task.Delay(grant.RetryAfter + app.Interval, cancellationToken);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
     /// The provider has said go for the content: hold it until the slot. A go-ahead later than the slot by more
     /// than half the margin takes a fresh slot (no lead: the transaction is already open) and waits for it; the other
     /// half is left for the way to the provider.
@@ -145,6 +192,21 @@ public sealed partial class SendThrottle(
         // Measured from the planned start, not the actual one: a process that wakes up late (GC, a busy machine) needs
         // a longer lead as much as a slow provider does.
         app.Observe(Stopwatch.GetElapsedTime(slot.StartAt));
+        await HoldContentAsync(app, slot, cancellationToken);
+    }
+
+    /// <summary>
+    /// The same check once more, immediately before the content's first bytes reach the socket
+    /// (<see cref="Smtp.PacingStream"/>): MIME writing and encryption lie between the gate and the wire.
+    /// </summary>
+    public Task ConfirmContentAsync(SendSlot slot, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(slot);
+        return HoldContentAsync(_apps[slot.AppId], slot, cancellationToken);
+    }
+
+    private async Task HoldContentAsync(AppLimit app, SendSlot slot, CancellationToken cancellationToken)
+    {
         var regated = false;
         while (true)
         {

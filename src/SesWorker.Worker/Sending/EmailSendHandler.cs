@@ -152,7 +152,7 @@ public sealed partial class EmailSendHandler(
         {
             result = await sender.SendAsync(credential!, email,
                 async ct => await throttle.AcquireAsync(command.AppId!, command.EmailId, claim.Token, ct) ?? throw new ClaimLostException(command.EmailId),
-                throttle.GateContentAsync, throttle.CompleteAsync, cancellationToken);
+                throttle, cancellationToken);
         }
         catch (AppPausedException paused)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -114,19 +115,24 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
                 certificate is not null && certificate.GetCertHash().AsSpan().SequenceEqual(_pinned.GetCertHash());
         }
 
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             connectTimeout.CancelAfter(_options.ConnectTimeout);
+            await socket.ConnectAsync(credential.Host, credential.Port, connectTimeout.Token);
+            // MailKit runs TLS over this stream, so a paced send's last look at the clock is just before the socket.
+            var wire = new PacingStream(new NetworkStream(socket, ownsSocket: true));
             // Port 465 is implicit TLS: the provider disables STARTTLS on 25.
-            await client.ConnectAsync(credential.Host, credential.Port, SecureSocketOptions.SslOnConnect, connectTimeout.Token);
+            await client.ConnectAsync(wire, credential.Host, credential.Port, SecureSocketOptions.SslOnConnect, connectTimeout.Token);
             await client.AuthenticateAsync(credential.Username, credential.Password, cancellationToken);
             Log.ConnectionOpened(_logger, credential.ToString());
-            return new PooledSmtpConnection(client, credential, _timeProvider.GetUtcNow());
+            return new PooledSmtpConnection(client, wire, credential, _timeProvider.GetUtcNow());
         }
         catch
         {
             client.Dispose();
+            socket.Dispose();
             throw;
         }
     }

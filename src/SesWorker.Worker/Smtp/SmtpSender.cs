@@ -16,19 +16,19 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
 {
     /// <summary>
     /// Sends at the slot's pace: the transaction starts when <paramref name="acquire"/> returns, and once the provider
-    /// has accepted the recipients the content waits at <paramref name="gateContent"/> until the moment it is counted.
+    /// has accepted the recipients the content waits at the throttle until the moment it is counted. Both moments are
+    /// checked once more just before their bytes reach the socket (<see cref="PacingStream"/>).
     /// </summary>
     /// <param name="acquire">
     /// Runs once a connection is in hand (so no connection setup or pool wait sits between a slot and its use) and
     /// returns the slot at its start; what it throws (a pause, a lost claim) escapes with the connection returned unused.
     /// </param>
     public async Task<SmtpSendResult> SendAsync(SmtpCredential credential, ComposedEmail email, Func<CancellationToken, Task<SendSlot>> acquire,
-        Func<SendSlot, CancellationToken, Task> gateContent, Func<SendSlot, Task> complete, CancellationToken cancellationToken)
+        SendThrottle throttle, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(email);
         ArgumentNullException.ThrowIfNull(acquire);
-        ArgumentNullException.ThrowIfNull(gateContent);
-        ArgumentNullException.ThrowIfNull(complete);
+        ArgumentNullException.ThrowIfNull(throttle);
         PooledSmtpConnection connection;
         try
         {
@@ -52,7 +52,12 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
         }
 
         var progress = new DataProgress();
-        var gate = new ContentGate(ct => gateContent(slot, ct));
+        var wire = connection.Wire;
+        var gate = new ContentGate(async ct =>
+        {
+            await throttle.GateContentAsync(slot, ct);
+            wire.BeforeNextWrite(c => throttle.ConfirmContentAsync(slot, c));
+        });
         // The first leaf is the first content MailKit writes after the provider's go-ahead (354).
         var part = email.Message.BodyParts.OfType<MimePart>().First();
         var content = part.Content;
@@ -60,6 +65,8 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
         {
             part.Content = new GatedContent(content!, gate);
             connection.Client.Pace(gate, email.SizeBytes);
+            // The transaction's first write is its MAIL FROM (with the recipients, when pipelined).
+            wire.BeforeNextWrite(c => throttle.ConfirmStartAsync(slot, c));
             var response = await connection.Client.SendAsync(MimeComposer.WireFormat, email.Message, cancellationToken, progress);
             connection.MessagesSent++;
             return new SmtpSendResult(SmtpReplyParser.Parse(250, response), null);
@@ -83,9 +90,10 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
         finally
         {
             if (gate.Passed)
-                await complete(slot);
+                await throttle.CompleteAsync(slot);
             part.Content = content;
             connection.Client.Pace(null, null);
+            wire.BeforeNextWrite(null);
             await pool.ReturnAsync(connection);
         }
     }

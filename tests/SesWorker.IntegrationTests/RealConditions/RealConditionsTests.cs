@@ -19,6 +19,7 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
 {
     private static readonly ReplyLatency Realistic = ReplyLatency.Parse("100ms±30ms");
     private readonly List<WorkerProcess> _workers = [];
+    private readonly ProcessStalls _stalls = ProcessStalls.Start(TimeSpan.FromMilliseconds(15));
 
     public async ValueTask InitializeAsync()
     {
@@ -32,6 +33,7 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
     {
         foreach (var worker in _workers)
             await worker.DisposeAsync();
+        await _stalls.DisposeAsync();
     }
 
     [Fact]
@@ -61,10 +63,11 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         // What the dead worker held was taken over, and finished, within 15 s.
         var takeover = rows.Where(r => orphans.Contains(r.EmailId)).Select(r => r.CompletedAt!.Value - killedAt).DefaultIfEmpty().Max();
         Assert.True(takeover <= TimeSpan.FromSeconds(15), $"{orphans.Count} claims of the dead worker finished {takeover.TotalSeconds:F1} s after the kill");
-        // Not asserted here: at most 20 a second. In the second after the kill the simulator has counted up to 24 MAIL
-        // FROMs of one appId, many 0 ms apart (an open defect, see README: not yet told apart whether the survivors send
-        // together or the simulator, in this process, reads them together while the dead worker's connections reset).
-        // The limit itself is asserted by the rate tests and the hold test.
+        foreach (var appId in new[] { SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId, SesWorkerFixture.ThirdAppId })
+        {
+            AssertAtMostTwentyInAnySecond(appId, CountPoint.MailFrom);
+            AssertAtMostTwentyInAnySecond(appId, CountPoint.EndOfData);
+        }
     }
 
     [Fact]
@@ -125,9 +128,8 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         var rate = SustainedRate([.. received.Select(m => m.ReceivedAt).Order()]);
         // Issue 7's target is 18/s; before, nothing else was sent while a reply was held.
         Assert.True(rate >= 14, $"sustained {rate:F2}/s with 1 reply in 50 held 30 s");
-        // Not asserted here: at most 20 a second. It passed five runs in a row alone, then a full run counted 24 MAIL
-        // FROMs in one second, six of them within 42 ms (an open defect, see README); the limit itself is asserted by
-        // the rate tests.
+        AssertAtMostTwentyInAnySecond(SesWorkerFixture.AppId, CountPoint.MailFrom);
+        AssertAtMostTwentyInAnySecond(SesWorkerFixture.AppId, CountPoint.EndOfData);
         var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(60));
         Assert.All(rows, r => Assert.Equal(EmailStatus.Sent, r.Status));
     }
@@ -181,7 +183,7 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
     {
         var times = fixture.Simulator.Counts.Times(appId, point);
         var max = ProviderCounts.MaxInAnyWindow(times, TimeSpan.FromSeconds(1));
-        Assert.True(max is >= 1 and <= 20, $"{max} at {point} in one second: {DensestSecond(times)}");
+        Assert.True(max is >= 1 and <= 20, $"{max} at {point} in one second: {DensestSecond(times)}; {StallsIn(times)}");
     }
 
     private static string DensestSecond(IReadOnlyList<DateTimeOffset> times)
@@ -189,6 +191,14 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         var window = ProviderCounts.DensestWindow(times, TimeSpan.FromSeconds(1));
         return window.Count == 0 ? "none" : $"from {window[0]:HH:mm:ss.fff}, gaps (ms) " +
             string.Join(" ", window.Zip(window.Skip(1), (a, b) => ((b - a).TotalMilliseconds).ToString("F0", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    private string StallsIn(IReadOnlyList<DateTimeOffset> times)
+    {
+        var window = ProviderCounts.DensestWindow(times, TimeSpan.FromSeconds(1));
+        var stalls = window.Count == 0 ? [] : _stalls.Within(window[0], window[^1]);
+        return $"the simulator's process stalled {stalls.Count} times in that window (" +
+            string.Join(" ", stalls.Select(s => $"{s.From:ss.fff}+{s.Length.TotalMilliseconds:F0}ms")) + $"), {_stalls.Stalls.Count} times in the test";
     }
 
     private static string Gaps(IReadOnlyList<DateTimeOffset> times) => string.Join(", ", times.Zip(times.Skip(1))

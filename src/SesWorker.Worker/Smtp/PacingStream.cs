@@ -1,0 +1,88 @@
+namespace SesWorker.Worker.Smtp;
+
+/// <summary>
+/// A connection's bytes on their way to the socket, below TLS: the last place a send can look at the clock before the
+/// provider sees its bytes. A check made earlier (before MailKit formats the command, encrypts it and writes it) can be
+/// followed by a preemption of the thread, and on a busy machine that put MAIL FROMs checked 55 ms apart on the wire
+/// 2 ms apart. <see cref="BeforeNextWrite"/> runs a check once, immediately before the next write reaches the socket.
+/// </summary>
+public sealed class PacingStream(Stream inner) : Stream
+{
+    private Func<CancellationToken, Task>? _beforeNextWrite;
+
+    /// <summary>
+    /// Runs <paramref name="check"/> before the next write (and only that one) goes to the socket; it may wait. Null
+    /// clears a check that was not used. TLS writes nothing of its own on an idle, established connection, so the next
+    /// write is the application's: the transaction's MAIL FROM, or the content after the go-ahead.
+    /// </summary>
+    public void BeforeNextWrite(Func<CancellationToken, Task>? check) => Volatile.Write(ref _beforeNextWrite, check);
+
+    public override bool CanRead => inner.CanRead;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => inner.CanWrite;
+
+    public override bool CanTimeout => inner.CanTimeout;
+
+    public override int ReadTimeout { get => inner.ReadTimeout; set => inner.ReadTimeout = value; }
+
+    public override int WriteTimeout { get => inner.WriteTimeout; set => inner.WriteTimeout = value; }
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+    public override int Read(Span<byte> buffer) => inner.Read(buffer);
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        inner.ReadAsync(buffer, offset, count, cancellationToken);
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        inner.ReadAsync(buffer, cancellationToken);
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        if (Interlocked.Exchange(ref _beforeNextWrite, null) is { } check)
+            check(CancellationToken.None).GetAwaiter().GetResult();
+        inner.Write(buffer);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        Volatile.Read(ref _beforeNextWrite) is null ? inner.WriteAsync(buffer, cancellationToken) : CheckedWriteAsync(buffer, cancellationToken);
+
+    public override void Flush() => inner.Flush();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            inner.Dispose();
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await inner.DisposeAsync();
+        await base.DisposeAsync();
+    }
+
+    private async ValueTask CheckedWriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _beforeNextWrite, null) is { } check)
+            await check(cancellationToken);
+        await inner.WriteAsync(buffer, cancellationToken);
+    }
+}
