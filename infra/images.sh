@@ -7,12 +7,17 @@
 #   infra/images.sh base      build the stand-in base images under their official names (cached)
 #   infra/images.sh build     build the project's images (worker, simulator, migrator) from the Dockerfile
 #   infra/images.sh all       up + base + build
+#   infra/images.sh status    exit 0 if the private dockerd is running
 #   infra/images.sh down      stop the private dockerd (images stay in its data root)
-#   infra/images.sh down --purge   also delete the data root (the rootfs cache in /var/cache/sesworker stays)
+#   infra/images.sh down --purge   also delete this checkout's .tmp/docker (the machine-wide caches stay)
 #
-# The private dockerd keeps its data under .tmp/docker (SESWORKER_DOCKER_DIR moves it), listens only on a
-# unix socket there, and runs with --iptables=false: containers reach each other on their own bridges and
-# the host reaches them, but nothing routes them anywhere else.
+# The private dockerd listens only on a unix socket in .tmp/docker (SESWORKER_DOCKER_DIR moves it) and runs with
+# --iptables=false: containers reach each other on their own bridges and the host reaches them, but nothing routes
+# them anywhere else. Its data root (images and build cache) is machine-wide, /var/cache/sesworker/docker
+# (SESWORKER_DOCKER_DATA moves it), so a fresh clone (CI's) reuses the base images and the build's layers instead of
+# making them again. One engine at a time may own a data root: the engine holds a lock on it while it runs, and a
+# second checkout's engine started meanwhile falls back to a data root of its own in .tmp/docker/data (slower, never
+# shared). Its own exec root and address pool (both derived from the checkout's path) keep two engines apart.
 #
 # Stand-ins, because base images cannot be pulled here:
 #   debian:bookworm-slim                debootstrap --variant=minbase bookworm, imported
@@ -33,8 +38,9 @@ LOGFILE="$DOCKER_DIR/dockerd.log"
 # The debootstrapped rootfs is the slowest thing to make (minutes) and the same for every checkout on the machine:
 # kept outside the repository, so a fresh clone (CI's) imports it instead of bootstrapping again.
 ROOTFS_TAR=${SESWORKER_ROOTFS_CACHE:-/var/cache/sesworker/bookworm-minbase.tar}
-# Bridges of this dockerd take addresses from their own pool, so two checkouts' daemons never collide.
-ADDRESS_POOL=${SESWORKER_DOCKER_POOL:-172.29.0.0/16}
+SHARED_DATA_ROOT=${SESWORKER_DOCKER_DATA:-/var/cache/sesworker/docker}
+# The checkout's own tag: exec root and address pool, so two checkouts' engines never share a socket or a subnet.
+CHECKOUT_TAG=$(printf '%s' "$DOCKER_DIR" | md5sum | cut -c1-8)
 COMPOSE_PROJECT=${COMPOSE_PROJECT_NAME:-sesworker}
 
 # Tags pinned in the Dockerfile and docker-compose.yml. Keep them in step with those files.
@@ -64,6 +70,16 @@ ensure_packages() {
     fi
 }
 
+# A /16 of 172.16.0.0/12 picked from the checkout's tag, skipping any that the host already routes.
+address_pool() {
+    local start=$((16#${CHECKOUT_TAG:0:2} % 16)) i octet
+    for ((i = 0; i < 16; i++)); do
+        octet=$((16 + (start + i) % 16))
+        ip -4 route show 2>/dev/null | grep -q "^172\.$octet\." || { echo "172.$octet.0.0/16"; return; }
+    done
+    die "no free 172.16.0.0/12 subnet for the engine's networks; set SESWORKER_DOCKER_POOL"
+}
+
 daemon_running() { [[ -S $SOCK ]] && docker_ version >/dev/null 2>&1; }
 
 cmd_up() {
@@ -75,19 +91,28 @@ cmd_up() {
     fi
     [[ $EUID -eq 0 ]] || die "dockerd needs root"
     # exec-root holds containerd's sockets: keep it short (unix socket paths are limited to 108 bytes).
-    local exec_root
-    exec_root="/run/sesworker-docker-$(printf '%s' "$DOCKER_DIR" | md5sum | cut -c1-8)"
+    local exec_root="/run/sesworker-docker-$CHECKOUT_TAG"
     mkdir -p "$exec_root"
-    log "starting dockerd (data root $DOCKER_DIR/data, socket $SOCK)"
-    setsid dockerd \
-        --data-root "$DOCKER_DIR/data" \
+    # The machine-wide data root if no other engine holds it (flock: released when that dockerd exits), else our own.
+    local data_root="$SHARED_DATA_ROOT" lock="$SHARED_DATA_ROOT.lock"
+    mkdir -p "$(dirname "$SHARED_DATA_ROOT")"
+    local guard=(flock --nonblock --conflict-exit-code 75 "$lock")
+    if ! flock --nonblock "$lock" true; then
+        data_root="$DOCKER_DIR/data"
+        guard=()
+        log "$SHARED_DATA_ROOT is in use by another engine: this one keeps its own data root (no shared cache)"
+    fi
+    local pool=${SESWORKER_DOCKER_POOL:-$(address_pool)}
+    log "starting dockerd (data root $data_root, socket $SOCK, address pool $pool)"
+    setsid "${guard[@]}" dockerd \
+        --data-root "$data_root" \
         --exec-root "$exec_root" \
         -H "unix://$SOCK" \
         --pidfile "$PIDFILE" \
         --iptables=false \
         --ip-masq=false \
         --bridge=none \
-        --default-address-pool "base=$ADDRESS_POOL,size=24" \
+        --default-address-pool "base=$pool,size=24" \
         >"$LOGFILE" 2>&1 </dev/null &
     local i
     for ((i = 0; i < 60; i++)); do
@@ -103,6 +128,8 @@ cmd_env() {
     printf 'export COMPOSE_PROJECT_NAME=%q\n' "$COMPOSE_PROJECT"
     # Testcontainers: no Ryuk (its image cannot be pulled); the tests clean up what they start.
     printf 'export TESTCONTAINERS_RYUK_DISABLED=true\n'
+    # Debian's engine speaks API 1.41; newer clients (Testcontainers' included) ask for more unless told.
+    printf 'export DOCKER_API_VERSION=1.41\n'
 }
 
 have_image() { docker_ image inspect "$1" >/dev/null 2>&1; }
@@ -215,10 +242,11 @@ cmd_down() {
 
 case ${1:-} in
     up) cmd_up ;;
+    status) daemon_running ;;
     env) cmd_env ;;
     base) cmd_base ;;
     build) cmd_build ;;
     all) cmd_up; cmd_base; cmd_build ;;
     down) shift; cmd_down "$@" ;;
-    *) sed -n '2,13p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+    *) sed -n '2,14p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
 esac

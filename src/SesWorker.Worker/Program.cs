@@ -6,6 +6,7 @@ using SesWorker.Worker.Observability;
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.AddSesWorker();
 builder.AddSesWorkerHttpListener();
+builder.AddSesWorkerStopBound();
 var app = builder.Build();
 app.MapSesWorkerEndpoints();
 await app.RunAsync();

@@ -41,10 +41,16 @@ public static class ObservabilityExtensions
         }
 
         // The host waits this long for every hosted service to stop; MassTransit gets most of it to let in-flight
-        // sends finish, and the rest is for closing SMTP connections (QUIT) and the broker connection.
+        // sends finish, and the rest is for closing SMTP connections (QUIT) and the broker connection. Sends still
+        // running at 80% of MassTransit's share have their consume token cancelled: a send waiting for its slot gives
+        // its message back (unacknowledged, so another replica takes it), and MassTransit has the rest to settle.
+        // Without ConsumerStopTimeout nothing cancels them: the bus's stop only stops waiting for them.
         services.AddOptions<HostOptions>().Configure<IOptions<ObservabilityOptions>>((host, o) => host.ShutdownTimeout = o.Value.ShutdownTimeout);
         services.AddOptions<MassTransitHostOptions>().PostConfigure<IOptions<ObservabilityOptions>>((mt, o) =>
-            mt.StopTimeout = o.Value.ShutdownTimeout - TimeSpan.FromSeconds(Math.Min(5, o.Value.ShutdownTimeout.TotalSeconds / 4)));
+        {
+            mt.StopTimeout = o.Value.ShutdownTimeout - TimeSpan.FromSeconds(Math.Min(5, o.Value.ShutdownTimeout.TotalSeconds / 4));
+            mt.ConsumerStopTimeout = mt.StopTimeout * 0.8;
+        });
 
         // MassTransit registers its own bus check (tagged "ready"): connected to the broker, endpoints consuming.
         services.AddHealthChecks()
@@ -78,6 +84,17 @@ public static class ObservabilityExtensions
             else
                 kestrel.Listen(IPAddress.Loopback, 0);
         });
+        return builder;
+    }
+
+    /// <summary>
+    /// The worker process's hard bound on its stop, disposal included (<see cref="StopBound"/>). Only for a process
+    /// that is a worker: an in-process host (a test) must never end the process it shares.
+    /// </summary>
+    public static WebApplicationBuilder AddSesWorkerStopBound(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddHostedService<StopBound>();
         return builder;
     }
 
