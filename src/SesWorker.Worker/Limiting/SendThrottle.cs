@@ -136,7 +136,8 @@ public sealed partial class SendThrottle(
     /// <summary>
     /// The last look at the clock before the MAIL FROM reaches the socket (<see cref="Smtp.PacingStream"/>): between
     /// <see cref="AcquireAsync"/> and the wire the command is formatted and encrypted, and a busy machine can preempt
-    /// the thread there. Late by more than a quarter of the margin, the transaction waits for a fresh slot first (the
+    /// the thread there. Late by more than our half of the margin (the bound a counted moment has; the quarter in
+    /// <see cref="AcquireAsync"/> is only the cheap early exit), the transaction waits for a fresh slot first (the
     /// command is encrypted already, so it cannot be taken back, only held).
     /// </summary>
     public async Task ConfirmStartAsync(SendSlot slot, CancellationToken cancellationToken)
@@ -147,7 +148,7 @@ public sealed partial class SendThrottle(
         while (true)
         {
             var late = Stopwatch.GetElapsedTime(slot.StartAt);
-            if (late <= app.LateStart)
+            if (late <= app.OwnLateness)
             {
                 if (late < TimeSpan.Zero)
                     await Task.Delay(-late, cancellationToken);
