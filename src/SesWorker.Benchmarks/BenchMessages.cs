@@ -12,6 +12,34 @@ internal static class BenchMessages
 {
     public static string RecipientDomain(string runId) => $"{runId}.bench.example";
 
+    /// <summary>memory: messages with one attachment of <see cref="MemoryAttachmentBytes"/>, published first.</summary>
+    public const int MemoryOneAttachment = 60;
+
+    /// <summary>memory: messages with two such attachments (7.8 MB, under the provider's 8 MB in total), published next.</summary>
+    public const int MemoryTwoAttachments = 200;
+
+    /// <summary>3.9 MB: legal (under the provider's 4 MB per attachment), and as large as a legal one gets.</summary>
+    public const int MemoryAttachmentBytes = 3_900_000;
+
+    /// <summary>
+    /// The memory scenario's backlog: the first <see cref="MemoryOneAttachment"/> with one attachment, the rest with two.
+    /// Every message shares the same two base64 strings, so the benchmark itself holds 20 MB, not gigabytes.
+    /// </summary>
+    public static IReadOnlyList<SendEmail> CreateWithAttachments(IReadOnlyList<BenchAccount> accounts, int backlog, string runId)
+    {
+        var first = Attachment("first.bin", 1);
+        var second = Attachment("second.bin", 2);
+        var messages = Create(accounts, backlog, runId);
+        return [.. messages.Select((m, i) => m with { Attachments = i < MemoryOneAttachment ? [first] : [first, second] })];
+
+        static EmailAttachment Attachment(string name, int seed)
+        {
+            var bytes = new byte[MemoryAttachmentBytes];
+            new Random(seed).NextBytes(bytes);
+            return new EmailAttachment { FileName = name, ContentType = "application/octet-stream", Content = Convert.ToBase64String(bytes) };
+        }
+    }
+
     public static IReadOnlyList<SendEmail> Create(IReadOnlyList<BenchAccount> accounts, int backlog, string runId)
     {
         var metadata = new Dictionary<string, string> { ["bench"] = runId };
