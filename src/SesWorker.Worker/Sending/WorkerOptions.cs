@@ -28,6 +28,39 @@ public sealed class WorkerOptions
     [Range(1, 1024)]
     public int LaneConcurrency { get; set; } = 24;
 
+    /// <summary>
+    /// The bytes of message bodies this process holds while it works on them (<see cref="Memory.ByteBudget"/>), from
+    /// the moment a consumer starts on a message until it is settled. The default fits a 512 MiB container with the
+    /// bodies RabbitMQ has delivered but no consumer has taken yet (README, Memory): the runtime and the libraries take
+    /// about 100 MiB, the budget 128, the waiting deliveries at most 150.
+    /// </summary>
+    [Range(1L * 1024 * 1024, 64L * 1024 * 1024 * 1024)]
+    public long InFlightBytes { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary>
+    /// Bodies larger than this go to the shared large lane (<c>{QueueName}-large</c>) instead of their appId's lane: a
+    /// lane delivers up to <see cref="LaneConcurrency"/> bodies at once, so appIds x LaneConcurrency x this is what the
+    /// lanes can hold (20 appIds: 30 MiB); the large lane delivers only as many as the budget has room for.
+    /// </summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int LaneMaxBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>The largest body a legal message has as JSON: 8 MiB of attachments in base64 (10.7 MiB) and 1 MiB of text.</summary>
+    public const long LargestLegalBody = 12L * 1024 * 1024;
+
+    /// <summary>
+    /// Large messages sent at once (and delivered at once: prefetch is the same): as many of the largest legal bodies as
+    /// half the budget holds, at least one.
+    /// </summary>
+    public int LargeLaneConcurrency => (int)Math.Clamp(InFlightBytes / 2 / LargestLegalBody, 1, LaneConcurrency);
+
+    /// <summary>
+    /// Messages the intake holds at once: any body can arrive there, so as many of the largest legal ones as a quarter of
+    /// the budget holds, at least four, at most <see cref="ConcurrentMessageLimit"/>. The intake only reads and moves
+    /// them, a millisecond each for a small one.
+    /// </summary>
+    public int IntakeConcurrency => (int)Math.Clamp(InFlightBytes / 4 / LargestLegalBody, 4, Math.Max(4, ConcurrentMessageLimit));
+
     /// <summary>Identifies this replica in attempts and leases; defaults to host name and process id.</summary>
     public string? WorkerId { get; set; }
 

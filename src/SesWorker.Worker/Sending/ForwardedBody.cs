@@ -1,0 +1,26 @@
+using System.Net.Mime;
+using MassTransit;
+
+namespace SesWorker.Worker.Sending;
+
+/// <summary>
+/// Sends a received body on unchanged: the intake moves a message to its lane as the producer wrote it, the same array,
+/// instead of a SendEmail read into strings and serialized again (two more copies of every attachment). The lane reads
+/// it with the same reader as the intake.
+/// </summary>
+internal sealed class ForwardedBody(byte[] body) : IMessageSerializer, MessageBody
+{
+    public static readonly ContentType Json = new("application/json");
+
+    public ContentType ContentType => Json;
+
+    public long? Length => body.Length;
+
+    public MessageBody GetMessageBody<T>(SendContext<T> context) where T : class => this;
+
+    public Stream GetStream() => new MemoryStream(body, writable: false);
+
+    public byte[] GetBytes() => body;
+
+    public string GetString() => System.Text.Encoding.UTF8.GetString(body);
+}
