@@ -33,13 +33,26 @@ public sealed record EmailAttachment
     /// <summary>The file's bytes, base64-encoded. For an attachment read into <see cref="EncodedContent"/>, made on each read (only when it is serialized again).</summary>
     public required string Content
     {
-        get => _content ?? System.Text.Encoding.ASCII.GetString(EncodedContent.Span);
+        get => _content ?? Unescaped(EncodedContent.Span);
         init => _content = value;
     }
 
-    /// <summary>The base64 as ASCII bytes when the attachment was read from a message body; empty when <see cref="Content"/> was given.</summary>
+    /// <summary>
+    /// The base64 as the JSON string in the message body holds it (ASCII, possibly with JSON escapes such as \u002B) when
+    /// the attachment was read from a body; empty when <see cref="Content"/> was given.
+    /// </summary>
     [JsonIgnore]
     public ReadOnlyMemory<byte> EncodedContent { get; }
+
+    private static string Unescaped(ReadOnlySpan<byte> json)
+    {
+        var quoted = new byte[json.Length + 2];
+        quoted[0] = quoted[^1] = (byte)'"';
+        json.CopyTo(quoted.AsSpan(1));
+        var reader = new System.Text.Json.Utf8JsonReader(quoted);
+        reader.Read();
+        return reader.GetString() ?? string.Empty;
+    }
 
     /// <summary>Whether the base64 is held as bytes (<see cref="EncodedContent"/>) rather than as a string.</summary>
     [JsonIgnore]

@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -335,59 +334,18 @@ public static class SendEmailReader
     }
 
     /// <summary>
-    /// An attachment's base64 as ASCII bytes without a string: the very bytes of the body when the JSON string has no
-    /// escapes (JSON.stringify, Python's json), else a copy with them undone (System.Text.Json writes '+' as \u002B).
-    /// Null when the value is not ASCII, so the string path reports it.
+    /// An attachment's base64 without a string or a copy: the very bytes of the JSON string in the body, escapes and all
+    /// (<see cref="JsonBase64"/> undoes them while the part is written). Null when the value is not ASCII, so the string
+    /// path reports it.
     /// </summary>
     private static ReadOnlyMemory<byte>? Encoded(JsonElement element, ReadOnlyMemory<byte> source)
     {
         var raw = JsonMarshal.GetRawUtf8Value(element);
         if (raw.Length < 2 || !Ascii.IsValid(raw))
             return null;
-        if (raw.IndexOf((byte)'\\') >= 0)
-            return Unescaped(raw[1..^1]);
         // JsonDocument parsed the body in place: the value is a slice of it.
         var offset = Unsafe.ByteOffset(ref MemoryMarshal.GetReference(source.Span), ref MemoryMarshal.GetReference(raw));
         return offset >= 0 && offset + raw.Length <= source.Length ? source.Slice((int)offset + 1, raw.Length - 2) : null;
-    }
-
-    private static ReadOnlyMemory<byte>? Unescaped(ReadOnlySpan<byte> value)
-    {
-        var output = new byte[value.Length];
-        var written = 0;
-        for (var i = 0; i < value.Length; i++)
-        {
-            if (value[i] != '\\')
-            {
-                output[written++] = value[i];
-                continue;
-            }
-
-            // The document is valid JSON: an escape is complete. Anything but an ASCII character is not base64 anyway.
-            switch (value[++i])
-            {
-                case (byte)'u' when Utf8Parser.TryParse(value.Slice(i + 1, 4), out ushort code, out var used, 'x') && used == 4 && code < 0x80:
-                    output[written++] = (byte)code;
-                    i += 4;
-                    break;
-                case (byte)'/' or (byte)'\\' or (byte)'"':
-                    output[written++] = value[i];
-                    break;
-                case (byte)'n':
-                    output[written++] = (byte)'\n';
-                    break;
-                case (byte)'r':
-                    output[written++] = (byte)'\r';
-                    break;
-                case (byte)'t':
-                    output[written++] = (byte)'\t';
-                    break;
-                default:
-                    return null;
-            }
-        }
-
-        return output.AsMemory(0, written);
     }
 
     private static Dictionary<string, string>? ReadMetadata(JsonElement? element, List<string> errors)

@@ -1,32 +1,32 @@
-using System.Buffers.Text;
-using System.Runtime.InteropServices;
 using MimeKit.Encodings;
+using SesWorker.Contracts.Reading;
 
 namespace SesWorker.Core.Mime;
 
 /// <summary>
-/// An attachment's file, decoded from base64 as it is read, a few kilobytes at a time, from the bytes the message body
-/// holds: MimeKit reads it to write the part (encoding it again in 76-character lines), once to measure and once to
-/// send, and no decoded copy of the whole file is made. Rewinds to the start; seeks nowhere else.
+/// An attachment's file, decoded from base64 as it is read, a few kilobytes at a time, from the JSON string the message
+/// body holds (its escapes undone on the way, <see cref="JsonBase64"/>): MimeKit reads it to write the part (encoding it
+/// again in 76-character lines), once to measure and once to send, and no copy of the whole file is made, encoded or
+/// decoded. Rewinds to the start; seeks nowhere else.
 /// </summary>
 public sealed class Base64ContentStream : Stream
 {
     private const int InputChunk = 4096;
 
-    private readonly ArraySegment<byte> _input;
+    private readonly ReadOnlyMemory<byte> _input;
     private readonly Base64Decoder _decoder = new();
+    private readonly byte[] _unescaped = new byte[InputChunk];
     private readonly byte[] _decoded;
     private int _consumed;
     private int _decodedStart;
     private int _decodedEnd;
     private long _position;
 
-    /// <param name="base64">ASCII base64, whitespace allowed, as the validator accepted it.</param>
+    /// <param name="base64">Base64 as a JSON string holds it (escapes allowed), whitespace allowed, as the validator accepted it.</param>
     public Base64ContentStream(ReadOnlyMemory<byte> base64)
     {
-        // The body is an array (RabbitMQ's delivery): no copy. Anything else is copied once.
-        _input = MemoryMarshal.TryGetArray(base64, out var segment) ? segment : new ArraySegment<byte>(base64.ToArray());
-        Length = Base64.IsValid(base64.Span, out var decodedLength) ? decodedLength : _decoder.EstimateOutputLength(base64.Length);
+        _input = base64;
+        Length = JsonBase64.IsValid(base64.Span, out var decodedLength) ? decodedLength : _decoder.EstimateOutputLength(base64.Length);
         _decoded = new byte[_decoder.EstimateOutputLength(InputChunk)];
     }
 
@@ -48,12 +48,13 @@ public sealed class Base64ContentStream : Stream
     {
         while (_decodedStart == _decodedEnd)
         {
-            if (_consumed == _input.Count)
+            if (_consumed == _input.Length)
                 return 0;
-            var chunk = Math.Min(InputChunk, _input.Count - _consumed);
-            _decodedEnd = _decoder.Decode(_input.Array!, _input.Offset + _consumed, chunk, _decoded);
+            var unescaped = JsonBase64.Unescape(_input.Span, ref _consumed, _unescaped);
+            if (unescaped < 0)
+                throw new InvalidDataException("The attachment's base64 has an escape that is not an ASCII character.");
+            _decodedEnd = _decoder.Decode(_unescaped, 0, unescaped, _decoded);
             _decodedStart = 0;
-            _consumed += chunk;
         }
 
         var n = Math.Min(buffer.Length, _decodedEnd - _decodedStart);

@@ -75,7 +75,7 @@ public sealed class SendEmailValidator(SesLimits limits)
                 return SendFailure.Of(ErrorCodes.InvalidParameterValue, $"Attachment '{attachment.FileName}' has an invalid content type '{attachment.ContentType}'.");
             // Read from a body, the base64 is checked where it stands, as bytes (no string of it is made).
             var decodedLength = 0;
-            if (attachment.IsEncoded ? !Base64.IsValid(attachment.EncodedContent.Span, out decodedLength)
+            if (attachment.IsEncoded ? !SesWorker.Contracts.Reading.JsonBase64.IsValid(attachment.EncodedContent.Span, out decodedLength)
                 : attachment.Content is null || !Base64.IsValid(attachment.Content, out decodedLength))
                 return SendFailure.Of(ErrorCodes.AttachContentIsWrong, $"Attachment '{attachment.FileName}' is not valid base64.");
             if (decodedLength > limits.MaxAttachmentBytes)

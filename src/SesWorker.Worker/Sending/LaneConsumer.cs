@@ -16,7 +16,7 @@ public sealed class LaneConsumer(EmailSendHandler handler, ByteBudget budget) : 
     public async Task Consume(ConsumeContext<IncomingSendEmail> context)
     {
         var body = context.ReceiveContext.Body.GetBytes();
-        using var lease = await budget.AcquireAsync(body.Length, context.CancellationToken);
+        using var lease = await budget.AcquireAsync(WorkerOptions.Footprint(body.Length), context.CancellationToken);
         var read = SendEmailReader.Read(body);
         if (!read.HasEmailId)
             throw new InvalidEmailIdException($"{read.Code}: {read.Reason}");

@@ -29,7 +29,7 @@ public sealed partial class SendEmailConsumer(
     public async Task Consume(ConsumeContext<IncomingSendEmail> context)
     {
         var body = context.ReceiveContext.Body.GetBytes();
-        using var lease = await budget.AcquireAsync(body.Length, context.CancellationToken);
+        using var lease = await budget.AcquireAsync(WorkerOptions.Footprint(body.Length), context.CancellationToken);
         var read = SendEmailReader.Read(body);
         if (!read.HasEmailId)
             // Refused here, so the reason lands in send-email_error where operators look, not in a lane's error queue.

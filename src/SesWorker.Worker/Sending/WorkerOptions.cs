@@ -30,9 +30,9 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// The bytes of message bodies this process holds while it works on them (<see cref="Memory.ByteBudget"/>), from
-    /// the moment a consumer starts on a message until it is settled. The default fits a 512 MiB container with the
-    /// bodies RabbitMQ has delivered but no consumer has taken yet (README, Memory): the runtime and the libraries take
-    /// about 100 MiB, the budget 128, the waiting deliveries at most 150.
+    /// the moment a consumer starts on a message until it is settled, each charged <see cref="Footprint"/>. The default
+    /// fits a 512 MiB container (README, Memory): the runtime and the libraries take about 100 MiB, the budget 128, the
+    /// deliveries waiting for room (intake and large lane prefetch) the rest.
     /// </summary>
     [Range(1L * 1024 * 1024, 64L * 1024 * 1024 * 1024)]
     public long InFlightBytes { get; set; } = 128L * 1024 * 1024;
@@ -49,10 +49,20 @@ public sealed class WorkerOptions
     public const long LargestLegalBody = 12L * 1024 * 1024;
 
     /// <summary>
-    /// Large messages sent at once (and delivered at once: prefetch is the same): as many of the largest legal bodies as
-    /// half the budget holds, at least one.
+    /// What a body costs in memory per byte (README, Memory): the buffer RabbitMQ's client rents to assemble it (rounded
+    /// up to a power of two, and kept by its pool), the array MassTransit copies out of it, and at the intake the buffer
+    /// the client rents to publish it on to a lane. The budget is charged this much.
     /// </summary>
-    public int LargeLaneConcurrency => (int)Math.Clamp(InFlightBytes / 2 / LargestLegalBody, 1, LaneConcurrency);
+    public const int FootprintPerBodyByte = 3;
+
+    /// <summary>The bytes a body of <paramref name="bodyBytes"/> is charged to the budget.</summary>
+    public static long Footprint(long bodyBytes) => bodyBytes * FootprintPerBodyByte;
+
+    /// <summary>
+    /// Large messages sent at once (and delivered at once: prefetch is the same): as many of the largest legal bodies as
+    /// the budget holds, at least one.
+    /// </summary>
+    public int LargeLaneConcurrency => (int)Math.Clamp(InFlightBytes / Footprint(LargestLegalBody), 1, LaneConcurrency);
 
     /// <summary>
     /// Messages the intake holds at once: any body can arrive there, so as many of the largest legal ones as a quarter of

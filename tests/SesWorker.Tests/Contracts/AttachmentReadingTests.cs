@@ -28,14 +28,20 @@ public sealed class AttachmentReadingTests
     }
 
     [Fact]
-    public void Escaped_base64_as_System_Text_Json_writes_it_is_unescaped()
+    public void Escaped_base64_as_System_Text_Json_writes_it_stays_in_the_body_and_reads_back_unescaped()
     {
         var escaped = Convert.ToBase64String(File).Replace("+", "\\u002B", StringComparison.Ordinal).Replace("/", "\\/", StringComparison.Ordinal);
 
-        var attachment = Assert.Single(SendEmailReader.Read(Body(escaped)).Message!.Attachments!);
+        var body = Body(escaped);
+
+        var attachment = Assert.Single(SendEmailReader.Read(body).Message!.Attachments!);
 
         Assert.True(attachment.IsEncoded);
+        Assert.True(MemoryMarshal.TryGetArray(attachment.EncodedContent, out var segment));
+        Assert.Same(body, segment.Array);
         Assert.Equal(Convert.ToBase64String(File), attachment.Content);
+        Assert.True(JsonBase64.IsValid(attachment.EncodedContent.Span, out var decoded));
+        Assert.Equal(File.Length, decoded);
     }
 
     [Fact]

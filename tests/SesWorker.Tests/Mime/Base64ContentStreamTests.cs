@@ -26,6 +26,19 @@ public sealed class Base64ContentStreamTests
         Assert.Equal(file, ReadAll(stream, 4096));
     }
 
+    [Fact]
+    public void Undoes_json_escapes_while_it_decodes()
+    {
+        var file = new byte[50_000];
+        new Random(7).NextBytes(file);
+        var escaped = Convert.ToBase64String(file).Replace("+", "\\u002B", StringComparison.Ordinal).Replace("/", "\\/", StringComparison.Ordinal);
+
+        using var stream = new Base64ContentStream(Encoding.ASCII.GetBytes(escaped));
+
+        Assert.Equal(file.Length, stream.Length);
+        Assert.Equal(file, ReadAll(stream, 777));
+    }
+
     private static byte[] ReadAll(Stream stream, int bufferSize)
     {
         using var output = new MemoryStream();
