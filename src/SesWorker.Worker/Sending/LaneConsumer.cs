@@ -15,7 +15,7 @@ public sealed class LaneConsumer(EmailSendHandler handler, ByteBudget budget) : 
 {
     public async Task Consume(ConsumeContext<IncomingSendEmail> context)
     {
-        var body = context.ReceiveContext.Body.GetBytes();
+        var body = ReceivedBody.Of(context.ReceiveContext);
         using var lease = await budget.AcquireAsync(WorkerOptions.Footprint(body.Length), context.CancellationToken);
         var read = SendEmailReader.Read(body);
         if (!read.HasEmailId)
