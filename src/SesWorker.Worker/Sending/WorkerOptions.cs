@@ -10,7 +10,10 @@ public sealed class WorkerOptions
     [Required]
     public string QueueName { get; set; } = "send-email";
 
-    /// <summary>Messages the intake (<see cref="QueueName"/>) handles at once per process: it only moves them to their lanes.</summary>
+    /// <summary>
+    /// Messages the intake (<see cref="QueueName"/>) handles at once per process: it only moves them to their lanes. Also
+    /// its prefetch, so at most this many bodies of any size wait there for the byte budget.
+    /// </summary>
     [Range(1, 1024)]
     public int ConcurrentMessageLimit { get; set; } = 64;
 
@@ -65,11 +68,12 @@ public sealed class WorkerOptions
     public int LargeLaneConcurrency => (int)Math.Clamp(InFlightBytes / Footprint(LargestLegalBody), 1, LaneConcurrency);
 
     /// <summary>
-    /// Messages the intake holds at once: any body can arrive there, so as many of the largest legal ones as a quarter of
-    /// the budget holds, at least four, at most <see cref="ConcurrentMessageLimit"/>. The intake only reads and moves
-    /// them, a millisecond each for a small one.
+    /// Messages the intake holds at once, and its prefetch: <see cref="ConcurrentMessageLimit"/>. Any body can arrive
+    /// there, so this many are in memory at most before the budget is asked (README, Memory). Derived from the budget
+    /// (4 at 128 MiB) it held a small appId up 9-20 s behind another's backlog of 2,000: the intake reads and moves
+    /// small messages, a millisecond each, and needs the concurrency; where large attachments are common, lower it.
     /// </summary>
-    public int IntakeConcurrency => (int)Math.Clamp(InFlightBytes / 4 / LargestLegalBody, 4, Math.Max(4, ConcurrentMessageLimit));
+    public int IntakeConcurrency => ConcurrentMessageLimit;
 
     /// <summary>Identifies this replica in attempts and leases; defaults to host name and process id.</summary>
     public string? WorkerId { get; set; }
