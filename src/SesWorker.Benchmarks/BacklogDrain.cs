@@ -18,16 +18,17 @@ internal sealed class BacklogDrain(SmtpSimulatorServer simulator, BenchDatabase 
 
     public TimeSpan Timeout => timeout;
 
-    public async Task<Batch> RunAsync(IReadOnlyList<BenchAccount> accounts, string tag, int count, CancellationToken ct)
+    public async Task<Batch> RunAsync(IReadOnlyList<BenchAccount> accounts, string tag, int count, CancellationToken ct, bool memory = false)
     {
-        var batch = await PublishAsync(accounts, tag, count, ct);
+        var batch = await PublishAsync(accounts, tag, count, ct, memory);
         return batch with { Completed = await WaitAsync(batch, batch.Start + timeout, ct) };
     }
 
     /// <summary>Publishes without waiting; the batch is not <see cref="Batch.Completed"/> yet.</summary>
-    public async Task<Batch> PublishAsync(IReadOnlyList<BenchAccount> accounts, string tag, int count, CancellationToken ct)
+    /// <param name="memory">The memory scenario's messages, with large attachments.</param>
+    public async Task<Batch> PublishAsync(IReadOnlyList<BenchAccount> accounts, string tag, int count, CancellationToken ct, bool memory = false)
     {
-        var messages = BenchMessages.Create(accounts, count, tag);
+        var messages = memory ? BenchMessages.CreateWithAttachments(accounts, count, tag) : BenchMessages.Create(accounts, count, tag);
         var published = new DateTimeOffset[messages.Count];
         var publishing = Stopwatch.StartNew();
         await broker.PublishAsync(messages, published, ct);

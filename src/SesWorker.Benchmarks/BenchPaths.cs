@@ -3,7 +3,10 @@ namespace SesWorker.Benchmarks;
 /// <summary>Where the Release builds and the results live, found from the repository root.</summary>
 internal sealed record BenchPaths(string RepoRoot)
 {
-    public string WorkerDirectory => Path.Combine(RepoRoot, "src", "SesWorker.Worker", "bin", "Release", "net10.0");
+    /// <summary>The Release build, or SESWORKER_BENCH_WORKER_DIR: another build of the worker (say, the one before a change) against the same benchmark.</summary>
+    public string WorkerDirectory => Environment.GetEnvironmentVariable("SESWORKER_BENCH_WORKER_DIR") is { Length: > 0 } other
+        ? other
+        : Path.Combine(RepoRoot, "src", "SesWorker.Worker", "bin", "Release", "net10.0");
 
     public string CliDll => Path.Combine(RepoRoot, "src", "SesWorker.Cli", "bin", "Release", "net10.0", "SesWorker.Cli.dll");
 

@@ -83,7 +83,7 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
                     (batch, crashFigures) = await CrashScenario.RunAsync(drain, database, fleet, accounts, runId, settings, ct);
                     break;
                 default:
-                    batch = await drain.RunAsync(accounts, runId, settings.Backlog, ct);
+                    batch = await drain.RunAsync(accounts, runId, settings.Backlog, ct, memory: settings.Scenario == "memory");
                     break;
             }
 

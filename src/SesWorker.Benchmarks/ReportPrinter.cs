@@ -81,7 +81,7 @@ internal static class ReportPrinter
             ("late sends (sum over workers, lifetime)", $"{metrics.Sum(m => m.LateSends)}", null),
             ("worker CPU per send: during run / whole life", $"{Targets.CpuPerSendDuringRun(sim, workers):F3} / {Targets.CpuPerSendTotal(sim, workers):F3} ms", Targets.CpuName),
             ("  of which the JIT's tiering thread (at least)", $"{workers.Sum(w => w.JitThreadCpuMsDuringRun) / Math.Max(1, sim.Accepted):F3} ms", null),
-            ("max worker RSS", $"{workers.Max(w => w.MaxRssMiB):F1} MiB", null),
+            ("max worker RSS", $"{workers.Max(w => w.MaxRssMiB):F1} MiB", Targets.MemoryName),
             ("end-to-end latency p50 / p99 (publish to accept)", $"{sim.EndToEndP50Ms:F0} / {sim.EndToEndP99Ms:F0} ms", null),
         };
         Line(output, $"{"figure",-54} {"value",-44} target");

@@ -24,6 +24,11 @@ internal static class Targets
     public const string TakeoverName = "crash: dead worker's emails finished after";
     public const string DuplicatesName = "crash: duplicates beyond unknown";
     public const string DoneName = "every email has a terminal row";
+    public const string MemoryName = "memory: peak worker RSS (max)";
+    public const string AllSentName = "memory: accepted by the simulator";
+
+    /// <summary>Large attachments at full concurrency (issue 10): a 512 MiB container keeps half its room.</summary>
+    public const double MemoryRssMiB = 256;
 
     public const double SmallRate = 19;
     public const double SmallP99Ms = 3000;
@@ -90,6 +95,13 @@ internal static class Targets
                 checks.Add(new TargetCheck(
                     NaiveName, double.IsNaN(multiple) ? "n/a" : Format($"{multiple:F1}x"), Format($">= {NaiveMultiple}x"), multiple >= NaiveMultiple));
             }
+        }
+
+        if (settings.Scenario == "memory")
+        {
+            var rss = workers.Max(w => w.MaxRssMiB);
+            checks.Add(new TargetCheck(MemoryName, Format($"{rss:F0} MiB"), Format($"<= {MemoryRssMiB} MiB"), rss <= MemoryRssMiB));
+            checks.Add(new TargetCheck(AllSentName, Format($"{figures.Accepted}"), Format($"{settings.Backlog}"), figures.Accepted >= settings.Backlog));
         }
 
         return checks;

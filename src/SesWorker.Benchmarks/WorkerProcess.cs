@@ -95,13 +95,16 @@ internal sealed class WorkerProcess : IDisposable
         return worker;
     }
 
-    /// <summary>Reads VmRSS and utime + stime; a process that has gone keeps its last figures.</summary>
+    /// <summary>
+    /// Reads VmHWM (the kernel's own peak RSS, so a peak between two samples is not missed) and utime + stime; a
+    /// process that has gone keeps its last figures.
+    /// </summary>
     public void Sample()
     {
         string? rss;
         try
         {
-            rss = File.ReadLines($"/proc/{Pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            rss = File.ReadLines($"/proc/{Pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -115,7 +118,7 @@ internal sealed class WorkerProcess : IDisposable
             foreach (var (tid, threadCpuMs) in jit)
                 jitThreads[tid] = threadCpuMs;
             if (rss is not null)
-                maxRssKiB = Math.Max(maxRssKiB, long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture));
+                maxRssKiB = Math.Max(maxRssKiB, long.Parse(rss.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture));
             if (cpu is { } value)
                 cpuMs = value;
         }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -59,7 +61,7 @@ public static class SendEmailReader
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 return SendEmailReadResult.Unreadable(SendEmailReadCodes.NoEmailId, $"The body is a JSON {Kind(root.ValueKind)}, not an object.");
-            var result = ReadCommand(Fields.Of(Unwrap(root, out var envelope)));
+            var result = ReadCommand(Fields.Of(Unwrap(root, out var envelope)), json);
             return envelope ? result.WithEnvelopeHeaders(EnvelopeHeaders(root)) : result;
         }
     }
@@ -127,7 +129,7 @@ public static class SendEmailReader
         return message ?? root;
     }
 
-    private static SendEmailReadResult ReadCommand(Fields fields)
+    private static SendEmailReadResult ReadCommand(Fields fields, ReadOnlyMemory<byte> source)
     {
         var errors = new List<string>();
         var appId = ReadAppId(fields.AppId, errors);
@@ -146,7 +148,7 @@ public static class SendEmailReader
             Subject = ReadString(fields.Subject, "subject", errors),
             Text = ReadString(fields.Text, "text", errors),
             Html = ReadString(fields.Html, "html", errors),
-            Attachments = ReadAttachments(fields.Attachments, errors),
+            Attachments = ReadAttachments(fields.Attachments, source, errors),
             MessageId = ReadString(fields.MessageId, "messageId", errors),
             Metadata = ReadMetadata(fields.Metadata, errors),
             CorrelationId = ReadGuid(fields.CorrelationId, "correlationId", errors),
@@ -287,7 +289,7 @@ public static class SendEmailReader
         }
     }
 
-    private static List<EmailAttachment>? ReadAttachments(JsonElement? element, List<string> errors)
+    private static List<EmailAttachment>? ReadAttachments(JsonElement? element, ReadOnlyMemory<byte> source, List<string> errors)
     {
         switch (element)
         {
@@ -317,12 +319,11 @@ public static class SendEmailReader
                     }
 
                     // A missing name or content is left empty: the provider's rules give it a precise code.
-                    list.Add(new EmailAttachment
-                    {
-                        FileName = ReadString(fileName, $"{name}.fileName", errors) ?? string.Empty,
-                        ContentType = ReadString(contentType, $"{name}.contentType", errors),
-                        Content = ReadString(content, $"{name}.content", errors) ?? string.Empty,
-                    });
+                    var file = ReadString(fileName, $"{name}.fileName", errors) ?? string.Empty;
+                    var type = ReadString(contentType, $"{name}.contentType", errors);
+                    list.Add(content is { ValueKind: JsonValueKind.String } text && Encoded(text, source) is { } encoded
+                        ? new EmailAttachment(file, type, encoded)
+                        : new EmailAttachment { FileName = file, ContentType = type, Content = ReadString(content, $"{name}.content", errors) ?? string.Empty });
                 }
 
                 return list;
@@ -330,6 +331,21 @@ public static class SendEmailReader
                 errors.Add($"attachments must be an array, not {Describe(e)}.");
                 return null;
         }
+    }
+
+    /// <summary>
+    /// An attachment's base64 without a string or a copy: the very bytes of the JSON string in the body, escapes and all
+    /// (<see cref="JsonBase64"/> undoes them while the part is written). Null when the value is not ASCII, so the string
+    /// path reports it.
+    /// </summary>
+    private static ReadOnlyMemory<byte>? Encoded(JsonElement element, ReadOnlyMemory<byte> source)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(element);
+        if (raw.Length < 2 || !Ascii.IsValid(raw))
+            return null;
+        // JsonDocument parsed the body in place: the value is a slice of it.
+        var offset = Unsafe.ByteOffset(ref MemoryMarshal.GetReference(source.Span), ref MemoryMarshal.GetReference(raw));
+        return offset >= 0 && offset + raw.Length <= source.Length ? source.Slice((int)offset + 1, raw.Length - 2) : null;
     }
 
     private static Dictionary<string, string>? ReadMetadata(JsonElement? element, List<string> errors)

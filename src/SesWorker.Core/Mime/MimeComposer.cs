@@ -46,7 +46,7 @@ public sealed class MimeComposer(TimeProvider timeProvider)
 
         using var sink = new WireMeasuringStream();
         message.WriteTo(WireFormat, sink);
-        // The attachments are already decoded in their parts: measure those rather than parse the base64 again.
+        // Every attachment part knows its decoded length: measure those rather than parse the base64 again.
         var attachmentBytes = message.Attachments.OfType<MimePart>().Sum(part => EncodedLength(part.Content?.Stream?.Length ?? 0));
         return new ComposedEmail(message, message.MessageId, sink.Length, sink.Length - attachmentBytes, sink.LongestLine, sink.HashHex());
     }
@@ -82,7 +82,11 @@ public sealed class MimeComposer(TimeProvider timeProvider)
         var contentType = ContentType.Parse(attachment.ContentType ?? "application/octet-stream");
         var part = new MimePart(contentType)
         {
-            Content = new MimeContent(new MemoryStream(Convert.FromBase64String(attachment.Content), writable: false)),
+            // Read from a body, the base64 is decoded while MimeKit writes (and encodes it again in 76-character lines),
+            // a few kilobytes at a time: the decoded file is never held whole.
+            Content = new MimeContent(attachment.IsEncoded
+                ? new Base64ContentStream(attachment.EncodedContent)
+                : new MemoryStream(Convert.FromBase64String(attachment.Content), writable: false)),
             ContentDisposition = new ContentDisposition(ContentDisposition.Attachment),
             ContentTransferEncoding = ContentEncoding.Base64,
             FileName = attachment.FileName,

@@ -73,7 +73,10 @@ public sealed class SendEmailValidator(SesLimits limits)
                 return SendFailure.Of(ErrorCodes.InvalidAttachName, $"Attachment name '{attachment.FileName}' contains a path or control character.");
             if (attachment.ContentType is not null && !ContentType.TryParse(attachment.ContentType, out _))
                 return SendFailure.Of(ErrorCodes.InvalidParameterValue, $"Attachment '{attachment.FileName}' has an invalid content type '{attachment.ContentType}'.");
-            if (attachment.Content is null || !Base64.IsValid(attachment.Content, out var decodedLength))
+            // Read from a body, the base64 is checked where it stands, as bytes (no string of it is made).
+            var decodedLength = 0;
+            if (attachment.IsEncoded ? !SesWorker.Contracts.Reading.JsonBase64.IsValid(attachment.EncodedContent.Span, out decodedLength)
+                : attachment.Content is null || !Base64.IsValid(attachment.Content, out decodedLength))
                 return SendFailure.Of(ErrorCodes.AttachContentIsWrong, $"Attachment '{attachment.FileName}' is not valid base64.");
             if (decodedLength > limits.MaxAttachmentBytes)
                 return SendFailure.Of(ErrorCodes.AttachContentToolarge, $"Attachment '{attachment.FileName}' is {decodedLength} bytes; at most {limits.MaxAttachmentBytes} are allowed per attachment.");

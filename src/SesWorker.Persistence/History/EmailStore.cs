@@ -49,7 +49,7 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
             NpgsqlDbType = NpgsqlDbType.Jsonb,
         });
         insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = command.Attachments?.Count ?? 0 });
-        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = command.Attachments?.Sum(a => (long)((a?.Content?.Length ?? 0) / 4 * 3)) ?? 0 });
+        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = command.Attachments?.Sum(a => (long)((a is null ? 0 : a.IsEncoded ? a.EncodedContent.Length : a.Content?.Length ?? 0) / 4 * 3)) ?? 0 });
         insert.Parameters.Add(Text(Truncate(command.ProducerKey, 255)));
         batch.BatchCommands.Add(insert);
 

@@ -6,10 +6,11 @@ using MassTransit.Serialization;
 namespace SesWorker.Worker.Hosting;
 
 /// <summary>
-/// The intake's only deserializer: MassTransit's raw JSON one, except that a body it cannot parse (cut short, not JSON)
-/// still reaches the consumer, which reads the original bytes with <see cref="Contracts.Reading.SendEmailReader"/>. A
-/// truncated message whose emailId survived gets its history row with the parser's reason instead of vanishing into
-/// <c>send-email_error</c>; one with no readable id is refused there by the consumer, with the reader's reason.
+/// The only deserializer of the intake and the lanes: MassTransit's raw JSON one, handed an empty object, so that every
+/// body (cut short, not JSON, an envelope) reaches the consumer, which reads the original bytes with
+/// <see cref="Contracts.Reading.SendEmailReader"/>. A truncated message whose emailId survived gets its history row with
+/// the parser's reason instead of vanishing into <c>send-email_error</c>; one with no readable id is refused there by the
+/// consumer, with the reader's reason.
 /// </summary>
 internal sealed class IntakeDeserializer(IMessageDeserializer inner) : IMessageDeserializer
 {
@@ -25,19 +26,12 @@ internal sealed class IntakeDeserializer(IMessageDeserializer inner) : IMessageD
         return new BodyConsumeContext(receiveContext, Deserialize(receiveContext.Body, receiveContext.TransportHeaders, receiveContext.InputAddress));
     }
 
-    public SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress = null)
-    {
-        try
-        {
-            return inner.Deserialize(body, headers, destinationAddress);
-        }
-        catch (Exception exception) when (exception is System.Text.Json.JsonException or System.Runtime.Serialization.SerializationException
-            or ArgumentException or InvalidOperationException)
-        {
-            // The consumer reads ReceiveContext.Body, never this stand-in.
-            return inner.Deserialize(EmptyObject, headers, destinationAddress);
-        }
-    }
+    /// <summary>
+    /// Never parses the body: the consumer reads ReceiveContext.Body itself, once. MassTransit's raw deserializer would
+    /// parse it into a JsonElement of its own, a whole copy of every message (attachments included) that nothing reads.
+    /// </summary>
+    public SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress = null) =>
+        inner.Deserialize(EmptyObject, headers, destinationAddress);
 
     public MessageBody GetMessageBody(string text) => inner.GetMessageBody(text);
 

@@ -14,6 +14,7 @@ using SesWorker.Worker.Limiting;
 using SesWorker.Worker.Observability;
 using SesWorker.Persistence.Limiting;
 using SesWorker.Persistence.Workers;
+using SesWorker.Worker.Memory;
 using SesWorker.Worker.Sending;
 using SesWorker.Worker.Smtp;
 using SesWorker.Messaging;
@@ -60,6 +61,7 @@ public static class SesWorkerHostExtensions
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<EmailSendHandler>();
         services.AddSingleton<SendLanes>();
+        services.AddSingleton(sp => new ByteBudget(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.InFlightBytes));
         services.AddHostedService<WarmUp>();
         services.AddHostedService<MetricsSummary>();
         services.AddHostedService<DeadLetterTopology>();
@@ -86,8 +88,10 @@ public static class SesWorkerHostExtensions
                 cfg.ReceiveEndpoint(worker.QueueName, endpoint =>
                 {
                     endpoint.SetQuorumQueue();
-                    endpoint.PrefetchCount = worker.ConcurrentMessageLimit * 2;
-                    endpoint.ConcurrentMessageLimit = worker.ConcurrentMessageLimit;
+                    // Any body can arrive here, and RabbitMQ delivers whole bodies up to the prefetch count whether or not
+                    // the budget has room: prefetch no more than the intake works on at once (README, Memory).
+                    endpoint.PrefetchCount = worker.IntakeConcurrency;
+                    endpoint.ConcurrentMessageLimit = worker.IntakeConcurrency;
                     // The intake reads every body itself, MassTransit envelopes and broken JSON included (SendEmailReader):
                     // one deserializer for every content type hands IncomingSendEmail to the consumer. What it sends on
                     // (to the lanes, the delay queues, the events) stays a MassTransit envelope.
@@ -102,21 +106,13 @@ public static class SesWorkerHostExtensions
                     endpoint.ConfigureConsumer<SendEmailConsumer>(context);
                 });
 
-                foreach (var lane in context.GetRequiredService<SendLanes>().All)
-                {
-                    cfg.ReceiveEndpoint(lane.Queue, endpoint =>
-                    {
-                        endpoint.SetQuorumQueue();
-                        // Only the intake forwards here: producers publish to send-email, never to a lane.
-                        endpoint.ConfigureConsumeTopology = false;
-                        endpoint.PrefetchCount = worker.LaneConcurrency;
-                        endpoint.ConcurrentMessageLimit = worker.LaneConcurrency;
-                        // Producers in any language publish plain JSON; the intake forwards envelopes.
-                        endpoint.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
-                        ConfigureRetry(endpoint);
-                        endpoint.ConfigureConsumer<LaneConsumer>(context);
-                    });
-                }
+                var lanes = context.GetRequiredService<SendLanes>();
+                // Small bodies only (at most LaneMaxBodyBytes each): appIds x LaneConcurrency of them at most.
+                foreach (var lane in lanes.All)
+                    ConfigureLane(cfg, context, lane.Queue, worker.LaneConcurrency);
+                // Large bodies, every appId's: as many delivered as the budget has room for.
+                if (lanes.All.Count > 0)
+                    ConfigureLane(cfg, context, lanes.Large.Queue, worker.LargeLaneConcurrency);
             });
         });
         services.AddOptions<MassTransitHostOptions>().Configure(o =>
@@ -127,6 +123,25 @@ public static class SesWorkerHostExtensions
         builder.AddSesWorkerObservability();
 
         return builder;
+    }
+
+    private static void ConfigureLane(IRabbitMqBusFactoryConfigurator cfg, IBusRegistrationContext context, string queue, int concurrency)
+    {
+        cfg.ReceiveEndpoint(queue, endpoint =>
+        {
+            endpoint.SetQuorumQueue();
+            // Only the intake forwards here: producers publish to send-email, never to a lane.
+            endpoint.ConfigureConsumeTopology = false;
+            // Prefetch no more than is worked on: a delivered body is in memory whether or not a consumer has it.
+            endpoint.PrefetchCount = concurrency;
+            endpoint.ConcurrentMessageLimit = concurrency;
+            // The intake forwards the producer's own bytes; the consumer reads them (SendEmailReader), nothing else does.
+            endpoint.ClearSerialization();
+            endpoint.AddDeserializer(new IntakeDeserializer.Factory(), isDefault: true);
+            endpoint.AddSerializer(new MassTransit.Configuration.SystemTextJsonMessageSerializerFactory(), isSerializer: true);
+            ConfigureRetry(endpoint);
+            endpoint.ConfigureConsumer<LaneConsumer>(context);
+        });
     }
 
     private static void ConfigureRetry(IRabbitMqReceiveEndpointConfigurator endpoint)

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace SesWorker.Worker.Limiting;
 
 /// <summary>Logs one line at shutdown with the limiter latencies and this process's CPU time, for operators and the benchmark.</summary>
-public sealed partial class MetricsSummary(SendMetrics metrics, ILogger<MetricsSummary> logger) : IHostedService
+public sealed partial class MetricsSummary(SendMetrics metrics, Memory.ByteBudget budget, ILogger<MetricsSummary> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -13,14 +13,16 @@ public sealed partial class MetricsSummary(SendMetrics metrics, ILogger<MetricsS
     {
         var acquire = metrics.AcquireLatency();
         var wait = metrics.WaitLatency();
-        Log.Summary(logger, metrics.LateSends, acquire.Count, acquire.P50, acquire.P99, wait.P50, wait.P99, Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds);
+        Log.Summary(logger, metrics.LateSends, acquire.Count, acquire.P50, acquire.P99, wait.P50, wait.P99, Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds,
+            budget.HighWater, budget.Capacity);
         return Task.CompletedTask;
     }
 
     private static partial class Log
     {
         [LoggerMessage(3100, LogLevel.Information,
-            "sesworker-metrics late_sends={LateSends} acquires={Acquires} acquire_p50_ms={AcquireP50:F3} acquire_p99_ms={AcquireP99:F3} wait_p50_ms={WaitP50:F1} wait_p99_ms={WaitP99:F1} cpu_ms={CpuMs:F0}")]
-        public static partial void Summary(ILogger logger, long lateSends, int acquires, double acquireP50, double acquireP99, double waitP50, double waitP99, double cpuMs);
+            "sesworker-metrics late_sends={LateSends} acquires={Acquires} acquire_p50_ms={AcquireP50:F3} acquire_p99_ms={AcquireP99:F3} wait_p50_ms={WaitP50:F1} wait_p99_ms={WaitP99:F1} cpu_ms={CpuMs:F0} inflight_high_water_bytes={InFlightHighWater} inflight_limit_bytes={InFlightLimit}")]
+        public static partial void Summary(ILogger logger, long lateSends, int acquires, double acquireP50, double acquireP99, double waitP50, double waitP99, double cpuMs,
+            long inFlightHighWater, long inFlightLimit);
     }
 }

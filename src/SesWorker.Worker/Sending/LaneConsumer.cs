@@ -1,10 +1,29 @@
 using MassTransit;
+using MassTransit.Context;
 using SesWorker.Contracts;
+using SesWorker.Contracts.Reading;
+using SesWorker.Worker.Memory;
 
 namespace SesWorker.Worker.Sending;
 
-/// <summary>Sends the messages of one appId's lane queue; the lane's own concurrency bounds its sends in flight.</summary>
-public sealed class LaneConsumer(EmailSendHandler handler) : IConsumer<SendEmail>
+/// <summary>
+/// Sends the messages of one appId's lane queue (or of the large lane); the lane's own concurrency bounds its sends in
+/// flight, the <see cref="ByteBudget"/> the bytes. The body is the one the producer wrote (the intake forwards it
+/// unchanged), read once here; attachments stay in it until they are written to the wire.
+/// </summary>
+public sealed class LaneConsumer(EmailSendHandler handler, ByteBudget budget) : IConsumer<IncomingSendEmail>
 {
-    public Task Consume(ConsumeContext<SendEmail> context) => handler.HandleAsync(context);
+    public async Task Consume(ConsumeContext<IncomingSendEmail> context)
+    {
+        var body = ReceivedBody.Of(context.ReceiveContext);
+        using var lease = await budget.AcquireAsync(WorkerOptions.Footprint(body.Length), context.CancellationToken);
+        var read = SendEmailReader.Read(body);
+        if (!read.HasEmailId)
+            throw new InvalidEmailIdException($"{read.Code}: {read.Reason}");
+        var command = new MessageConsumeContext<SendEmail>(context, read.Message);
+        if (!read.IsReadable)
+            await handler.RecordMalformedAsync(command, read.Code!, read.Reason!);
+        else
+            await handler.HandleAsync(command);
+    }
 }

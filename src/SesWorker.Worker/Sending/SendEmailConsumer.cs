@@ -1,29 +1,36 @@
 using MassTransit;
 using MassTransit.Context;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SesWorker.Contracts;
 using SesWorker.Contracts.Reading;
+using SesWorker.Worker.Memory;
 
 namespace SesWorker.Worker.Sending;
 
 /// <summary>
-/// The intake on <c>send-email</c>, where every producer publishes. It reads the body with
-/// <see cref="SendEmailReader"/> and then:
+/// The intake on <c>send-email</c>, where every producer publishes. It takes the body's size from the worker's
+/// <see cref="ByteBudget"/>, reads the body once with <see cref="SendEmailReader"/> and then:
 /// <list type="bullet">
-/// <item>a readable message moves to its appId's lane queue (and is acknowledged), so one appId's backlog never stands
-/// in front of another's; with no lane (its appId is not configured, or missing) it cannot wait for a slot anyway: it
-/// is handled here, and fails fast;</item>
+/// <item>a readable message moves, as the same bytes, to its appId's lane queue (and is acknowledged), so one appId's
+/// backlog never stands in front of another's; a body over <see cref="WorkerOptions.LaneMaxBodyBytes"/> goes to the
+/// large lane, which delivers only what the budget holds; with no lane (its appId is not configured, or missing) it
+/// cannot wait for a slot anyway: it is handled here, and fails fast;</item>
 /// <item>a malformed message with a readable emailId gets its history row, <c>failed</c> with
 /// <c>SesWorker.MalformedMessage</c> and the reader's reason;</item>
 /// <item>a message with no readable emailId (no id, an empty or all-zero one, not a JSON object) has no key to record
 /// it under: it goes to <c>send-email_error</c> with the reason in its fault headers.</item>
 /// </list>
 /// </summary>
-public sealed partial class SendEmailConsumer(EmailSendHandler handler, SendLanes lanes, ILogger<SendEmailConsumer> logger) : IConsumer<IncomingSendEmail>
+public sealed partial class SendEmailConsumer(
+    EmailSendHandler handler, SendLanes lanes, ByteBudget budget, IOptions<WorkerOptions> options, ILogger<SendEmailConsumer> logger)
+    : IConsumer<IncomingSendEmail>
 {
     public async Task Consume(ConsumeContext<IncomingSendEmail> context)
     {
-        var read = SendEmailReader.Read(context.ReceiveContext.Body.GetBytes());
+        var body = ReceivedBody.Of(context.ReceiveContext);
+        using var lease = await budget.AcquireAsync(WorkerOptions.Footprint(body.Length), context.CancellationToken);
+        var read = SendEmailReader.Read(body);
         if (!read.HasEmailId)
             // Refused here, so the reason lands in send-email_error where operators look, not in a lane's error queue.
             throw new InvalidEmailIdException($"{read.Code}: {read.Reason}");
@@ -41,10 +48,13 @@ public sealed partial class SendEmailConsumer(EmailSendHandler handler, SendLane
             return;
         }
 
-        var endpoint = await context.GetSendEndpoint(lane.Address);
+        var address = body.Length > options.Value.LaneMaxBodyBytes ? lanes.Large.Address : lane.Address;
+        var endpoint = await context.GetSendEndpoint(address);
         await endpoint.Send(message, send =>
         {
             send.Durable = true;
+            send.Serializer = new ForwardedBody(body);
+            send.ContentType = ForwardedBody.Json;
             // Everything the message carries on (dead-letter cycles, a deferral's time, a redrive) goes with it: from
             // the AMQP headers, and from a MassTransit envelope's own headers, where MassTransit keeps them.
             foreach (var header in context.ReceiveContext.TransportHeaders.GetAll().Concat(read.EnvelopeHeaders))
@@ -53,12 +63,12 @@ public sealed partial class SendEmailConsumer(EmailSendHandler handler, SendLane
                     send.Headers.Set(header.Key, header.Value);
             }
         }, context.CancellationToken);
-        Log.Routed(logger, message.EmailId, lane.Queue);
+        Log.Routed(logger, message.EmailId, address);
     }
 
     private static partial class Log
     {
-        [LoggerMessage(2010, LogLevel.Trace, "Email {EmailId} moved to lane {Queue}")]
-        public static partial void Routed(ILogger logger, Guid emailId, string queue);
+        [LoggerMessage(2010, LogLevel.Trace, "Email {EmailId} moved to {Address}")]
+        public static partial void Routed(ILogger logger, Guid emailId, Uri address);
     }
 }

@@ -20,9 +20,16 @@ public sealed class SendLanes
                 .Select(a => a.AppId!).Distinct(StringComparer.Ordinal)
                 .ToDictionary(id => id, id => new SendLane(id, LaneQueue(worker.Value.QueueName, id)), StringComparer.Ordinal)
             : [];
+        Large = new SendLane(string.Empty, $"{worker.Value.QueueName}-large");
     }
 
     public IReadOnlyCollection<SendLane> All => _lanes.Values;
+
+    /// <summary>
+    /// The lane of bodies over <see cref="WorkerOptions.LaneMaxBodyBytes"/>, every appId's: it delivers only as many as
+    /// the byte budget has room for (<see cref="WorkerOptions.LargeLaneConcurrency"/>). Declared only with lanes.
+    /// </summary>
+    public SendLane Large { get; }
 
     public SendLane? For(string? appId) => appId is not null && _lanes.TryGetValue(appId, out var lane) ? lane : null;
 

@@ -10,7 +10,10 @@ public sealed class WorkerOptions
     [Required]
     public string QueueName { get; set; } = "send-email";
 
-    /// <summary>Messages the intake (<see cref="QueueName"/>) handles at once per process: it only moves them to their lanes.</summary>
+    /// <summary>
+    /// Messages the intake (<see cref="QueueName"/>) handles at once per process: it only moves them to their lanes. Also
+    /// its prefetch, so at most this many bodies of any size wait there for the byte budget.
+    /// </summary>
     [Range(1, 1024)]
     public int ConcurrentMessageLimit { get; set; } = 64;
 
@@ -27,6 +30,50 @@ public sealed class WorkerOptions
     /// </summary>
     [Range(1, 1024)]
     public int LaneConcurrency { get; set; } = 24;
+
+    /// <summary>
+    /// The bytes of message bodies this process holds while it works on them (<see cref="Memory.ByteBudget"/>), from
+    /// the moment a consumer starts on a message until it is settled, each charged <see cref="Footprint"/>. The default
+    /// fits a 512 MiB container (README, Memory): the runtime and the libraries take about 100 MiB, the budget 128, the
+    /// deliveries waiting for room (intake and large lane prefetch) the rest.
+    /// </summary>
+    [Range(1L * 1024 * 1024, 64L * 1024 * 1024 * 1024)]
+    public long InFlightBytes { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary>
+    /// Bodies larger than this go to the shared large lane (<c>{QueueName}-large</c>) instead of their appId's lane: a
+    /// lane delivers up to <see cref="LaneConcurrency"/> bodies at once, so appIds x LaneConcurrency x this is what the
+    /// lanes can hold (20 appIds: 30 MiB); the large lane delivers only as many as the budget has room for.
+    /// </summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int LaneMaxBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>The largest body a legal message has as JSON: 8 MiB of attachments in base64 (10.7 MiB) and 1 MiB of text.</summary>
+    public const long LargestLegalBody = 12L * 1024 * 1024;
+
+    /// <summary>
+    /// What a body costs in memory per byte (README, Memory): the buffer RabbitMQ's client rents to assemble it (rounded
+    /// up to a power of two, and kept by its pool), the array MassTransit copies out of it, and at the intake the buffer
+    /// the client rents to publish it on to a lane. The budget is charged this much.
+    /// </summary>
+    public const int FootprintPerBodyByte = 3;
+
+    /// <summary>The bytes a body of <paramref name="bodyBytes"/> is charged to the budget.</summary>
+    public static long Footprint(long bodyBytes) => bodyBytes * FootprintPerBodyByte;
+
+    /// <summary>
+    /// Large messages sent at once (and delivered at once: prefetch is the same): as many of the largest legal bodies as
+    /// the budget holds, at least one.
+    /// </summary>
+    public int LargeLaneConcurrency => (int)Math.Clamp(InFlightBytes / Footprint(LargestLegalBody), 1, LaneConcurrency);
+
+    /// <summary>
+    /// Messages the intake holds at once, and its prefetch: <see cref="ConcurrentMessageLimit"/>. Any body can arrive
+    /// there, so this many are in memory at most before the budget is asked (README, Memory). Derived from the budget
+    /// (4 at 128 MiB) it held a small appId up 9-20 s behind another's backlog of 2,000: the intake reads and moves
+    /// small messages, a millisecond each, and needs the concurrency; where large attachments are common, lower it.
+    /// </summary>
+    public int IntakeConcurrency => ConcurrentMessageLimit;
 
     /// <summary>Identifies this replica in attempts and leases; defaults to host name and process id.</summary>
     public string? WorkerId { get; set; }

@@ -1,0 +1,128 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
+using SesWorker.Contracts;
+using SesWorker.IntegrationTests.Infrastructure;
+using SesWorker.Persistence.History;
+using SesWorker.Worker.Memory;
+
+namespace SesWorker.IntegrationTests.Memory;
+
+/// <summary>
+/// Large attachments through a worker with a small byte budget (issue 10): everything is sent, and the worker's own
+/// accounting (the sesworker.inflight.* metrics) never went above the budget.
+/// </summary>
+[Collection(ServiceBackedTests.Name)]
+public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
+{
+    private const long MiB = 1024 * 1024;
+
+    public async ValueTask InitializeAsync() => await fixture.ResetAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var worker in fixture.Workers.ToList())
+            await fixture.StopWorkerAsync(worker);
+        await fixture.StartWorkerAsync("worker-a");
+    }
+
+    [Fact]
+    public async Task Attachments_near_the_limits_all_go_through_a_20_MiB_budget_without_exceeding_it()
+    {
+        var budget = await RestartWithBudgetAsync(20 * MiB);
+        // At the per-attachment limit (3.9 MB of 4 MB), and two that fill the 10 MB a message may be on the wire.
+        var commands = Enumerable.Range(0, 8).Select(i => WithAttachments(i % 2 == 0 ? SesWorkerFixture.AppId : SesWorkerFixture.SecondAppId,
+                i % 2 == 0 ? SesWorkerFixture.Sender : SesWorkerFixture.SecondSender, i < 4 ? [3_900_000] : [3_800_000, 3_800_000]))
+            .ToList();
+
+        await PublishRawAsync(commands);
+        var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(120));
+
+        Assert.All(rows, row => Assert.Equal(EmailStatus.Sent, row.Status));
+        Assert.Equal(commands.Count, fixture.Simulator.Messages.Count);
+        var (highWater, limit) = ReadMetrics();
+        Assert.Equal(20 * MiB, limit);
+        // Several at once (two 5 MB bodies fit), never more than the budget.
+        Assert.InRange(highWater, 10 * MiB, 20 * MiB);
+        Assert.Equal(highWater, budget.HighWater);
+        Assert.Equal(0, budget.InFlight);
+    }
+
+    [Fact]
+    public async Task A_message_larger_than_the_whole_budget_goes_through_alone()
+    {
+        var budget = await RestartWithBudgetAsync(2 * MiB);
+        var commands = new[]
+        {
+            WithAttachments(SesWorkerFixture.AppId, SesWorkerFixture.Sender, [3_900_000]),
+            WithAttachments(SesWorkerFixture.SecondAppId, SesWorkerFixture.SecondSender, [3_000_000]),
+        };
+
+        await PublishRawAsync(commands);
+        var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(120));
+
+        Assert.All(rows, row => Assert.Equal(EmailStatus.Sent, row.Status));
+        // Each took the whole budget, at the intake and again in the large lane: one message at a time, never more.
+        Assert.Equal(2 * MiB, budget.HighWater);
+        Assert.True(budget.Oversized >= 2);
+        Assert.Equal(2, fixture.Simulator.Messages.Count);
+    }
+
+    private async Task<ByteBudget> RestartWithBudgetAsync(long bytes)
+    {
+        foreach (var worker in fixture.Workers.ToList())
+            await fixture.StopWorkerAsync(worker);
+        var host = await fixture.StartWorkerAsync("worker-budget", new Dictionary<string, string?>
+        {
+            ["Worker:InFlightBytes"] = bytes.ToString(CultureInfo.InvariantCulture),
+        });
+        return host.Services.GetRequiredService<ByteBudget>();
+    }
+
+    /// <summary>As a plain-JSON producer publishes: the body is what the worker reads its attachments from.</summary>
+    private async Task PublishRawAsync(IEnumerable<SendEmail> commands)
+    {
+        await using var connection = await fixture.ConnectRabbitMqAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        var camel = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        foreach (var command in commands)
+        {
+            var properties = new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent };
+            await channel.BasicPublishAsync(SesWorkerFixture.QueueName, string.Empty, true, properties, JsonSerializer.SerializeToUtf8Bytes(command, camel));
+        }
+    }
+
+    private static SendEmail WithAttachments(string appId, string sender, int[] sizes) => TestMessages.Email(appId, sender) with
+    {
+        Attachments = [.. sizes.Select((size, i) =>
+        {
+            var bytes = new byte[size];
+            new Random(size + i).NextBytes(bytes);
+            return new EmailAttachment { FileName = $"file{i}.bin", Content = Convert.ToBase64String(bytes) };
+        })],
+    };
+
+    /// <summary>The worker's gauges as a metrics exporter reads them.</summary>
+    private static (long HighWater, long Limit) ReadMetrics()
+    {
+        long highWater = -1, limit = -1;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "SesWorker" && instrument.Name.StartsWith("sesworker.inflight.bytes.", StringComparison.Ordinal))
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "sesworker.inflight.bytes.high_water")
+                highWater = value;
+            else if (instrument.Name == "sesworker.inflight.bytes.limit")
+                limit = value;
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return (highWater, limit);
+    }
+}
