@@ -30,6 +30,7 @@ public sealed partial class SendThrottle(
     private readonly RateLimitingOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, AppLimit> _apps = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _pauses = new(StringComparer.Ordinal);
+    private readonly TransitFloor _transits = new();
 
     /// <summary>What this process knows of a pause on the appId (no round trip): set by its own sends or by the limiter's answers.</summary>
     public DateTimeOffset? KnownPause(string appId, DateTimeOffset now) =>
@@ -274,6 +275,14 @@ public sealed partial class SendThrottle(
     /// that window. Anchored at the answer instead, a reservation that waited for the lock would be placed late by
     /// that wait, beside the next replica's slot.
     /// </summary>
+    /// <remarks>
+    /// The middle is exact only when both ways took as long. A round trip far slower than this process's usual (a
+    /// busy machine that ran the worker late on the way back, a database slow to pick the statement up) may have spent
+    /// the excess on either way, so the slot lies anywhere in it: by up to half of it early or late, beside another
+    /// replica's slot. When that uncertainty exceeds an eighth of the margin the slot is let go unused and the caller
+    /// asks again (answered Busy); the excess is measured over the fastest recent round trip (as NTP trusts only the
+    /// samples near the least delay), so a database that is merely far away is not penalised.
+    /// </remarks>
     private async Task<(RateLimitGrant Grant, long Anchor)> ReserveAsync(AppLimit app, (Guid, Guid)? fence, bool leadless, CancellationToken cancellationToken)
     {
         var sentAt = Stopwatch.GetTimestamp();
@@ -281,7 +290,17 @@ public sealed partial class SendThrottle(
         var roundTrip = Stopwatch.GetElapsedTime(sentAt);
         metrics.RecordAcquire(roundTrip);
         var transit = roundTrip - grant.StatementTime;
-        return (grant, SendSlot.After(sentAt, transit > TimeSpan.Zero ? transit / 2 : TimeSpan.Zero));
+        if (transit < TimeSpan.Zero)
+            transit = TimeSpan.Zero;
+        var excess = transit - _transits.ObserveAndGetFloor(transit);
+        if (grant.Verdict == RateLimitVerdict.Granted && excess > app.Tolerance / 4)
+        {
+            metrics.RecordLateSend();
+            Log.Unplaced(logger, app.AppId, roundTrip, excess);
+            return (grant with { Verdict = RateLimitVerdict.Busy, RetryAfter = TimeSpan.Zero }, sentAt);
+        }
+
+        return (grant, SendSlot.After(sentAt, transit / 2));
     }
 
     private sealed class AppLimit
@@ -348,6 +367,34 @@ public sealed partial class SendThrottle(
         }
     }
 
+    /// <summary>The least round-trip transit among the last samples (a sliding minimum over 64).</summary>
+    private sealed class TransitFloor
+    {
+        private readonly Lock _lock = new();
+        private readonly TimeSpan[] _samples = new TimeSpan[64];
+        private int _count;
+        private int _next;
+
+        /// <summary>Records <paramref name="transit"/> and returns the floor of the samples before it (itself when first).</summary>
+        public TimeSpan ObserveAndGetFloor(TimeSpan transit)
+        {
+            lock (_lock)
+            {
+                var floor = transit;
+                for (var i = 0; i < _count; i++)
+                {
+                    if (_samples[i] < floor)
+                        floor = _samples[i];
+                }
+
+                _samples[_next] = transit;
+                _next = (_next + 1) % _samples.Length;
+                _count = Math.Min(_count + 1, _samples.Length);
+                return floor;
+            }
+        }
+    }
+
     private static partial class Log
     {
         [LoggerMessage(3001, LogLevel.Debug, "AppId {AppId} has a backlog beyond the maximum wait; asking again in {RetryAfter}")]
@@ -361,6 +408,9 @@ public sealed partial class SendThrottle(
 
         [LoggerMessage(3004, LogLevel.Debug, "The provider answered a send for appId {AppId} {Elapsed} after its content went out, later than usual; the next slot moves {Push} later")]
         public static partial void LateReply(ILogger logger, string appId, TimeSpan elapsed, TimeSpan push);
+
+        [LoggerMessage(3007, LogLevel.Debug, "A slot for appId {AppId} came back after {RoundTrip}, {Excess} slower than the fastest recent round trip: too uncertain to place, it is let go")]
+        public static partial void Unplaced(ILogger logger, string appId, TimeSpan roundTrip, TimeSpan excess);
 
         [LoggerMessage(3005, LogLevel.Warning, "Could not push back the limiter for appId {AppId} after a late reply: {Reason}")]
         public static partial void PushFailed(ILogger logger, string appId, string reason);
