@@ -16,8 +16,10 @@ public sealed class ScaledWorkersTests(ComposeFixture stack, ITestOutputHelper o
 
     // What the killed replica had claimed is finished this soon after the kill: TakeoverAfter (8 s), the rounds through
     // the delay queues that bring the copies back until then, and the backlog the copies queue behind in their lanes
-    // (a few hundred emails at 18/s per appId). Measured: 26 s with 66 claims and about 350 emails still queued.
-    private static readonly TimeSpan TakeoverBound = TimeSpan.FromSeconds(45);
+    // (a few hundred emails at 18/s per appId), with the scale to 5 replicas (five starting on two cores) in between.
+    // Measured: 26 s (66 claims, about 350 emails still queued), 18.6 s and 49.5 s in two clean-clone runs. A bound on
+    // a live system's recovery, not the takeover's precision: the process-level kill test asserts the 15 s takeover.
+    private static readonly TimeSpan TakeoverBound = TimeSpan.FromSeconds(90);
 
     // Observability__ShutdownTimeout in docker-compose.yml, plus the runtime's own start of the stop.
     private static readonly TimeSpan StopBound = TimeSpan.FromSeconds(20) + TimeSpan.FromSeconds(5);
