@@ -1,7 +1,4 @@
 using MassTransit;
-using MassTransit.Context;
-using SesWorker.Contracts;
-using SesWorker.Contracts.Reading;
 using SesWorker.Worker.Memory;
 
 namespace SesWorker.Worker.Sending;
@@ -17,13 +14,7 @@ public sealed class LaneConsumer(EmailSendHandler handler, ByteBudget budget) : 
     {
         var body = ReceivedBody.Of(context.ReceiveContext);
         using var lease = await budget.AcquireAsync(WorkerOptions.Footprint(body.Length), context.CancellationToken);
-        var read = SendEmailReader.Read(body);
-        if (!read.HasEmailId)
-            throw new InvalidEmailIdException($"{read.Code}: {read.Reason}");
-        var command = new MessageConsumeContext<SendEmail>(context, read.Message);
-        if (!read.IsReadable)
-            await handler.RecordMalformedAsync(command, read.Code!, read.Reason!);
-        else
-            await handler.HandleAsync(command);
+        if (await SendEmailDelivery.ReadAsync(body, context, handler) is { } delivery)
+            await handler.HandleAsync(delivery.Command);
     }
 }

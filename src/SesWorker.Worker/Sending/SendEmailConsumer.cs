@@ -1,9 +1,6 @@
 using MassTransit;
-using MassTransit.Context;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using SesWorker.Contracts;
-using SesWorker.Contracts.Reading;
 using SesWorker.Worker.Memory;
 
 namespace SesWorker.Worker.Sending;
@@ -30,18 +27,12 @@ public sealed partial class SendEmailConsumer(
     {
         var body = ReceivedBody.Of(context.ReceiveContext);
         using var lease = await budget.AcquireAsync(WorkerOptions.Footprint(body.Length), context.CancellationToken);
-        var read = SendEmailReader.Read(body);
-        if (!read.HasEmailId)
-            // Refused here, so the reason lands in send-email_error where operators look, not in a lane's error queue.
-            throw new InvalidEmailIdException($"{read.Code}: {read.Reason}");
-        var message = read.Message;
-        var command = new MessageConsumeContext<SendEmail>(context, message);
-        if (!read.IsReadable)
-        {
-            await handler.RecordMalformedAsync(command, read.Code!, read.Reason!);
+        // A message with no readable emailId is refused here, so the reason lands in send-email_error where operators
+        // look, not in a lane's error queue.
+        if (await SendEmailDelivery.ReadAsync(body, context, handler) is not { } delivery)
             return;
-        }
-
+        var (read, command) = delivery;
+        var message = command.Message;
         if (lanes.For(message.AppId) is not { } lane)
         {
             await handler.HandleAsync(command);
