@@ -78,7 +78,7 @@ internal static class ReportPrinter
                 Targets.NaiveName),
             ("limiter acquire p50 / p99 (lifetime, max of workers)", $"{Max(metrics, m => m.AcquireP50Ms):F3} / {Max(metrics, m => m.AcquireP99Ms):F3} ms", null),
             ("limiter wait p50 / p99 (lifetime, max of workers)", $"{Max(metrics, m => m.WaitP50Ms):F1} / {Max(metrics, m => m.WaitP99Ms):F1} ms", null),
-            ("late sends (sum over workers, lifetime)", $"{metrics.Sum(m => m.LateSends)}", null),
+            ("late sends: fresh slot / later slots moved back", $"{metrics.Sum(m => m.LateSends)} / {metrics.Sum(m => m.Excused)}", null),
             ("worker CPU per send: during run / whole life", $"{Targets.CpuPerSendDuringRun(sim, workers):F3} / {Targets.CpuPerSendTotal(sim, workers):F3} ms", Targets.CpuName),
             ("  of which the JIT's tiering thread (at least)", $"{workers.Sum(w => w.JitThreadCpuMsDuringRun) / Math.Max(1, sim.Accepted):F3} ms", null),
             ("max worker RSS", $"{workers.Max(w => w.MaxRssMiB):F1} MiB", Targets.MemoryName),

@@ -13,8 +13,9 @@ namespace SesWorker.Persistence.Limiting;
 /// has recently throttled it. The caller starts the transaction one <em>lead</em> before the slot (MAIL FROM)
 /// and holds the message content until the slot, so both moments are spaced by the interval whatever the reply
 /// latency. The lead is shared by the replicas through the row: each reservation moves it a tenth of the way to
-/// the caller's own estimate, at most 2 ms, so consecutive MAIL FROMs stay spaced (40 ms of drift over 20 slots, well
-/// inside the margin) while the lead follows the provider.
+/// the caller's own estimate, growing by at most the caller's bound, so consecutive MAIL FROMs stay spaced (a growing
+/// lead brings them closer together than their slots; a shrinking one only spreads them) while the lead follows the
+/// provider.
 /// The same statement reads the appId's pause (daily quota) and marks the email as transmitting, fenced by the
 /// caller's claim: a worker that lost its claim gets no slot to send with.
 /// </remarks>
@@ -46,7 +47,9 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
             ON CONFLICT (key) DO UPDATE SET
                 -- clock_timestamp(): the row is locked by now, and a wait for the lock must not shorten the lead.
                 tat = GREATEST(r.tat, clock_timestamp() + (SELECT lead FROM p)) + $3 * (SELECT factor FROM p),
-                lead = CASE WHEN $9 THEN r.lead ELSE r.lead + LEAST(GREATEST((EXCLUDED.lead - r.lead) * 0.1, interval '-2 ms'), interval '2 ms') END
+                -- A tenth of the way to the caller's estimate; growing by at most $10 a slot, since a growing lead
+                -- brings MAIL FROMs closer together than their slots; shrinking only spreads them.
+                lead = CASE WHEN $9 THEN r.lead ELSE r.lead + LEAST((EXCLUDED.lead - r.lead) * 0.1, $10) END
             -- The same horizon for a leadless slot: it must not starve behind the sends that reserve a lead ahead.
             WHERE GREATEST(r.tat, (SELECT now + lead FROM p)) - (SELECT now FROM p) <= $4 + (SELECT shared_lead FROM p)
             RETURNING r.tat
@@ -56,7 +59,8 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
             RETURNING 1
         )
         SELECT (SELECT tat FROM granted) - $3 * p.factor - p.now, p.shared_lead, (SELECT tat FROM cur) - p.now,
-               (SELECT until FROM pause), p.factor, EXISTS (SELECT FROM mark), clock_timestamp() - p.now
+               (SELECT until FROM pause), p.factor, EXISTS (SELECT FROM mark), clock_timestamp() - p.now,
+               (SELECT tat FROM granted) - $3 * p.factor
         FROM p
         """;
 
@@ -67,8 +71,9 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
     /// <param name="penaltyRecovery">How long a step-down takes to wear off.</param>
     /// <param name="fence">The email and claim the slot is for; the email is marked as transmitting. Null: no mark.</param>
     /// <param name="leadless">A slot from now on, without a lead (the transaction is already open); the shared lead is left as it is.</param>
+    /// <param name="maxLeadGrowth">The most the shared lead grows in one reservation (it shrinks freely).</param>
     public async Task<RateLimitGrant> TryReserveAsync(string appId, TimeSpan interval, TimeSpan maxWait, TimeSpan lead, TimeSpan penaltyRecovery,
-        (Guid EmailId, Guid ClaimToken)? fence, bool leadless, CancellationToken cancellationToken)
+        (Guid EmailId, Guid ClaimToken)? fence, bool leadless, TimeSpan maxLeadGrowth, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(ReserveSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = appId, NpgsqlDbType = NpgsqlDbType.Text });
@@ -80,6 +85,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter { Value = fence is { } f ? f.EmailId : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         command.Parameters.Add(new NpgsqlParameter { Value = fence is { } g ? g.ClaimToken : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = leadless, NpgsqlDbType = NpgsqlDbType.Boolean });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = maxLeadGrowth, NpgsqlDbType = NpgsqlDbType.Interval });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var sharedLead = reader.GetFieldValue<TimeSpan>(1);
@@ -90,7 +96,8 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         if (!reader.IsDBNull(0))
         {
             var verdict = fence is null || reader.GetBoolean(5) ? RateLimitVerdict.Granted : RateLimitVerdict.Fenced;
-            return new RateLimitGrant(verdict, Max(reader.GetFieldValue<TimeSpan>(0), TimeSpan.Zero), sharedLead, factor, StatementTime: statementTime);
+            return new RateLimitGrant(verdict, Max(reader.GetFieldValue<TimeSpan>(0), TimeSpan.Zero), sharedLead, factor, StatementTime: statementTime,
+                SlotAt: reader.GetFieldValue<DateTimeOffset>(7));
         }
 
         // The backlog ahead of us (the TAT before this statement), less what may be reserved.
@@ -149,6 +156,25 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Key(appId), NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = delay, NpgsqlDbType = NpgsqlDbType.Interval });
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// A send reached the wire <paramref name="push"/> later than its slot allows. Its call then shares a second with
+    /// the call <paramref name="span"/> (the provider's per-second count of slots) after its slot, unless that one
+    /// moves later by as much: the appId's next free slot moves <paramref name="push"/> later, when it is no further
+    /// than <paramref name="span"/> past <paramref name="slotAt"/> (that call not yet given out). Returns false when
+    /// it is: the send must take a fresh slot instead. Cheaper than a fresh slot for a send a few milliseconds late:
+    /// the rate loses the lateness, not a whole slot.
+    /// </summary>
+    public async Task<bool> TryExcuseAsync(string appId, DateTimeOffset slotAt, TimeSpan span, TimeSpan push, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE rate_limits SET tat = tat + $3 WHERE key = $1 AND tat <= $2 + $4");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Key(appId), NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = slotAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = push, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = span, NpgsqlDbType = NpgsqlDbType.Interval });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     private static string Key(string appId) => $"app:{appId}";

@@ -20,7 +20,7 @@ public enum RateLimitVerdict
 /// that long before the slot. <see cref="Penalty"/> is the appId's current interval multiplier (1 = full rate).
 /// <see cref="Wait"/> is measured from the start of the statement; <see cref="StatementTime"/> is how long the
 /// statement then took in the database (a wait for the row lock included), so the caller can tell where in its round
-/// trip that start lay.
+/// trip that start lay. <see cref="SlotAt"/> is the granted slot on the database's clock.
 /// </summary>
 public readonly record struct RateLimitGrant(
     RateLimitVerdict Verdict,
@@ -29,4 +29,5 @@ public readonly record struct RateLimitGrant(
     double Penalty,
     TimeSpan RetryAfter = default,
     DateTimeOffset? PausedUntil = null,
-    TimeSpan StatementTime = default);
+    TimeSpan StatementTime = default,
+    DateTimeOffset SlotAt = default);

@@ -13,7 +13,7 @@ public sealed partial class MetricsSummary(SendMetrics metrics, Memory.ByteBudge
     {
         var acquire = metrics.AcquireLatency();
         var wait = metrics.WaitLatency();
-        Log.Summary(logger, metrics.LateSends, acquire.Count, acquire.P50, acquire.P99, wait.P50, wait.P99, Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds,
+        Log.Summary(logger, metrics.LateSends, metrics.Excuses, acquire.Count, acquire.P50, acquire.P99, wait.P50, wait.P99, Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds,
             budget.HighWater, budget.Capacity);
         return Task.CompletedTask;
     }
@@ -21,8 +21,8 @@ public sealed partial class MetricsSummary(SendMetrics metrics, Memory.ByteBudge
     private static partial class Log
     {
         [LoggerMessage(3100, LogLevel.Information,
-            "sesworker-metrics late_sends={LateSends} acquires={Acquires} acquire_p50_ms={AcquireP50:F3} acquire_p99_ms={AcquireP99:F3} wait_p50_ms={WaitP50:F1} wait_p99_ms={WaitP99:F1} cpu_ms={CpuMs:F0} inflight_high_water_bytes={InFlightHighWater} inflight_limit_bytes={InFlightLimit}")]
-        public static partial void Summary(ILogger logger, long lateSends, int acquires, double acquireP50, double acquireP99, double waitP50, double waitP99, double cpuMs,
+            "sesworker-metrics late_sends={LateSends} excused={Excused} acquires={Acquires} acquire_p50_ms={AcquireP50:F3} acquire_p99_ms={AcquireP99:F3} wait_p50_ms={WaitP50:F1} wait_p99_ms={WaitP99:F1} cpu_ms={CpuMs:F0} inflight_high_water_bytes={InFlightHighWater} inflight_limit_bytes={InFlightLimit}")]
+        public static partial void Summary(ILogger logger, long lateSends, long excused, int acquires, double acquireP50, double acquireP99, double waitP50, double waitP99, double cpuMs,
             long inFlightHighWater, long inFlightLimit);
     }
 }

@@ -17,6 +17,7 @@ public sealed class SendMetrics : IDisposable
     private readonly Counter<long> _outcomes;
     private readonly Counter<long> _lateSends;
     private readonly Counter<long> _rateSteps;
+    private readonly Counter<long> _excuses;
     private readonly Lock _gate = new();
     private readonly List<double> _acquireSamples = [];
     private readonly List<double> _waitSamples = [];
@@ -29,6 +30,7 @@ public sealed class SendMetrics : IDisposable
         _wait = _meter.CreateHistogram<double>("sesworker.limiter.wait.duration", "ms", "Time a send waited for its rate-limit slot (not an attempt).");
         _outcomes = _meter.CreateCounter<long>("sesworker.sends", description: "Send outcomes by status.");
         _lateSends = _meter.CreateCounter<long>("sesworker.limiter.late_sends", description: "Sends whose go-ahead for the content came after their slot, so they took a fresh one.");
+        _excuses = _meter.CreateCounter<long>("sesworker.limiter.excused", description: "Sends a little late for their slot, for which the appId's later slots moved back instead.");
         _rateSteps = _meter.CreateCounter<long>("sesworker.limiter.rate_steps", description: "Step-downs of an appId's rate after the provider throttled it.");
     }
 
@@ -52,6 +54,16 @@ public sealed class SendMetrics : IDisposable
     {
         _lateSends.Add(1);
         Interlocked.Increment(ref _lateSendCount);
+    }
+
+    public long Excuses => Interlocked.Read(ref _excuseCount);
+
+    private long _excuseCount;
+
+    public void RecordExcuse()
+    {
+        _excuses.Add(1);
+        Interlocked.Increment(ref _excuseCount);
     }
 
     public void RecordRateStep(string appId) => _rateSteps.Add(1, new KeyValuePair<string, object?>("app_id", appId));

@@ -7,7 +7,12 @@ namespace SesWorker.Worker.Limiting;
 /// the transaction starts at <see cref="StartAt"/> (MAIL FROM) and the content goes out at <see cref="ContentAt"/>,
 /// the moment the provider counts the call.
 /// </summary>
-public sealed class SendSlot(string appId, long startAt, long contentAt)
+/// <remarks>
+/// The slot is placed at the latest moment its reservation's round trip allows, so it is never early; how much later
+/// than the database meant it may be is <see cref="Uncertainty"/>. <see cref="Excused"/> is how far the appId's later
+/// slots were moved back for this one's lateness.
+/// </remarks>
+public sealed class SendSlot(string appId, long startAt, long contentAt, DateTimeOffset slotAt = default, TimeSpan uncertainty = default)
 {
     public string AppId { get; } = appId;
 
@@ -15,14 +20,29 @@ public sealed class SendSlot(string appId, long startAt, long contentAt)
 
     public long ContentAt { get; private set; } = contentAt;
 
+    /// <summary>The slot (the content's moment) on the database's clock: what a push for its lateness is measured from.</summary>
+    public DateTimeOffset SlotAt { get; private set; } = slotAt;
+
+    /// <summary>How much later than the database meant the slot may lie (the reservation's round trip beyond the fastest).</summary>
+    public TimeSpan Uncertainty { get; private set; } = uncertainty;
+
+    /// <summary>How far the later slots were moved for this one's lateness.</summary>
+    public TimeSpan Excused { get; set; }
+
     /// <summary>When the content really went out.</summary>
     public long ContentSentAt { get; set; }
 
+    /// <summary>How late the start (or the content) is now, counting what the slot may be late by and what was excused.</summary>
+    public TimeSpan Lateness(bool content) =>
+        Stopwatch.GetElapsedTime(content ? ContentAt : StartAt) + Uncertainty - Excused;
+
     /// <summary>A start too late to be used: the transaction waits for a fresh slot.</summary>
-    public void MoveTo(long startAt, long contentAt) => (StartAt, ContentAt) = (startAt, contentAt);
+    public void MoveTo(long startAt, long contentAt, DateTimeOffset slotAt, TimeSpan uncertainty) =>
+        (StartAt, ContentAt, SlotAt, Uncertainty, Excused) = (startAt, contentAt, slotAt, uncertainty, TimeSpan.Zero);
 
     /// <summary>A late go-ahead moved the content to a fresh slot.</summary>
-    public void MoveContentTo(long contentAt) => ContentAt = contentAt;
+    public void MoveContentTo(long contentAt, DateTimeOffset slotAt, TimeSpan uncertainty) =>
+        (ContentAt, SlotAt, Uncertainty, Excused) = (contentAt, slotAt, uncertainty, TimeSpan.Zero);
 
     public static long After(long timestamp, TimeSpan delay) => timestamp + (long)(delay.TotalSeconds * Stopwatch.Frequency);
 

@@ -16,9 +16,9 @@ namespace SesWorker.Worker.Limiting;
 /// The provider counts a call when the message reaches it: the end of DATA. A slot is that moment. The send
 /// starts its transaction one lead earlier (MAIL FROM; the lead is what MAIL, RCPT and DATA take to be answered)
 /// and holds the content until the slot, so the calls reach the provider spaced by the interval however far away
-/// it is and however its replies jitter: the rate does not depend on the reply latency. A go-ahead that comes
-/// later than the margin allows (a slow reply) does not push anyone back: that send alone takes a fresh slot
-/// and waits for it, with its transaction open.
+/// it is and however its replies jitter: the rate does not depend on the reply latency. A send that reaches the wire
+/// later than the margin allows does not push everyone back by its whole lateness: the later slots move back by the
+/// excess, or that send alone takes a fresh slot (<see cref="KeepOrReplaceAsync"/>).
 /// </remarks>
 public sealed partial class SendThrottle(
     PostgresRateLimiter limiter,
@@ -72,31 +72,19 @@ public sealed partial class SendThrottle(
     /// <summary>
     /// Reserves the appId's next slot for the email (and marks it as transmitting, fenced by its claim) and returns at
     /// the slot's start, the moment MAIL FROM goes out. Returns null when the claim is no longer this worker's; throws
-    /// <see cref="AppPausedException"/> when the appId is paused.
+    /// <see cref="AppPausedException"/> when the appId is paused. Whether the start is still usable is decided at the
+    /// socket (<see cref="ConfirmStartAsync"/>), after MailKit's and TLS's work.
     /// </summary>
-    /// <remarks>
-    /// A process that wakes up late for its start (a GC pause, a busy machine) would put its MAIL FROM beside the next
-    /// ones: woken later than a quarter of the margin, it lets the slot go unused and reserves a fresh one (nothing has
-    /// been said yet, so only the slot is lost). Half of the margin is left for the way to the provider.
-    /// </remarks>
     public async Task<SendSlot?> AcquireAsync(string appId, Guid emailId, Guid claimToken, CancellationToken cancellationToken)
     {
         var app = _apps.GetOrAdd(appId, id => new AppLimit(id, _options));
-        var held = Stopwatch.StartNew();
-        while (true)
-        {
-            var slot = await ReserveStartAsync(app, emailId, claimToken, held, cancellationToken);
-            if (slot is null)
-                return null;
-            var wait = SendSlot.Until(slot.StartAt);
-            if (wait > TimeSpan.Zero)
-                await Task.Delay(wait, cancellationToken);
-            var late = Stopwatch.GetElapsedTime(slot.StartAt);
-            if (late <= app.LateStart)
-                return slot;
-            metrics.RecordLateSend();
-            Log.LateStart(logger, appId, late);
-        }
+        var slot = await ReserveStartAsync(app, emailId, claimToken, Stopwatch.StartNew(), cancellationToken);
+        if (slot is null)
+            return null;
+        var wait = SendSlot.Until(slot.StartAt);
+        if (wait > TimeSpan.Zero)
+            await Task.Delay(wait, cancellationToken);
+        return slot;
     }
 
     private async Task<SendSlot?> ReserveStartAsync(AppLimit app, Guid emailId, Guid claimToken, Stopwatch held, CancellationToken cancellationToken)
@@ -107,7 +95,8 @@ public sealed partial class SendThrottle(
         {
             while (true)
             {
-                var (grant, anchor) = await ReserveAsync(app, (emailId, claimToken), leadless: false, cancellationToken);
+                var reservation = await ReserveAsync(app, (emailId, claimToken), leadless: false, cancellationToken);
+                var grant = reservation.Grant;
                 switch (grant.Verdict)
                 {
                     case RateLimitVerdict.Paused:
@@ -117,8 +106,7 @@ public sealed partial class SendThrottle(
                         return null;
                     case RateLimitVerdict.Granted:
                         metrics.RecordWait(held.Elapsed + grant.Wait);
-                        var contentAt = SendSlot.After(anchor, grant.Wait);
-                        return new SendSlot(app.AppId, contentAt - (long)(grant.Lead.TotalSeconds * Stopwatch.Frequency), contentAt);
+                        return new SendSlot(app.AppId, reservation.StartAt, reservation.ContentAt, grant.SlotAt, reservation.Uncertainty);
                 }
 
                 if (held.Elapsed > _options.MaxHold)
@@ -137,55 +125,17 @@ public sealed partial class SendThrottle(
     /// <summary>
     /// The last look at the clock before the MAIL FROM reaches the socket (<see cref="Smtp.PacingStream"/>): between
     /// <see cref="AcquireAsync"/> and the wire the command is formatted and encrypted, and a busy machine can preempt
-    /// the thread there. Late by more than our half of the margin (the bound a counted moment has; the quarter in
-    /// <see cref="AcquireAsync"/> is only the cheap early exit), the transaction waits for a fresh slot first (the
-    /// command is encrypted already, so it cannot be taken back, only held).
+    /// the thread there. See <see cref="KeepOrReplaceAsync"/> for what a late start does.
     /// </summary>
-    public async Task ConfirmStartAsync(SendSlot slot, CancellationToken cancellationToken)
+    public Task ConfirmStartAsync(SendSlot slot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(slot);
-        var app = _apps[slot.AppId];
-        var regated = false;
-        while (true)
-        {
-            var late = Stopwatch.GetElapsedTime(slot.StartAt);
-            if (late <= app.OwnLateness)
-            {
-                if (late < TimeSpan.Zero)
-                    await Task.Delay(-late, cancellationToken);
-                else
-                    return;
-                continue;
-            }
-
-            if (!regated)
-            {
-                metrics.RecordLateSend();
-                Log.LateStart(logger, slot.AppId, late);
-                regated = true;
-            }
-
-            var (grant, anchor) = await ReserveAsync(app, null, leadless: false, cancellationToken);
-            switch (grant.Verdict)
-            {
-                case RateLimitVerdict.Granted:
-                    var contentAt = SendSlot.After(anchor, grant.Wait);
-                    slot.MoveTo(contentAt - (long)(grant.Lead.TotalSeconds * Stopwatch.Frequency), contentAt);
-                    break;
-                case RateLimitVerdict.Paused:
-                    _pauses[slot.AppId] = grant.PausedUntil!.Value;
-                    throw new AppPausedException(slot.AppId, grant.PausedUntil.Value);
-                default:
-                    await Task.Delay(grant.RetryAfter + app.Interval, cancellationToken);
-                    break;
-            }
-        }
+        return KeepOrReplaceAsync(_apps[slot.AppId], slot, content: false, cancellationToken);
     }
 
     /// <summary>
-    /// The provider has said go for the content: hold it until the slot. A go-ahead later than the slot by more
-    /// than half the margin takes a fresh slot (no lead: the transaction is already open) and waits for it; the other
-    /// half is left for the way to the provider.
+    /// The provider has said go for the content: hold it until the slot. A go-ahead later than the slot allows
+    /// moves the later slots back or takes a fresh slot (no lead: the transaction is already open).
     /// </summary>
     public async Task GateContentAsync(SendSlot slot, CancellationToken cancellationToken)
     {
@@ -194,51 +144,85 @@ public sealed partial class SendThrottle(
         // Measured from the planned start, not the actual one: a process that wakes up late (GC, a busy machine) needs
         // a longer lead as much as a slow provider does.
         app.Observe(Stopwatch.GetElapsedTime(slot.StartAt));
-        await HoldContentAsync(app, slot, cancellationToken);
+        await KeepOrReplaceAsync(app, slot, content: true, cancellationToken);
+        slot.ContentSentAt = Stopwatch.GetTimestamp();
     }
 
     /// <summary>
     /// The same check once more, immediately before the content's first bytes reach the socket
     /// (<see cref="Smtp.PacingStream"/>): MIME writing and encryption lie between the gate and the wire.
     /// </summary>
-    public Task ConfirmContentAsync(SendSlot slot, CancellationToken cancellationToken)
+    public async Task ConfirmContentAsync(SendSlot slot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(slot);
-        return HoldContentAsync(_apps[slot.AppId], slot, cancellationToken);
+        await KeepOrReplaceAsync(_apps[slot.AppId], slot, content: true, cancellationToken);
+        slot.ContentSentAt = Stopwatch.GetTimestamp();
     }
 
-    private async Task HoldContentAsync(AppLimit app, SendSlot slot, CancellationToken cancellationToken)
+    /// <summary>
+    /// Holds the start (or the content) until its moment, and decides what a late one does. A moment the provider
+    /// counts may be late by our quarter of the margin (<see cref="AppLimit.OwnLateness"/>); beyond it (a thread run
+    /// late, a go-ahead after the slot, a reservation whose placement is uncertain), the call would share its second
+    /// with the call a second's worth of slots later, unless that one moves back as much. So: the appId's later slots
+    /// move back by the excess (<see cref="PostgresRateLimiter.TryExcuseAsync"/>) when that call is not given out yet
+    /// and the excess is under an interval; otherwise the send lets its slot go and waits for a fresh one (the command
+    /// is encrypted already, so it can be held but not taken back). Checked again after every wait: a busy process
+    /// wakes up late too.
+    /// </summary>
+    private async Task KeepOrReplaceAsync(AppLimit app, SendSlot slot, bool content, CancellationToken cancellationToken)
     {
-        var regated = false;
+        var replaced = false;
         while (true)
         {
-            // Checked again after every wait: a busy process can wake up late too.
-            var late = Stopwatch.GetElapsedTime(slot.ContentAt);
-            // Late by more than our half of the margin: a fresh slot.
-            if (late > app.OwnLateness)
+            var early = SendSlot.Until(content ? slot.ContentAt : slot.StartAt);
+            var late = slot.Lateness(content);
+            if (early > TimeSpan.Zero)
+                late += early;
+            if (late <= app.OwnLateness)
             {
-                if (!regated)
-                {
-                    metrics.RecordLateSend();
-                    Log.LateGoAhead(logger, slot.AppId, late);
-                    regated = true;
-                }
-
-                var (grant, anchor) = await ReserveAsync(app, null, leadless: true, cancellationToken);
-                if (grant.Verdict == RateLimitVerdict.Granted)
-                    slot.MoveContentTo(SendSlot.After(anchor, grant.Wait));
-                else
-                    // Paused meanwhile or busy: the content waits (the provider's DATA timeout is minutes).
-                    await Task.Delay(grant.Verdict == RateLimitVerdict.Busy ? grant.RetryAfter + app.Interval : app.Interval * 10, cancellationToken);
+                if (early <= TimeSpan.Zero)
+                    return;
+                await Task.Delay(early, cancellationToken);
                 continue;
             }
 
-            if (late >= TimeSpan.Zero)
-                break;
-            await Task.Delay(-late, cancellationToken);
-        }
+            // Half of the allowance is left for the round trip the excuse itself takes.
+            var push = late - app.OwnLateness / 2;
+            if (push <= app.Interval && slot.SlotAt != default
+                && await limiter.TryExcuseAsync(app.AppId, slot.SlotAt, app.Span, push, cancellationToken))
+            {
+                slot.Excused += push;
+                metrics.RecordExcuse();
+                Log.Excused(logger, app.AppId, late, push);
+                continue;
+            }
 
-        slot.ContentSentAt = Stopwatch.GetTimestamp();
+            if (!replaced)
+            {
+                metrics.RecordLateSend();
+                Log.Replaced(logger, app.AppId, content ? "content" : "start", late);
+                replaced = true;
+            }
+
+            var reservation = await ReserveAsync(app, null, leadless: content, cancellationToken);
+            var grant = reservation.Grant;
+            switch (grant.Verdict)
+            {
+                case RateLimitVerdict.Granted when content:
+                    slot.MoveContentTo(reservation.ContentAt, grant.SlotAt, reservation.Uncertainty);
+                    break;
+                case RateLimitVerdict.Granted:
+                    slot.MoveTo(reservation.StartAt, reservation.ContentAt, grant.SlotAt, reservation.Uncertainty);
+                    break;
+                case RateLimitVerdict.Paused when !content:
+                    _pauses[slot.AppId] = grant.PausedUntil!.Value;
+                    throw new AppPausedException(slot.AppId, grant.PausedUntil.Value);
+                default:
+                    // Busy, or paused with the content's transaction open: wait (the provider's DATA timeout is minutes).
+                    await Task.Delay(grant.Verdict == RateLimitVerdict.Busy ? grant.RetryAfter + app.Interval : app.Interval * 10, cancellationToken);
+                    break;
+            }
+        }
     }
 
     /// <summary>
@@ -269,39 +253,34 @@ public sealed partial class SendThrottle(
     }
 
     /// <summary>
-    /// The grant, and the moment in this process's clock its wait is measured from. The database measures the wait
-    /// from the start of its statement, which lay between the request going out and the answer arriving less the
-    /// statement's own time (a wait for the row lock behind another replica's reservation included): the middle of
-    /// that window. Anchored at the answer instead, a reservation that waited for the lock would be placed late by
-    /// that wait, beside the next replica's slot.
+    /// A reservation and where its slot lies in this process's clock. The database measures the wait from the start
+    /// of its statement, which lay between the request going out and the answer arriving less the statement's own time
+    /// (a wait for the row lock behind another replica's reservation included). Each way takes at least half the
+    /// fastest recent round trip (as NTP trusts only the samples near the least delay), so the start lay within the
+    /// transit's excess over that floor. The slot is placed at the latest moment of that window: never early, beside
+    /// the call a second before it; how much it may be late is its <see cref="SendSlot.Uncertainty"/>, which
+    /// <see cref="KeepOrReplaceAsync"/> counts as lateness.
     /// </summary>
-    /// <remarks>
-    /// The middle is exact only when both ways took as long. A round trip far slower than this process's usual (a
-    /// busy machine that ran the worker late on the way back, a database slow to pick the statement up) may have spent
-    /// the excess on either way, so the slot lies anywhere in it: by up to half of it early or late, beside another
-    /// replica's slot. When that uncertainty exceeds an eighth of the margin the slot is let go unused and the caller
-    /// asks again (answered Busy); the excess is measured over the fastest recent round trip (as NTP trusts only the
-    /// samples near the least delay), so a database that is merely far away is not penalised.
-    /// </remarks>
-    private async Task<(RateLimitGrant Grant, long Anchor)> ReserveAsync(AppLimit app, (Guid, Guid)? fence, bool leadless, CancellationToken cancellationToken)
+    private async Task<Reservation> ReserveAsync(AppLimit app, (Guid, Guid)? fence, bool leadless, CancellationToken cancellationToken)
     {
         var sentAt = Stopwatch.GetTimestamp();
-        var grant = await limiter.TryReserveAsync(app.AppId, app.Interval, _options.MaxWait, app.Lead, _options.PenaltyRecovery, fence, leadless, cancellationToken);
+        var grant = await limiter.TryReserveAsync(app.AppId, app.Interval, _options.MaxWait, app.Lead, _options.PenaltyRecovery, fence, leadless,
+            app.MaxLeadGrowth, cancellationToken);
         var roundTrip = Stopwatch.GetElapsedTime(sentAt);
         metrics.RecordAcquire(roundTrip);
         var transit = roundTrip - grant.StatementTime;
         if (transit < TimeSpan.Zero)
             transit = TimeSpan.Zero;
-        var excess = transit - _transits.ObserveAndGetFloor(transit);
-        if (grant.Verdict == RateLimitVerdict.Granted && excess > app.Tolerance / 4)
-        {
-            metrics.RecordLateSend();
-            Log.Unplaced(logger, app.AppId, roundTrip, excess);
-            return (grant with { Verdict = RateLimitVerdict.Busy, RetryAfter = TimeSpan.Zero }, sentAt);
-        }
-
-        return (grant, SendSlot.After(sentAt, transit / 2));
+        var floor = _transits.ObserveAndGetFloor(transit);
+        var uncertainty = transit - floor;
+        if (grant.Verdict == RateLimitVerdict.Granted && uncertainty > app.OwnLateness)
+            Log.Uncertain(logger, app.AppId, roundTrip, uncertainty);
+        var contentAt = SendSlot.After(SendSlot.After(sentAt, transit - floor / 2), grant.Wait);
+        var startAt = contentAt - (long)((leadless ? TimeSpan.Zero : grant.Lead).TotalSeconds * Stopwatch.Frequency);
+        return new Reservation(grant, startAt, contentAt, uncertainty);
     }
+
+    private readonly record struct Reservation(RateLimitGrant Grant, long StartAt, long ContentAt, TimeSpan Uncertainty);
 
     private sealed class AppLimit
     {
@@ -316,12 +295,13 @@ public sealed partial class SendThrottle(
             Interval = Gcra.Interval(rate, options.SafetyMargin);
             // The provider allows floor(rate) calls in any second; that many of our slots span this much more: a call
             // that reaches it this much late still cannot make a second hold one call too many.
-            Tolerance = Interval * Math.Max(1, Math.Floor(rate)) - TimeSpan.FromSeconds(1);
-            // Half of it for this process waking up late; the other half for the way to the provider (a busy network,
-            // a provider that reads late), which nobody here can see.
-            OwnLateness = Tolerance / 2;
-            // A start is cheaper to redo than a go-ahead (nothing has been said yet): it gets half of that.
-            LateStart = OwnLateness / 2;
+            Span = Interval * Math.Max(1, Math.Floor(rate));
+            Tolerance = Span - TimeSpan.FromSeconds(1);
+            // Half of it for the way to the provider (a busy network, a provider that reads late), which nobody here
+            // can see; a quarter for this process reaching the socket late; a quarter for the lead growing over a
+            // second's worth of slots (a growing lead brings MAIL FROMs closer together than their slots).
+            OwnLateness = Tolerance / 4;
+            MaxLeadGrowth = Tolerance / 4 / Math.Max(1, Math.Floor(rate));
             Gate = new SemaphoreSlim(options.ContendersPerAppId, options.ContendersPerAppId);
             _lead = new LeadEstimator(options.InitialLead, TimeSpan.FromMilliseconds(2), options.MaxLead);
             // Before the first reply, any reply slower than the margin pushes (a cold start: JIT, new connections).
@@ -332,11 +312,14 @@ public sealed partial class SendThrottle(
 
         public TimeSpan Interval { get; }
 
+        /// <summary>The time a second's worth of slots (the provider's count per second) spans.</summary>
+        public TimeSpan Span { get; }
+
         public TimeSpan Tolerance { get; }
 
         public TimeSpan OwnLateness { get; }
 
-        public TimeSpan LateStart { get; }
+        public TimeSpan MaxLeadGrowth { get; }
 
         public SemaphoreSlim Gate { get; }
 
@@ -400,17 +383,17 @@ public sealed partial class SendThrottle(
         [LoggerMessage(3001, LogLevel.Debug, "AppId {AppId} has a backlog beyond the maximum wait; asking again in {RetryAfter}")]
         public static partial void Backlogged(ILogger logger, string appId, TimeSpan retryAfter);
 
-        [LoggerMessage(3002, LogLevel.Debug, "A send for appId {AppId} got the provider's go-ahead {Late} after its slot; it takes a fresh slot")]
-        public static partial void LateGoAhead(ILogger logger, string appId, TimeSpan late);
+        [LoggerMessage(3002, LogLevel.Debug, "A send for appId {AppId} reached its {Moment} {Late} late, with the later slots already given out: it takes a fresh slot")]
+        public static partial void Replaced(ILogger logger, string appId, string moment, TimeSpan late);
 
-        [LoggerMessage(3006, LogLevel.Debug, "A send for appId {AppId} woke up {Late} after its start; it lets the slot go and takes a fresh one")]
-        public static partial void LateStart(ILogger logger, string appId, TimeSpan late);
+        [LoggerMessage(3006, LogLevel.Debug, "A send for appId {AppId} is {Late} late; the appId's later slots move back {Push}")]
+        public static partial void Excused(ILogger logger, string appId, TimeSpan late, TimeSpan push);
 
         [LoggerMessage(3004, LogLevel.Debug, "The provider answered a send for appId {AppId} {Elapsed} after its content went out, later than usual; the next slot moves {Push} later")]
         public static partial void LateReply(ILogger logger, string appId, TimeSpan elapsed, TimeSpan push);
 
-        [LoggerMessage(3007, LogLevel.Debug, "A slot for appId {AppId} came back after {RoundTrip}, {Excess} slower than the fastest recent round trip: too uncertain to place, it is let go")]
-        public static partial void Unplaced(ILogger logger, string appId, TimeSpan roundTrip, TimeSpan excess);
+        [LoggerMessage(3007, LogLevel.Debug, "A slot for appId {AppId} came back after {RoundTrip}: it may lie up to {Uncertainty} later than meant, counted as lateness")]
+        public static partial void Uncertain(ILogger logger, string appId, TimeSpan roundTrip, TimeSpan uncertainty);
 
         [LoggerMessage(3005, LogLevel.Warning, "Could not push back the limiter for appId {AppId} after a late reply: {Reason}")]
         public static partial void PushFailed(ILogger logger, string appId, string reason);

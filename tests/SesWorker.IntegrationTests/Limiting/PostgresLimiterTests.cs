@@ -13,6 +13,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     private static readonly TimeSpan Interval = Gcra.Interval(20, 0.02);
     private static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(400);
     private static readonly TimeSpan Recovery = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan MaxLeadGrowth = TimeSpan.FromMilliseconds(2);
     private NpgsqlDataSource _dataSource = null!;
     private PostgresRateLimiter _limiter = null!;
 
@@ -25,8 +26,8 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
 
     public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
 
-    private Task<RateLimitGrant> ReserveAsync(string appId, TimeSpan lead = default, (Guid, Guid)? fence = null) =>
-        _limiter.TryReserveAsync(appId, Interval, MaxWait, lead, Recovery, fence, leadless: false, TestContext.Current.CancellationToken);
+    private Task<RateLimitGrant> ReserveAsync(string appId, TimeSpan lead = default, (Guid, Guid)? fence = null, TimeSpan? maxWait = null) =>
+        _limiter.TryReserveAsync(appId, Interval, maxWait ?? MaxWait, lead, Recovery, fence, leadless: false, MaxLeadGrowth, TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task Consecutive_reservations_are_spaced_by_the_interval_and_stop_at_the_horizon()
@@ -47,7 +48,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     }
 
     [Fact]
-    public async Task A_slot_starts_one_shared_lead_ahead_and_the_lead_moves_slowly_towards_each_callers_estimate()
+    public async Task A_slot_starts_one_shared_lead_ahead_and_the_lead_shrinks_freely_but_grows_slowly()
     {
         var first = await ReserveAsync("lead", TimeSpan.FromMilliseconds(300));
         Assert.Equal(RateLimitVerdict.Granted, first.Verdict);
@@ -55,12 +56,34 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         Assert.InRange(first.Wait.TotalMilliseconds, 295, 301);
 
         var second = await ReserveAsync("lead", TimeSpan.FromMilliseconds(100));
-        // The slot used the shared lead (300); the row moved a tenth of the way to 100, but at most 2 ms: 298.
+        // The slot used the shared lead (300); the row moved a tenth of the way to 100: 280.
         Assert.Equal(TimeSpan.FromMilliseconds(300), second.Lead);
-        var third = await ReserveAsync("lead", TimeSpan.FromMilliseconds(290));
-        Assert.Equal(TimeSpan.FromMilliseconds(298), third.Lead);
-        // 298 + (290 - 298) / 10 = 297.2: within the 2 ms a step may move.
-        Assert.Equal(TimeSpan.FromMilliseconds(297.2), (await ReserveAsync("lead", TimeSpan.FromMilliseconds(290))).Lead);
+        var third = await ReserveAsync("lead", TimeSpan.FromMilliseconds(400));
+        Assert.Equal(TimeSpan.FromMilliseconds(280), third.Lead);
+        // A tenth of the way to 400 would be 12 ms; a growing lead brings MAIL FROMs together, so at most 2 ms: 282.
+        Assert.Equal(TimeSpan.FromMilliseconds(282), (await ReserveAsync("lead", TimeSpan.FromMilliseconds(400))).Lead);
+    }
+
+    [Fact]
+    public async Task A_late_send_moves_the_later_slots_back_only_while_the_slot_a_second_later_is_not_given_out()
+    {
+        var span = Interval * 20;
+        var push = TimeSpan.FromMilliseconds(200);
+        var horizon = TimeSpan.FromSeconds(3);
+        // A lead of a second keeps the appId's next free slot ahead of the clock, however slowly this machine runs.
+        var late = await ReserveAsync("excuse", TimeSpan.FromSeconds(1), maxWait: horizon);
+
+        Assert.True(await _limiter.TryExcuseAsync("excuse", late.SlotAt, span, push, TestContext.Current.CancellationToken));
+        var next = await ReserveAsync("excuse", maxWait: horizon);
+        // On the database's clock: one interval after the late one's slot, plus the push.
+        Assert.InRange((next.SlotAt - late.SlotAt - Interval - push).TotalMilliseconds, -0.01, 0.01);
+
+        for (var i = 0; i < 19; i++)
+            Assert.Equal(RateLimitVerdict.Granted, (await ReserveAsync("excuse", maxWait: horizon)).Verdict);
+        // The 20th slot after the late one is given out, and it may already have started: too late to move it.
+        Assert.False(await _limiter.TryExcuseAsync("excuse", late.SlotAt, span, push, TestContext.Current.CancellationToken));
+        // A later slot still has its second ahead to move.
+        Assert.True(await _limiter.TryExcuseAsync("excuse", next.SlotAt, span, push, TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -71,7 +94,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         }
 
         var fresh = await _limiter.TryReserveAsync("late", Interval, MaxWait, TimeSpan.FromMilliseconds(500), Recovery, null, leadless: true,
-            TestContext.Current.CancellationToken);
+            MaxLeadGrowth, TestContext.Current.CancellationToken);
 
         // Not starved behind the sends that reserve a lead ahead: it queues like them, within the same horizon.
         Assert.True(fresh.Verdict is RateLimitVerdict.Granted or RateLimitVerdict.Busy);
@@ -79,7 +102,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         {
             await Task.Delay(fresh.RetryAfter + Interval, TestContext.Current.CancellationToken);
             fresh = await _limiter.TryReserveAsync("late", Interval, MaxWait, TimeSpan.FromMilliseconds(500), Recovery, null, leadless: true,
-                TestContext.Current.CancellationToken);
+                MaxLeadGrowth, TestContext.Current.CancellationToken);
         }
 
         Assert.Equal(RateLimitVerdict.Granted, fresh.Verdict);
