@@ -382,3 +382,23 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261127090000_LimiterRecentSlots') THEN
+    ALTER TABLE rate_limits
+        ADD COLUMN recent_slots timestamptz[] NOT NULL DEFAULT '{}',
+        ADD COLUMN recent_counted timestamptz[] NOT NULL DEFAULT '{}';
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261127090000_LimiterRecentSlots') THEN
+    INSERT INTO "__EFMigrationsHistory" (migration_id, product_version)
+    VALUES ('20261127090000_LimiterRecentSlots', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+

@@ -33,6 +33,8 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
     private static string Factor(string recoverySeconds) =>
         $"1 + (COALESCE(r.penalty, 1) - 1) * GREATEST(0, 1 - COALESCE(EXTRACT(epoch FROM statement_timestamp() - r.penalized_at)::float8 / {recoverySeconds}, 1))";
 
+    // The slot: the next free one (tat), not before the lead from now, and not before a second's span (the last
+    // $11 slots' worth, $12) after the slot $11 places back was counted (as late as its send went out: TryExcuseAsync).
     private static string Reserve(string factor) => $"""
         WITH pause AS (
             SELECT until FROM app_pauses WHERE app_id = $1 AND until > statement_timestamp()
@@ -42,25 +44,31 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
             SELECT statement_timestamp() AS now, CASE WHEN $9 THEN interval '0' ELSE COALESCE((SELECT lead FROM cur), $5) END AS lead,
                    COALESCE((SELECT lead FROM cur), $5) AS shared_lead, COALESCE((SELECT factor FROM cur), 1) AS factor
         ), granted AS (
-            INSERT INTO rate_limits AS r (key, tat, lead)
-            SELECT $2, p.now + p.lead + $3, $5 FROM p WHERE NOT EXISTS (SELECT FROM pause)
+            INSERT INTO rate_limits AS r (key, tat, lead, recent_slots, recent_counted)
+            SELECT $2, p.now + p.lead + $3, $5, ARRAY[p.now + p.lead], ARRAY[p.now + p.lead] FROM p WHERE NOT EXISTS (SELECT FROM pause)
             ON CONFLICT (key) DO UPDATE SET
                 -- clock_timestamp(): the row is locked by now, and a wait for the lock must not shorten the lead.
-                tat = GREATEST(r.tat, clock_timestamp() + (SELECT lead FROM p)) + $3 * (SELECT factor FROM p),
+                (tat, recent_slots, recent_counted) = (
+                    SELECT x.slot + $3 * (SELECT factor FROM p),
+                           (r.recent_slots || x.slot)[GREATEST(1, cardinality(r.recent_slots) + 2 - $11):],
+                           (r.recent_counted || x.slot)[GREATEST(1, cardinality(r.recent_counted) + 2 - $11):]
+                    FROM (SELECT GREATEST(r.tat, clock_timestamp() + (SELECT lead FROM p),
+                                          CASE WHEN cardinality(r.recent_counted) >= $11 THEN r.recent_counted[1] + $12 END) AS slot) x),
                 -- A tenth of the way to the caller's estimate; growing by at most $10 a slot, since a growing lead
                 -- brings MAIL FROMs closer together than their slots; shrinking only spreads them.
                 lead = CASE WHEN $9 THEN r.lead ELSE r.lead + LEAST((EXCLUDED.lead - r.lead) * 0.1, $10) END
             -- The same horizon for a leadless slot: it must not starve behind the sends that reserve a lead ahead.
-            WHERE GREATEST(r.tat, (SELECT now + lead FROM p)) - (SELECT now FROM p) <= $4 + (SELECT shared_lead FROM p)
-            RETURNING r.tat
+            WHERE GREATEST(r.tat, (SELECT now + lead FROM p), CASE WHEN cardinality(r.recent_counted) >= $11 THEN r.recent_counted[1] + $12 END)
+                  - (SELECT now FROM p) <= $4 + (SELECT shared_lead FROM p)
+            RETURNING r.tat, r.recent_slots[cardinality(r.recent_slots)] AS slot
         ), mark AS (
             UPDATE email_messages SET transmitting_at = statement_timestamp()
             WHERE email_id = $7 AND claim_token = $8 AND EXISTS (SELECT FROM granted)
             RETURNING 1
         )
-        SELECT (SELECT tat FROM granted) - $3 * p.factor - p.now, p.shared_lead, (SELECT tat FROM cur) - p.now,
+        SELECT (SELECT slot FROM granted) - p.now, p.shared_lead, (SELECT tat FROM cur) - p.now,
                (SELECT until FROM pause), p.factor, EXISTS (SELECT FROM mark), clock_timestamp() - p.now,
-               (SELECT tat FROM granted) - $3 * p.factor
+               (SELECT slot FROM granted)
         FROM p
         """;
 
@@ -72,8 +80,10 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
     /// <param name="fence">The email and claim the slot is for; the email is marked as transmitting. Null: no mark.</param>
     /// <param name="leadless">A slot from now on, without a lead (the transaction is already open); the shared lead is left as it is.</param>
     /// <param name="maxLeadGrowth">The most the shared lead grows in one reservation (it shrinks freely).</param>
+    /// <param name="perSecond">The calls the provider allows in any second (floor of the rate): a slot is never given
+    /// within <paramref name="interval"/> times this after the one this many places back.</param>
     public async Task<RateLimitGrant> TryReserveAsync(string appId, TimeSpan interval, TimeSpan maxWait, TimeSpan lead, TimeSpan penaltyRecovery,
-        (Guid EmailId, Guid ClaimToken)? fence, bool leadless, TimeSpan maxLeadGrowth, CancellationToken cancellationToken)
+        (Guid EmailId, Guid ClaimToken)? fence, bool leadless, TimeSpan maxLeadGrowth, int perSecond, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(ReserveSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = appId, NpgsqlDbType = NpgsqlDbType.Text });
@@ -86,6 +96,8 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter { Value = fence is { } g ? g.ClaimToken : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = leadless, NpgsqlDbType = NpgsqlDbType.Boolean });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = maxLeadGrowth, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = perSecond, NpgsqlDbType = NpgsqlDbType.Integer });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = interval * perSecond, NpgsqlDbType = NpgsqlDbType.Interval });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var sharedLead = reader.GetFieldValue<TimeSpan>(1);
@@ -159,21 +171,25 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// A send reached the wire <paramref name="push"/> later than its slot allows. Its call then shares a second with
-    /// the call <paramref name="span"/> (the provider's per-second count of slots) after its slot, unless that one
-    /// moves later by as much: the appId's next free slot moves <paramref name="push"/> later, when it is no further
-    /// than <paramref name="span"/> past <paramref name="slotAt"/> (that call not yet given out). Returns false when
-    /// it is: the send must take a fresh slot instead. Cheaper than a fresh slot for a send a few milliseconds late:
-    /// the rate loses the lateness, not a whole slot.
+    /// A send reached the wire <paramref name="lateness"/> after its slot <paramref name="slotAt"/> (beyond what its
+    /// slot allows). Its call then shares a second with the call a second's worth of slots after it, unless that one
+    /// comes as much later: the slot is recorded as that late, and the slot that many places after it is given no
+    /// earlier than a second's span after that. Only the one slot moves (and the later ones only as far as the spacing
+    /// requires): a stall that made several sends late moves the schedule by the longest lateness, not their sum.
+    /// Returns false when the slot a second later is given out already (<paramref name="slotAt"/> is no longer among the
+    /// appId's recent slots): the send must take a fresh slot instead.
     /// </summary>
-    public async Task<bool> TryExcuseAsync(string appId, DateTimeOffset slotAt, TimeSpan span, TimeSpan push, CancellationToken cancellationToken)
+    public async Task<bool> TryExcuseAsync(string appId, DateTimeOffset slotAt, TimeSpan lateness, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "UPDATE rate_limits SET tat = tat + $3 WHERE key = $1 AND tat <= $2 + $4");
+        await using var command = dataSource.CreateCommand("""
+            UPDATE rate_limits r SET recent_counted = (
+                SELECT array_agg(CASE WHEN u.slot = $2 THEN GREATEST(u.counted, $2 + $3) ELSE u.counted END ORDER BY u.n)
+                FROM unnest(r.recent_slots, r.recent_counted) WITH ORDINALITY AS u(slot, counted, n))
+            WHERE r.key = $1 AND $2 = ANY(r.recent_slots)
+            """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Key(appId), NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = slotAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = push, NpgsqlDbType = NpgsqlDbType.Interval });
-        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = span, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = lateness, NpgsqlDbType = NpgsqlDbType.Interval });
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 

@@ -189,7 +189,7 @@ public sealed partial class SendThrottle(
             // Half of the allowance is left for the round trip the excuse itself takes.
             var push = late - app.OwnLateness / 2;
             if (push <= app.Interval && slot.SlotAt != default
-                && await limiter.TryExcuseAsync(app.AppId, slot.SlotAt, app.Span, push, cancellationToken))
+                && await limiter.TryExcuseAsync(app.AppId, slot.SlotAt, slot.Excused + push, cancellationToken))
             {
                 slot.Excused += push;
                 metrics.RecordExcuse();
@@ -265,7 +265,7 @@ public sealed partial class SendThrottle(
     {
         var sentAt = Stopwatch.GetTimestamp();
         var grant = await limiter.TryReserveAsync(app.AppId, app.Interval, _options.MaxWait, app.Lead, _options.PenaltyRecovery, fence, leadless,
-            app.MaxLeadGrowth, cancellationToken);
+            app.MaxLeadGrowth, app.PerSecond, cancellationToken);
         var roundTrip = Stopwatch.GetElapsedTime(sentAt);
         metrics.RecordAcquire(roundTrip);
         var transit = roundTrip - grant.StatementTime;
@@ -295,7 +295,8 @@ public sealed partial class SendThrottle(
             Interval = Gcra.Interval(rate, options.SafetyMargin);
             // The provider allows floor(rate) calls in any second; that many of our slots span this much more: a call
             // that reaches it this much late still cannot make a second hold one call too many.
-            Span = Interval * Math.Max(1, Math.Floor(rate));
+            PerSecond = (int)Math.Max(1, Math.Floor(rate));
+            Span = Interval * PerSecond;
             Tolerance = Span - TimeSpan.FromSeconds(1);
             // Half of it for the way to the provider (a busy network, a provider that reads late), which nobody here
             // can see; a quarter for this process reaching the socket late; a quarter for the lead growing over a
@@ -311,6 +312,9 @@ public sealed partial class SendThrottle(
         public string AppId { get; }
 
         public TimeSpan Interval { get; }
+
+        /// <summary>The calls the provider allows in any second.</summary>
+        public int PerSecond { get; }
 
         /// <summary>The time a second's worth of slots (the provider's count per second) spans.</summary>
         public TimeSpan Span { get; }

@@ -27,7 +27,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
 
     private Task<RateLimitGrant> ReserveAsync(string appId, TimeSpan lead = default, (Guid, Guid)? fence = null, TimeSpan? maxWait = null) =>
-        _limiter.TryReserveAsync(appId, Interval, maxWait ?? MaxWait, lead, Recovery, fence, leadless: false, MaxLeadGrowth, TestContext.Current.CancellationToken);
+        _limiter.TryReserveAsync(appId, Interval, maxWait ?? MaxWait, lead, Recovery, fence, leadless: false, MaxLeadGrowth, 20, TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task Consecutive_reservations_are_spaced_by_the_interval_and_stop_at_the_horizon()
@@ -65,25 +65,36 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     }
 
     [Fact]
-    public async Task A_late_send_moves_the_later_slots_back_only_while_the_slot_a_second_later_is_not_given_out()
+    public async Task A_late_send_moves_the_slot_a_second_after_it_while_that_one_is_not_given_out()
     {
-        var span = Interval * 20;
-        var push = TimeSpan.FromMilliseconds(200);
         var horizon = TimeSpan.FromSeconds(3);
+        var pushed = TimeSpan.FromMilliseconds(200);
         // A lead of a second keeps the appId's next free slot ahead of the clock, however slowly this machine runs.
         var late = await ReserveAsync("excuse", TimeSpan.FromSeconds(1), maxWait: horizon);
 
-        Assert.True(await _limiter.TryExcuseAsync("excuse", late.SlotAt, span, push, TestContext.Current.CancellationToken));
-        var next = await ReserveAsync("excuse", maxWait: horizon);
-        // On the database's clock: one interval after the late one's slot, plus the push.
-        Assert.InRange((next.SlotAt - late.SlotAt - Interval - push).TotalMilliseconds, -0.01, 0.01);
+        Assert.True(await _limiter.TryExcuseAsync("excuse", late.SlotAt, pushed, TestContext.Current.CancellationToken));
+        var slots = new List<DateTimeOffset>();
+        for (var i = 0; i < 22; i++)
+        {
+            var grant = await ReserveAsync("excuse", maxWait: horizon);
+            Assert.Equal(RateLimitVerdict.Granted, grant.Verdict);
+            slots.Add(grant.SlotAt);
+            if (i == 0)
+            {
+                // Another send late by less than the first: the schedule moves by the longest lateness, not the sum.
+                Assert.True(await _limiter.TryExcuseAsync("excuse", grant.SlotAt, pushed / 4, TestContext.Current.CancellationToken));
+                // Found late again (its content after its start): still its own slot, late by the larger amount.
+                Assert.True(await _limiter.TryExcuseAsync("excuse", grant.SlotAt, pushed / 2, TestContext.Current.CancellationToken));
+            }
+        }
 
-        for (var i = 0; i < 19; i++)
-            Assert.Equal(RateLimitVerdict.Granted, (await ReserveAsync("excuse", maxWait: horizon)).Verdict);
-        // The 20th slot after the late one is given out, and it may already have started: too late to move it.
-        Assert.False(await _limiter.TryExcuseAsync("excuse", late.SlotAt, span, push, TestContext.Current.CancellationToken));
-        // A later slot still has its second ahead to move.
-        Assert.True(await _limiter.TryExcuseAsync("excuse", next.SlotAt, span, push, TestContext.Current.CancellationToken));
+        // On the database's clock: the 19 after it keep their places; the 20th (a second's span later) and the ones
+        // after it move by the lateness once.
+        Assert.InRange((slots[18] - late.SlotAt - Interval * 19).TotalMilliseconds, -0.01, 0.01);
+        Assert.InRange((slots[19] - late.SlotAt - Interval * 20 - pushed).TotalMilliseconds, -0.01, 0.01);
+        Assert.InRange((slots[21] - late.SlotAt - Interval * 22 - pushed).TotalMilliseconds, -0.01, 0.01);
+        // The slot a second later is given out, and it may already have started: too late to move it.
+        Assert.False(await _limiter.TryExcuseAsync("excuse", late.SlotAt, pushed, TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -94,7 +105,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         }
 
         var fresh = await _limiter.TryReserveAsync("late", Interval, MaxWait, TimeSpan.FromMilliseconds(500), Recovery, null, leadless: true,
-            MaxLeadGrowth, TestContext.Current.CancellationToken);
+            MaxLeadGrowth, 20, TestContext.Current.CancellationToken);
 
         // Not starved behind the sends that reserve a lead ahead: it queues like them, within the same horizon.
         Assert.True(fresh.Verdict is RateLimitVerdict.Granted or RateLimitVerdict.Busy);
@@ -102,7 +113,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         {
             await Task.Delay(fresh.RetryAfter + Interval, TestContext.Current.CancellationToken);
             fresh = await _limiter.TryReserveAsync("late", Interval, MaxWait, TimeSpan.FromMilliseconds(500), Recovery, null, leadless: true,
-                MaxLeadGrowth, TestContext.Current.CancellationToken);
+                MaxLeadGrowth, 20, TestContext.Current.CancellationToken);
         }
 
         Assert.Equal(RateLimitVerdict.Granted, fresh.Verdict);

@@ -96,6 +96,7 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         fixture.SimulatorOptions.Latency.Default = Realistic;
         await StartAsync("proc-a");
         await StartAsync("proc-b");
+        var measuredFrom = await WarmUpAsync();
         var commands = Enumerable.Range(0, 300).Select(_ => TestMessages.Email()).ToList();
         await fixture.PublishRawAsync(commands);
 
@@ -103,10 +104,10 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
 
         Assert.All(rows, r => Assert.Equal(EmailStatus.Sent, r.Status));
         var times = fixture.Simulator.Counts.Times(SesWorkerFixture.AppId, CountPoint.EndOfData);
-        var rate = SustainedRate(times);
-        // Issue 7's target is 19/s; with the default 10% margin (18/s at most) this machine measures 15-16.5/s.
-        // Before the paced slots it was 2.8/s.
-        Assert.True(rate >= 14, $"sustained {rate:F2}/s; gaps over 100 ms: {Gaps(times)}");
+        var rate = SustainedRate([.. times.Where(t => t >= measuredFrom)]);
+        // Issue 7's target. The default margin (2.5%) allows 19.5/s; before the paced slots it was 2.8/s.
+        TestContext.Current.TestOutputHelper?.WriteLine($"sustained {rate:F2}/s");
+        Assert.True(rate >= 19, $"sustained {rate:F2}/s; gaps over 100 ms: {Gaps(times)}");
         AssertAtMostTwentyInAnySecond(SesWorkerFixture.AppId, CountPoint.MailFrom);
         AssertAtMostTwentyInAnySecond(SesWorkerFixture.AppId, CountPoint.EndOfData);
         Assert.DoesNotContain(fixture.Simulator.Transactions, t => !t.Accepted);
@@ -119,15 +120,17 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         fixture.SimulatorOptions.Latency.HoldEveryNthEndOfData = 50;
         fixture.SimulatorOptions.Latency.HoldFor = TimeSpan.FromSeconds(30);
         await StartAsync("proc-a");
+        var measuredFrom = await WarmUpAsync();
         var commands = Enumerable.Range(0, 200).Select(_ => TestMessages.Email()).ToList();
         await fixture.PublishRawAsync(commands);
 
         // The held ones are counted (and kept) by the provider at the end of DATA; their replies come 30 s later.
-        var received = await fixture.Simulator.WaitForMessagesAsync(200, TimeSpan.FromSeconds(25), TestContext.Current.CancellationToken);
+        var received = await fixture.Simulator.WaitForMessagesAsync(320, TimeSpan.FromSeconds(25), TestContext.Current.CancellationToken);
 
-        var rate = SustainedRate([.. received.Select(m => m.ReceivedAt).Order()]);
-        // Issue 7's target is 18/s; before, nothing else was sent while a reply was held.
-        Assert.True(rate >= 14, $"sustained {rate:F2}/s with 1 reply in 50 held 30 s");
+        var rate = SustainedRate([.. received.Select(m => m.ReceivedAt).Where(t => t >= measuredFrom).Order()]);
+        // Issue 7's target; before, nothing else was sent while a reply was held.
+        TestContext.Current.TestOutputHelper?.WriteLine($"sustained {rate:F2}/s");
+        Assert.True(rate >= 18, $"sustained {rate:F2}/s with 1 reply in 50 held 30 s");
         AssertAtMostTwentyInAnySecond(SesWorkerFixture.AppId, CountPoint.MailFrom);
         AssertAtMostTwentyInAnySecond(SesWorkerFixture.AppId, CountPoint.EndOfData);
         var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(60));
@@ -161,6 +164,18 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         AssertNoDuplicatesButUnknown(rows);
         var firstAfter = fixture.Simulator.Messages.Select(m => m.ReceivedAt).Where(t => t > thawedAt).Order().First();
         Assert.True(firstAfter - thawedAt <= TimeSpan.FromSeconds(5), $"sending resumed {(firstAfter - thawedAt).TotalSeconds:F1} s after the database did");
+    }
+
+    /// <summary>
+    /// 120 emails first, so the measured ones do not include the workers' first seconds (the JIT compiling the whole
+    /// path, the first TLS connections); returns when the measured part begins. The limiter's checks hold for these too.
+    /// </summary>
+    private async Task<DateTimeOffset> WarmUpAsync()
+    {
+        var warmUp = Enumerable.Range(0, 120).Select(_ => TestMessages.Email()).ToList();
+        await fixture.PublishRawAsync(warmUp);
+        await fixture.Simulator.WaitForMessagesAsync(120, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        return DateTimeOffset.UtcNow;
     }
 
     private async Task<WorkerProcess> StartAsync(string workerId)
