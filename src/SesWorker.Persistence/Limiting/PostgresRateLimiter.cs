@@ -13,9 +13,8 @@ namespace SesWorker.Persistence.Limiting;
 /// has recently throttled it. The caller starts the transaction one <em>lead</em> before the slot (MAIL FROM)
 /// and holds the message content until the slot, so both moments are spaced by the interval whatever the reply
 /// latency. The lead is shared by the replicas through the row: each reservation moves it a tenth of the way to
-/// the caller's own estimate, growing by at most the caller's bound, so consecutive MAIL FROMs stay spaced (a growing
-/// lead brings them closer together than their slots; a shrinking one only spreads them) while the lead follows the
-/// provider.
+/// the caller's own estimate; when it grows, the next slot moves back by the growth, so consecutive MAIL FROMs stay
+/// spaced (a shrinking lead only spreads them) while the lead follows the provider.
 /// The same statement reads the appId's pause (daily quota) and marks the email as transmitting, fenced by the
 /// caller's claim: a worker that lost its claim gets no slot to send with.
 /// </remarks>
@@ -34,7 +33,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         $"1 + (COALESCE(r.penalty, 1) - 1) * GREATEST(0, 1 - COALESCE(EXTRACT(epoch FROM statement_timestamp() - r.penalized_at)::float8 / {recoverySeconds}, 1))";
 
     // The slot: the next free one (tat), not before the lead from now, and not before a second's span (the last
-    // $11 slots' worth, $12) after the slot $11 places back was counted (as late as its send went out: TryExcuseAsync).
+    // $10 slots' worth, $11) after the slot $10 places back was counted (as late as its send went out: TryExcuseAsync).
     private static string Reserve(string factor) => $"""
         WITH pause AS (
             SELECT until FROM app_pauses WHERE app_id = $1 AND until > statement_timestamp()
@@ -48,17 +47,18 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
             SELECT $2, p.now + p.lead + $3, $5, ARRAY[p.now + p.lead], ARRAY[p.now + p.lead] FROM p WHERE NOT EXISTS (SELECT FROM pause)
             ON CONFLICT (key) DO UPDATE SET
                 -- clock_timestamp(): the row is locked by now, and a wait for the lock must not shorten the lead.
+                -- The lead moves a tenth of the way to the caller's estimate. A growing lead would bring the next
+                -- MAIL FROM closer to this one than their slots are apart, so the next slot moves back by the growth
+                -- (once: a provider found slower costs the rate its extra lead, one time); shrinking only spreads them.
                 (tat, recent_slots, recent_counted) = (
-                    SELECT x.slot + $3 * (SELECT factor FROM p),
-                           (r.recent_slots || x.slot)[GREATEST(1, cardinality(r.recent_slots) + 2 - $11):],
-                           (r.recent_counted || x.slot)[GREATEST(1, cardinality(r.recent_counted) + 2 - $11):]
+                    SELECT x.slot + $3 * (SELECT factor FROM p) + CASE WHEN $9 THEN interval '0' ELSE GREATEST((EXCLUDED.lead - r.lead) * 0.1, interval '0') END,
+                           (r.recent_slots || x.slot)[GREATEST(1, cardinality(r.recent_slots) + 2 - $10):],
+                           (r.recent_counted || x.slot)[GREATEST(1, cardinality(r.recent_counted) + 2 - $10):]
                     FROM (SELECT GREATEST(r.tat, clock_timestamp() + (SELECT lead FROM p),
-                                          CASE WHEN cardinality(r.recent_counted) >= $11 THEN r.recent_counted[1] + $12 END) AS slot) x),
-                -- A tenth of the way to the caller's estimate; growing by at most $10 a slot, since a growing lead
-                -- brings MAIL FROMs closer together than their slots; shrinking only spreads them.
-                lead = CASE WHEN $9 THEN r.lead ELSE r.lead + LEAST((EXCLUDED.lead - r.lead) * 0.1, $10) END
+                                          CASE WHEN cardinality(r.recent_counted) >= $10 THEN r.recent_counted[1] + $11 END) AS slot) x),
+                lead = CASE WHEN $9 THEN r.lead ELSE r.lead + (EXCLUDED.lead - r.lead) * 0.1 END
             -- The same horizon for a leadless slot: it must not starve behind the sends that reserve a lead ahead.
-            WHERE GREATEST(r.tat, (SELECT now + lead FROM p), CASE WHEN cardinality(r.recent_counted) >= $11 THEN r.recent_counted[1] + $12 END)
+            WHERE GREATEST(r.tat, (SELECT now + lead FROM p), CASE WHEN cardinality(r.recent_counted) >= $10 THEN r.recent_counted[1] + $11 END)
                   - (SELECT now FROM p) <= $4 + (SELECT shared_lead FROM p)
             RETURNING r.tat, r.recent_slots[cardinality(r.recent_slots)] AS slot
         ), mark AS (
@@ -79,11 +79,10 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
     /// <param name="penaltyRecovery">How long a step-down takes to wear off.</param>
     /// <param name="fence">The email and claim the slot is for; the email is marked as transmitting. Null: no mark.</param>
     /// <param name="leadless">A slot from now on, without a lead (the transaction is already open); the shared lead is left as it is.</param>
-    /// <param name="maxLeadGrowth">The most the shared lead grows in one reservation (it shrinks freely).</param>
     /// <param name="perSecond">The calls the provider allows in any second (floor of the rate): a slot is never given
     /// within <paramref name="interval"/> times this after the one this many places back.</param>
     public async Task<RateLimitGrant> TryReserveAsync(string appId, TimeSpan interval, TimeSpan maxWait, TimeSpan lead, TimeSpan penaltyRecovery,
-        (Guid EmailId, Guid ClaimToken)? fence, bool leadless, TimeSpan maxLeadGrowth, int perSecond, CancellationToken cancellationToken)
+        (Guid EmailId, Guid ClaimToken)? fence, bool leadless, int perSecond, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(ReserveSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = appId, NpgsqlDbType = NpgsqlDbType.Text });
@@ -95,7 +94,6 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter { Value = fence is { } f ? f.EmailId : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         command.Parameters.Add(new NpgsqlParameter { Value = fence is { } g ? g.ClaimToken : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = leadless, NpgsqlDbType = NpgsqlDbType.Boolean });
-        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = maxLeadGrowth, NpgsqlDbType = NpgsqlDbType.Interval });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = perSecond, NpgsqlDbType = NpgsqlDbType.Integer });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = interval * perSecond, NpgsqlDbType = NpgsqlDbType.Interval });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -265,7 +265,7 @@ public sealed partial class SendThrottle(
     {
         var sentAt = Stopwatch.GetTimestamp();
         var grant = await limiter.TryReserveAsync(app.AppId, app.Interval, _options.MaxWait, app.Lead, _options.PenaltyRecovery, fence, leadless,
-            app.MaxLeadGrowth, app.PerSecond, cancellationToken);
+            app.PerSecond, cancellationToken);
         var roundTrip = Stopwatch.GetElapsedTime(sentAt);
         metrics.RecordAcquire(roundTrip);
         var transit = roundTrip - grant.StatementTime;
@@ -299,10 +299,9 @@ public sealed partial class SendThrottle(
             Span = Interval * PerSecond;
             Tolerance = Span - TimeSpan.FromSeconds(1);
             // Half of it for the way to the provider (a busy network, a provider that reads late), which nobody here
-            // can see; a quarter for this process reaching the socket late; a quarter for the lead growing over a
-            // second's worth of slots (a growing lead brings MAIL FROMs closer together than their slots).
+            // can see; a quarter for this process reaching the socket late; a quarter kept in reserve (the database's
+            // and this process's clocks drifting apart within a second, a lead estimate that moves).
             OwnLateness = Tolerance / 4;
-            MaxLeadGrowth = Tolerance / 4 / Math.Max(1, Math.Floor(rate));
             Gate = new SemaphoreSlim(options.ContendersPerAppId, options.ContendersPerAppId);
             _lead = new LeadEstimator(options.InitialLead, TimeSpan.FromMilliseconds(2), options.MaxLead);
             // Before the first reply, any reply slower than the margin pushes (a cold start: JIT, new connections).
@@ -323,7 +322,6 @@ public sealed partial class SendThrottle(
 
         public TimeSpan OwnLateness { get; }
 
-        public TimeSpan MaxLeadGrowth { get; }
 
         public SemaphoreSlim Gate { get; }
 

@@ -13,7 +13,6 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     private static readonly TimeSpan Interval = Gcra.Interval(20, 0.02);
     private static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(400);
     private static readonly TimeSpan Recovery = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan MaxLeadGrowth = TimeSpan.FromMilliseconds(2);
     private NpgsqlDataSource _dataSource = null!;
     private PostgresRateLimiter _limiter = null!;
 
@@ -27,7 +26,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
 
     private Task<RateLimitGrant> ReserveAsync(string appId, TimeSpan lead = default, (Guid, Guid)? fence = null, TimeSpan? maxWait = null) =>
-        _limiter.TryReserveAsync(appId, Interval, maxWait ?? MaxWait, lead, Recovery, fence, leadless: false, MaxLeadGrowth, 20, TestContext.Current.CancellationToken);
+        _limiter.TryReserveAsync(appId, Interval, maxWait ?? MaxWait, lead, Recovery, fence, leadless: false, 20, TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task Consecutive_reservations_are_spaced_by_the_interval_and_stop_at_the_horizon()
@@ -48,7 +47,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     }
 
     [Fact]
-    public async Task A_slot_starts_one_shared_lead_ahead_and_the_lead_shrinks_freely_but_grows_slowly()
+    public async Task A_slot_starts_one_shared_lead_ahead_and_a_growing_lead_moves_the_next_slot_back_by_the_growth()
     {
         var first = await ReserveAsync("lead", TimeSpan.FromMilliseconds(300));
         Assert.Equal(RateLimitVerdict.Granted, first.Verdict);
@@ -58,10 +57,14 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         var second = await ReserveAsync("lead", TimeSpan.FromMilliseconds(100));
         // The slot used the shared lead (300); the row moved a tenth of the way to 100: 280.
         Assert.Equal(TimeSpan.FromMilliseconds(300), second.Lead);
-        var third = await ReserveAsync("lead", TimeSpan.FromMilliseconds(400));
+        Assert.InRange((second.SlotAt - first.SlotAt - Interval).TotalMilliseconds, -0.01, 0.01);
+        var third = await ReserveAsync("lead", TimeSpan.FromMilliseconds(480));
         Assert.Equal(TimeSpan.FromMilliseconds(280), third.Lead);
-        // A tenth of the way to 400 would be 12 ms; a growing lead brings MAIL FROMs together, so at most 2 ms: 282.
-        Assert.Equal(TimeSpan.FromMilliseconds(282), (await ReserveAsync("lead", TimeSpan.FromMilliseconds(400))).Lead);
+        var fourth = await ReserveAsync("lead", TimeSpan.FromMilliseconds(480));
+        // A tenth of the way to 480: 300. The fourth slot moved back by that growth (20 ms), so its MAIL FROM (slot less
+        // lead) is still one interval after the third's.
+        Assert.Equal(TimeSpan.FromMilliseconds(300), fourth.Lead);
+        Assert.InRange((fourth.SlotAt - fourth.Lead - (third.SlotAt - third.Lead) - Interval).TotalMilliseconds, -0.01, 0.01);
     }
 
     [Fact]
@@ -105,7 +108,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         }
 
         var fresh = await _limiter.TryReserveAsync("late", Interval, MaxWait, TimeSpan.FromMilliseconds(500), Recovery, null, leadless: true,
-            MaxLeadGrowth, 20, TestContext.Current.CancellationToken);
+            20, TestContext.Current.CancellationToken);
 
         // Not starved behind the sends that reserve a lead ahead: it queues like them, within the same horizon.
         Assert.True(fresh.Verdict is RateLimitVerdict.Granted or RateLimitVerdict.Busy);
@@ -113,7 +116,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         {
             await Task.Delay(fresh.RetryAfter + Interval, TestContext.Current.CancellationToken);
             fresh = await _limiter.TryReserveAsync("late", Interval, MaxWait, TimeSpan.FromMilliseconds(500), Recovery, null, leadless: true,
-                MaxLeadGrowth, 20, TestContext.Current.CancellationToken);
+                20, TestContext.Current.CancellationToken);
         }
 
         Assert.Equal(RateLimitVerdict.Granted, fresh.Verdict);
