@@ -17,8 +17,8 @@ namespace SesWorker.Worker.Limiting;
 /// starts its transaction one lead earlier (MAIL FROM; the lead is what MAIL, RCPT and DATA take to be answered)
 /// and holds the content until the slot, so the calls reach the provider spaced by the interval however far away
 /// it is and however its replies jitter: the rate does not depend on the reply latency. A send that reaches the wire
-/// later than the margin allows does not push everyone back by its whole lateness: the later slots move back by the
-/// excess, or that send alone takes a fresh slot (<see cref="KeepOrReplaceAsync"/>).
+/// later than the margin allows moves only the slot a second's worth after it, or takes a fresh slot itself
+/// (<see cref="KeepOrReplaceAsync"/>).
 /// </remarks>
 public sealed partial class SendThrottle(
     PostgresRateLimiter limiter,
@@ -163,11 +163,11 @@ public sealed partial class SendThrottle(
     /// Holds the start (or the content) until its moment, and decides what a late one does. A moment the provider
     /// counts may be late by our quarter of the margin (<see cref="AppLimit.OwnLateness"/>); beyond it (a thread run
     /// late, a go-ahead after the slot, a reservation whose placement is uncertain), the call would share its second
-    /// with the call a second's worth of slots later, unless that one moves back as much. So: the appId's later slots
-    /// move back by the excess (<see cref="PostgresRateLimiter.TryExcuseAsync"/>) when that call is not given out yet
-    /// and the excess is under an interval; otherwise the send lets its slot go and waits for a fresh one (the command
-    /// is encrypted already, so it can be held but not taken back). Checked again after every wait: a busy process
-    /// wakes up late too.
+    /// with the call a second's worth of slots later, unless that one comes as much later. So: the lateness is recorded
+    /// on the slot and the slot a second's worth later is given no earlier than that
+    /// (<see cref="PostgresRateLimiter.TryExcuseAsync"/>), when that one is not given out yet and the lateness is under
+    /// an interval; otherwise the send lets its slot go and waits for a fresh one (the command is encrypted already, so
+    /// it can be held but not taken back). Checked again after every wait: a busy process wakes up late too.
     /// </summary>
     private async Task KeepOrReplaceAsync(AppLimit app, SendSlot slot, bool content, CancellationToken cancellationToken)
     {
@@ -388,7 +388,7 @@ public sealed partial class SendThrottle(
         [LoggerMessage(3002, LogLevel.Debug, "A send for appId {AppId} reached its {Moment} {Late} late, with the later slots already given out: it takes a fresh slot")]
         public static partial void Replaced(ILogger logger, string appId, string moment, TimeSpan late);
 
-        [LoggerMessage(3006, LogLevel.Debug, "A send for appId {AppId} is {Late} late; the appId's later slots move back {Push}")]
+        [LoggerMessage(3006, LogLevel.Debug, "A send for appId {AppId} is {Late} late; {Push} more lateness is recorded on its slot (the slot a second's worth after it moves back as much)")]
         public static partial void Excused(ILogger logger, string appId, TimeSpan late, TimeSpan push);
 
         [LoggerMessage(3004, LogLevel.Debug, "The provider answered a send for appId {AppId} {Elapsed} after its content went out, later than usual; the next slot moves {Push} later")]
