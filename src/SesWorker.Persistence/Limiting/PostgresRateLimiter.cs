@@ -34,6 +34,8 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
 
     // The slot: the next free one (tat), not before the lead from now, and not before a second's span (the last
     // $10 slots' worth, $11) after the slot $10 places back was counted (as late as its send went out: TryExcuseAsync).
+    private const string SecondAfterCounted = "CASE WHEN cardinality(r.recent_counted) >= $10 THEN r.recent_counted[1] + $11 END";
+
     private static string Reserve(string factor) => $"""
         WITH pause AS (
             SELECT until FROM app_pauses WHERE app_id = $1 AND until > statement_timestamp()
@@ -55,10 +57,10 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
                            (r.recent_slots || x.slot)[GREATEST(1, cardinality(r.recent_slots) + 2 - $10):],
                            (r.recent_counted || x.slot)[GREATEST(1, cardinality(r.recent_counted) + 2 - $10):]
                     FROM (SELECT GREATEST(r.tat, clock_timestamp() + (SELECT lead FROM p),
-                                          CASE WHEN cardinality(r.recent_counted) >= $10 THEN r.recent_counted[1] + $11 END) AS slot) x),
+                                          {SecondAfterCounted}) AS slot) x),
                 lead = CASE WHEN $9 THEN r.lead ELSE r.lead + (EXCLUDED.lead - r.lead) * 0.1 END
             -- The same horizon for a leadless slot: it must not starve behind the sends that reserve a lead ahead.
-            WHERE GREATEST(r.tat, (SELECT now + lead FROM p), CASE WHEN cardinality(r.recent_counted) >= $10 THEN r.recent_counted[1] + $11 END)
+            WHERE GREATEST(r.tat, (SELECT now + lead FROM p), {SecondAfterCounted})
                   - (SELECT now FROM p) <= $4 + (SELECT shared_lead FROM p)
             RETURNING r.tat, r.recent_slots[cardinality(r.recent_slots)] AS slot
         ), mark AS (

@@ -32,10 +32,6 @@ public sealed class SendSlot(string appId, long startAt, long contentAt, DateTim
     /// <summary>When the content really went out.</summary>
     public long ContentSentAt { get; set; }
 
-    /// <summary>How late the start (or the content) is now, counting what the slot may be late by and what was excused.</summary>
-    public TimeSpan Lateness(bool content) =>
-        Stopwatch.GetElapsedTime(content ? ContentAt : StartAt) + Uncertainty - Excused;
-
     /// <summary>A start too late to be used: the transaction waits for a fresh slot.</summary>
     public void MoveTo(long startAt, long contentAt, DateTimeOffset slotAt, TimeSpan uncertainty) =>
         (StartAt, ContentAt, SlotAt, Uncertainty, Excused) = (startAt, contentAt, slotAt, uncertainty, TimeSpan.Zero);

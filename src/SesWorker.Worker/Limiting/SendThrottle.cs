@@ -174,15 +174,15 @@ public sealed partial class SendThrottle(
         var replaced = false;
         while (true)
         {
-            var early = SendSlot.Until(content ? slot.ContentAt : slot.StartAt);
-            var late = slot.Lateness(content);
-            if (early > TimeSpan.Zero)
-                late += early;
+            // How late the moment may reach the provider: the clock's lateness (none while early), what the slot's
+            // placement may add, less what was already recorded on it.
+            var elapsed = Stopwatch.GetElapsedTime(content ? slot.ContentAt : slot.StartAt);
+            var late = (elapsed > TimeSpan.Zero ? elapsed : TimeSpan.Zero) + slot.Uncertainty - slot.Excused;
             if (late <= app.OwnLateness)
             {
-                if (early <= TimeSpan.Zero)
+                if (elapsed >= TimeSpan.Zero)
                     return;
-                await Task.Delay(early, cancellationToken);
+                await Task.Delay(-elapsed, cancellationToken);
                 continue;
             }
 
@@ -296,8 +296,7 @@ public sealed partial class SendThrottle(
             // The provider allows floor(rate) calls in any second; that many of our slots span this much more: a call
             // that reaches it this much late still cannot make a second hold one call too many.
             PerSecond = (int)Math.Max(1, Math.Floor(rate));
-            Span = Interval * PerSecond;
-            Tolerance = Span - TimeSpan.FromSeconds(1);
+            Tolerance = Interval * PerSecond - TimeSpan.FromSeconds(1);
             // Half of it for the way to the provider (a busy network, a provider that reads late), which nobody here
             // can see; a quarter for this process reaching the socket late; a quarter kept in reserve (the database's
             // and this process's clocks drifting apart within a second, a lead estimate that moves).
@@ -314,9 +313,6 @@ public sealed partial class SendThrottle(
 
         /// <summary>The calls the provider allows in any second.</summary>
         public int PerSecond { get; }
-
-        /// <summary>The time a second's worth of slots (the provider's count per second) spans.</summary>
-        public TimeSpan Span { get; }
 
         public TimeSpan Tolerance { get; }
 
