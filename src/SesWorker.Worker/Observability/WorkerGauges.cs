@@ -12,7 +12,7 @@ namespace SesWorker.Worker.Observability;
 /// </summary>
 internal sealed class WorkerGauges : IHostedService
 {
-    public WorkerGauges(IMeterFactory meterFactory, SmtpConnectionPool pool, ByteBudget budget)
+    public WorkerGauges(IMeterFactory meterFactory, SmtpConnectionPool pool, ByteBudget budget, Sending.SendGate gate)
     {
         // The factory owns the meter (one per name, shared with SendMetrics) and disposes it with the host.
         var meter = meterFactory.Create(SendMetrics.MeterName);
@@ -27,6 +27,10 @@ internal sealed class WorkerGauges : IHostedService
             description: "The budget of bytes in flight (Worker:InFlightBytes).");
         meter.CreateObservableGauge("sesworker.inflight.waiting", () => budget.Waiting,
             description: "Messages delivered to this process that wait for room in the budget.");
+        meter.CreateObservableGauge("sesworker.sends.in_progress", () => gate.InUse,
+            description: "Sends this process works on now, all lanes together (at most Worker:MaxConcurrentSends).");
+        meter.CreateObservableGauge("sesworker.sends.waiting", () => gate.Waiting,
+            description: "Messages delivered to this process that wait for a turn to be sent (Worker:MaxConcurrentSends).");
         meter.CreateObservableCounter("sesworker.inflight.oversized", () => budget.Oversized,
             description: "Messages larger than the whole budget, each sent alone.");
     }

@@ -5,13 +5,15 @@ namespace SesWorker.Worker.Sending;
 
 /// <summary>
 /// Sends the messages of one appId's lane queue (or of the large lane); the lane's own concurrency bounds its sends in
-/// flight, the <see cref="ByteBudget"/> the bytes. The body is the one the producer wrote (the intake forwards it
+/// flight, the <see cref="SendGate"/> those of all lanes together, the <see cref="ByteBudget"/> the bytes. The body is the one the producer wrote (the intake forwards it
 /// unchanged), read once here; attachments stay in it until they are written to the wire.
 /// </summary>
-public sealed class LaneConsumer(EmailSendHandler handler, ByteBudget budget) : IConsumer<IncomingSendEmail>
+public sealed class LaneConsumer(EmailSendHandler handler, SendGate gate, ByteBudget budget) : IConsumer<IncomingSendEmail>
 {
     public async Task Consume(ConsumeContext<IncomingSendEmail> context)
     {
+        // The turn first: a message waiting for one holds no bytes of the budget.
+        using var turn = await gate.EnterAsync(context.CancellationToken);
         var body = ReceivedBody.Of(context.ReceiveContext);
         using var lease = await budget.AcquireAsync(WorkerOptions.Footprint(body.Length), context.CancellationToken);
         if (await SendEmailDelivery.ReadAsync(body, context, handler) is { } delivery)

@@ -20,7 +20,7 @@ namespace SesWorker.Worker.Sending;
 /// </list>
 /// </summary>
 public sealed partial class SendEmailConsumer(
-    EmailSendHandler handler, SendLanes lanes, ByteBudget budget, IOptions<WorkerOptions> options, ILogger<SendEmailConsumer> logger)
+    EmailSendHandler handler, SendLanes lanes, SendGate gate, ByteBudget budget, IOptions<WorkerOptions> options, ILogger<SendEmailConsumer> logger)
     : IConsumer<IncomingSendEmail>
 {
     public async Task Consume(ConsumeContext<IncomingSendEmail> context)
@@ -35,6 +35,7 @@ public sealed partial class SendEmailConsumer(
         var message = command.Message;
         if (lanes.For(message.AppId) is not { } lane)
         {
+            using var turn = await gate.EnterAsync(context.CancellationToken);
             await handler.HandleAsync(command);
             return;
         }

@@ -32,6 +32,15 @@ public sealed class WorkerOptions
     public int LaneConcurrency { get; set; } = 24;
 
     /// <summary>
+    /// Sends this process works on at once across all lanes (<see cref="SendGate"/>): what bounds the work, and the
+    /// database connections it needs, however many appIds are configured. A busy appId uses what idle ones leave, up to
+    /// its <see cref="LaneConcurrency"/>. Keep it below the connection pool's size (Npgsql's Maximum Pool Size, 100 by
+    /// default): a send holds at most one connection at a time.
+    /// </summary>
+    [Range(1, 4096)]
+    public int MaxConcurrentSends { get; set; } = 64;
+
+    /// <summary>
     /// The bytes of message bodies this process holds while it works on them (<see cref="Memory.ByteBudget"/>), from
     /// the moment a consumer starts on a message until it is settled, each charged <see cref="Footprint"/>. The default
     /// fits a 512 MiB container (README, Memory): the runtime and the libraries take about 100 MiB, the budget 128, the

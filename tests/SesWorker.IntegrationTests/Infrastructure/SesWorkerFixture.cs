@@ -139,6 +139,14 @@ public sealed class SesWorkerFixture : IAsyncLifetime
         ["Ses:Smtp:TrustedCertificateFile"] = CertificateFile,
     };
 
+    /// <summary>The sender configured for one of the fixture's appIds.</summary>
+    public static string SenderOf(string appId) => appId switch
+    {
+        SecondAppId => SecondSender,
+        ThirdAppId => ThirdSender,
+        _ => Sender,
+    };
+
     public async Task<IHost> StartWorkerAsync(string workerId, IDictionary<string, string?>? overrides = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Test" });

@@ -42,7 +42,7 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         fixture.SimulatorOptions.Latency.Default = Realistic;
         var workers = new[] { await StartAsync("proc-a"), await StartAsync("proc-b"), await StartAsync("proc-c") };
         var commands = new[] { SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId, SesWorkerFixture.ThirdAppId }
-            .SelectMany(app => Enumerable.Range(0, 120).Select(_ => TestMessages.Email(app, SenderOf(app))))
+            .SelectMany(app => Enumerable.Range(0, 120).Select(_ => TestMessages.Email(app, SesWorkerFixture.SenderOf(app))))
             .OrderBy(_ => Random.Shared.Next()).ToList();
         await fixture.PublishRawAsync(commands);
         await fixture.Simulator.WaitForMessagesAsync(60, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
@@ -187,13 +187,6 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         _workers.Add(worker);
         return worker;
     }
-
-    private static string SenderOf(string appId) => appId switch
-    {
-        SesWorkerFixture.SecondAppId => SesWorkerFixture.SecondSender,
-        SesWorkerFixture.ThirdAppId => SesWorkerFixture.ThirdSender,
-        _ => SesWorkerFixture.Sender,
-    };
 
     /// <summary>At most 20 in any 1 s window at the simulator; on failure, the densest window's spacing.</summary>
     private void AssertAtMostTwentyInAnySecond(string appId, CountPoint point)
