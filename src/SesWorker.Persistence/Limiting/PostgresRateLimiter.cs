@@ -179,17 +179,33 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
     /// Returns false when the slot a second later is given out already (<paramref name="slotAt"/> is no longer among the
     /// appId's recent slots): the send must take a fresh slot instead.
     /// </summary>
-    public async Task<bool> TryExcuseAsync(string appId, DateTimeOffset slotAt, TimeSpan lateness, CancellationToken cancellationToken)
+    /// <param name="limit">
+    /// Null: record the lateness whatever it costs. Otherwise only if it moves the slot a second later back by at most
+    /// one interval beyond where the schedule would give it anyway: as far as the slots already given (perSecond - 1 of
+    /// them at most) and the next free slot let one see, assuming the appId stays busy. An appId sending below its rate
+    /// has room, and a late send there costs nothing; in a full schedule a lateness over an interval costs more than
+    /// the one slot a fresh reservation gives up.
+    /// </param>
+    public async Task<bool> TryExcuseAsync(string appId, DateTimeOffset slotAt, TimeSpan lateness, ExcuseLimit? limit,
+        CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             UPDATE rate_limits r SET recent_counted = (
                 SELECT array_agg(CASE WHEN u.slot = $2 THEN GREATEST(u.counted, $2 + $3) ELSE u.counted END ORDER BY u.n)
                 FROM unnest(r.recent_slots, r.recent_counted) WITH ORDINALITY AS u(slot, counted, n))
             WHERE r.key = $1 AND $2 = ANY(r.recent_slots)
+              -- Where the slot perSecond places after this one lands: the next free slot, then one interval per slot
+              -- still to give before it.
+              AND (NOT $6 OR $2 + $3 + $4 * $5
+                  <= GREATEST(r.tat, statement_timestamp())
+                     + ($5 - 1 - (cardinality(r.recent_slots) - array_position(r.recent_slots, $2))) * $4 + $4)
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Key(appId), NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = slotAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = lateness, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = limit?.Interval ?? TimeSpan.Zero, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit?.PerSecond ?? 0, NpgsqlDbType = NpgsqlDbType.Integer });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = limit is not null, NpgsqlDbType = NpgsqlDbType.Boolean });
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
@@ -197,3 +213,6 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
+
+/// <summary>The appId's spacing, for <see cref="PostgresRateLimiter.TryExcuseAsync"/> to weigh what a lateness costs.</summary>
+public readonly record struct ExcuseLimit(TimeSpan Interval, int PerSecond);

@@ -31,6 +31,7 @@ public sealed partial class SendThrottle(
     private readonly ConcurrentDictionary<string, AppLimit> _apps = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _pauses = new(StringComparer.Ordinal);
     private readonly TransitFloor _transits = new();
+    private readonly RecentHigh _excuseTrips = new();
 
     /// <summary>What this process knows of a pause on the appId (no round trip): set by its own sends or by the limiter's answers.</summary>
     public DateTimeOffset? KnownPause(string appId, DateTimeOffset now) =>
@@ -165,9 +166,10 @@ public sealed partial class SendThrottle(
     /// late, a go-ahead after the slot, a reservation whose placement is uncertain), the call would share its second
     /// with the call a second's worth of slots later, unless that one comes as much later. So: the lateness is recorded
     /// on the slot and the slot a second's worth later is given no earlier than that
-    /// (<see cref="PostgresRateLimiter.TryExcuseAsync"/>), when that one is not given out yet and the lateness is under
-    /// an interval; otherwise the send lets its slot go and waits for a fresh one (the command is encrypted already, so
-    /// it can be held but not taken back). Checked again after every wait: a busy process wakes up late too.
+    /// (<see cref="PostgresRateLimiter.TryExcuseAsync"/>), when that one is not given out yet and the lateness costs the
+    /// schedule no more than the slot a fresh reservation gives up (under an interval, or any lateness where the appId
+    /// sends below its rate); otherwise the send lets its slot go and waits for a fresh one (the command is encrypted
+    /// already, so it can be held but not taken back). Checked again after every wait: a busy process wakes up late too.
     /// </summary>
     private async Task KeepOrReplaceAsync(AppLimit app, SendSlot slot, bool content, CancellationToken cancellationToken)
     {
@@ -186,10 +188,18 @@ public sealed partial class SendThrottle(
                 continue;
             }
 
-            // Half of the allowance is left for the round trip the excuse itself takes.
-            var push = late - app.OwnLateness / 2;
-            if (push <= app.Interval && slot.SlotAt != default
-                && await limiter.TryExcuseAsync(app.AppId, slot.SlotAt, slot.Excused + push, cancellationToken))
+            // The excuse's own round trip is lateness too: covered by the recent ones (a busy machine's are tens of
+            // milliseconds; without this each excuse found the send late again by its round trip, and excused it again).
+            var push = late - app.OwnLateness / 2 + _excuseTrips.Estimate;
+            // Up to an interval it is cheaper than a fresh slot whatever the schedule; beyond, only where the schedule
+            // has room for it (an appId sending below its rate).
+            ExcuseLimit? limit = push <= app.Interval ? null : new ExcuseLimit(app.Interval, app.PerSecond);
+            var asked = Stopwatch.GetTimestamp();
+            var excused = slot.SlotAt != default
+                && await limiter.TryExcuseAsync(app.AppId, slot.SlotAt, slot.Excused + push, limit, cancellationToken);
+            if (slot.SlotAt != default)
+                _excuseTrips.Observe(Stopwatch.GetElapsedTime(asked));
+            if (excused)
             {
                 slot.Excused += push;
                 metrics.RecordExcuse();
@@ -228,8 +238,10 @@ public sealed partial class SendThrottle(
     /// <summary>
     /// The provider answered. The moment it counted the call lies between the content going out and its reply: a
     /// reply far later than this appId's usual means the call may have been counted late, sharing its second with
-    /// the calls after it, so the next free slot moves back by the excess (at most two intervals: a reply merely
-    /// held long after the count must not stall the appId). Never throws: the send has happened.
+    /// the calls after it. The excess (at most two intervals: a reply merely held long after the count must not stall
+    /// the appId) is recorded on the slot like any lateness, so only the slot a second later moves and several late
+    /// replies move it by the longest, not their sum; once that slot is given out, the next free slot moves back
+    /// instead. Never throws: the send has happened.
     /// </summary>
     public async Task CompleteAsync(SendSlot slot)
     {
@@ -244,7 +256,9 @@ public sealed partial class SendThrottle(
             var push = excess < app.Interval * 2 ? excess : app.Interval * 2;
             metrics.RecordLateSend();
             Log.LateReply(logger, slot.AppId, elapsed, push);
-            await limiter.PushAsync(slot.AppId, push, CancellationToken.None);
+            if (slot.SlotAt == default
+                || !await limiter.TryExcuseAsync(slot.AppId, slot.SlotAt, slot.Excused + push, null, CancellationToken.None))
+                await limiter.PushAsync(slot.AppId, push, CancellationToken.None);
         }
         catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
         {
@@ -349,6 +363,21 @@ public sealed partial class SendThrottle(
     }
 
     /// <summary>The least round-trip transit among the last samples (a sliding minimum over 64).</summary>
+    /// <summary>A high estimate of recent round trips: up at once to a longer one, a fifth of the way down per shorter one.</summary>
+    private sealed class RecentHigh
+    {
+        private long _ticks;
+
+        public TimeSpan Estimate => TimeSpan.FromTicks(Volatile.Read(ref _ticks));
+
+        public void Observe(TimeSpan sample)
+        {
+            // Racing updates may lose one sample: it is an estimate.
+            var current = Volatile.Read(ref _ticks);
+            Volatile.Write(ref _ticks, sample.Ticks >= current ? sample.Ticks : current + (sample.Ticks - current) / 5);
+        }
+    }
+
     private sealed class TransitFloor
     {
         private readonly Lock _lock = new();
@@ -387,7 +416,7 @@ public sealed partial class SendThrottle(
         [LoggerMessage(3006, LogLevel.Debug, "A send for appId {AppId} is {Late} late; {Push} more lateness is recorded on its slot (the slot a second's worth after it moves back as much)")]
         public static partial void Excused(ILogger logger, string appId, TimeSpan late, TimeSpan push);
 
-        [LoggerMessage(3004, LogLevel.Debug, "The provider answered a send for appId {AppId} {Elapsed} after its content went out, later than usual; the next slot moves {Push} later")]
+        [LoggerMessage(3004, LogLevel.Debug, "The provider answered a send for appId {AppId} {Elapsed} after its content went out, later than usual; {Push} of lateness is recorded on its slot (or the next free slot moves as much, once the slot a second later is given out)")]
         public static partial void LateReply(ILogger logger, string appId, TimeSpan elapsed, TimeSpan push);
 
         [LoggerMessage(3007, LogLevel.Debug, "A slot for appId {AppId} came back after {RoundTrip}: it may lie up to {Uncertainty} later than meant, counted as lateness")]

@@ -75,7 +75,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         // A lead of a second keeps the appId's next free slot ahead of the clock, however slowly this machine runs.
         var late = await ReserveAsync("excuse", TimeSpan.FromSeconds(1), maxWait: horizon);
 
-        Assert.True(await _limiter.TryExcuseAsync("excuse", late.SlotAt, pushed, TestContext.Current.CancellationToken));
+        Assert.True(await _limiter.TryExcuseAsync("excuse", late.SlotAt, pushed, null, TestContext.Current.CancellationToken));
         var slots = new List<DateTimeOffset>();
         for (var i = 0; i < 22; i++)
         {
@@ -85,9 +85,9 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
             if (i == 0)
             {
                 // Another send late by less than the first: the schedule moves by the longest lateness, not the sum.
-                Assert.True(await _limiter.TryExcuseAsync("excuse", grant.SlotAt, pushed / 4, TestContext.Current.CancellationToken));
+                Assert.True(await _limiter.TryExcuseAsync("excuse", grant.SlotAt, pushed / 4, null, TestContext.Current.CancellationToken));
                 // Found late again (its content after its start): still its own slot, late by the larger amount.
-                Assert.True(await _limiter.TryExcuseAsync("excuse", grant.SlotAt, pushed / 2, TestContext.Current.CancellationToken));
+                Assert.True(await _limiter.TryExcuseAsync("excuse", grant.SlotAt, pushed / 2, null, TestContext.Current.CancellationToken));
             }
         }
 
@@ -97,7 +97,27 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         Assert.InRange((slots[19] - late.SlotAt - Interval * 20 - pushed).TotalMilliseconds, -0.01, 0.01);
         Assert.InRange((slots[21] - late.SlotAt - Interval * 22 - pushed).TotalMilliseconds, -0.01, 0.01);
         // The slot a second later is given out, and it may already have started: too late to move it.
-        Assert.False(await _limiter.TryExcuseAsync("excuse", late.SlotAt, pushed, TestContext.Current.CancellationToken));
+        Assert.False(await _limiter.TryExcuseAsync("excuse", late.SlotAt, pushed, null, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task A_lateness_over_an_interval_is_recorded_where_the_appId_has_room_and_refused_in_a_full_schedule()
+    {
+        var limit = new ExcuseLimit(Interval, 20);
+        var lateness = Interval * 5;
+
+        // An appId sending below its rate: by the time the send is found late, its next free slot is in the past.
+        var sparse = await ReserveAsync("room");
+        await Task.Delay(lateness + Interval * 2, TestContext.Current.CancellationToken);
+        Assert.True(await _limiter.TryExcuseAsync("room", sparse.SlotAt, lateness, limit, TestContext.Current.CancellationToken));
+
+        // A full schedule (a lead of a second keeps the next free slot ahead of the clock): the same lateness would move
+        // the slot a second later back by four intervals more than a fresh slot costs.
+        var full = await ReserveAsync("full", TimeSpan.FromSeconds(1));
+        await ReserveAsync("full", TimeSpan.FromSeconds(1));
+        Assert.False(await _limiter.TryExcuseAsync("full", full.SlotAt, lateness, limit, TestContext.Current.CancellationToken));
+        // Within an interval it is recorded there too.
+        Assert.True(await _limiter.TryExcuseAsync("full", full.SlotAt, Interval / 2, limit, TestContext.Current.CancellationToken));
     }
 
     [Fact]
