@@ -108,12 +108,15 @@ public sealed partial class EmailSendHandler(
             Log.TookOver(logger, command.EmailId, claim.Attempts);
 
         var job = new SendJob(context, claim.Token, _workerId, claim.Attempts, timeProvider.GetUtcNow());
-        // Back early from a delay queue (tiers are coarse): go round again rather than send before the time.
-        if (context.Headers.Get<string>(DeadLetterHeaders.DeferredUntil) is { } deferredHeader
+        // Back early from a delay queue (tiers are coarse): go round again rather than send before the time. Except a
+        // copy that waited for another worker: it waited for the claim, and has it now (the owner finished or is gone
+        // sooner than its heartbeat's time-out said); another round would queue it behind the lane's backlog again.
+        var code = context.Headers.Get<string>(DeadLetterHeaders.Code) ?? ErrorCodes.RecipientHourlyCap;
+        if (code != ErrorCodes.HeldElsewhere
+            && context.Headers.Get<string>(DeadLetterHeaders.DeferredUntil) is { } deferredHeader
             && DateTimeOffset.TryParse(deferredHeader, CultureInfo.InvariantCulture, DateTimeStyles.None, out var deferredUntil)
             && deferredUntil > job.Started + TimeSpan.FromSeconds(1))
         {
-            var code = context.Headers.Get<string>(DeadLetterHeaders.Code) ?? ErrorCodes.RecipientHourlyCap;
             var reason = context.Headers.Get<string>(DeadLetterHeaders.ProviderMessage) ?? "deferred";
             await outcomes.DeferAgainAsync(job, deferredUntil, code, reason);
             return;
