@@ -238,10 +238,8 @@ public sealed partial class SendThrottle(
     /// <summary>
     /// The provider answered. The moment it counted the call lies between the content going out and its reply: a
     /// reply far later than this appId's usual means the call may have been counted late, sharing its second with
-    /// the calls after it. The excess (at most two intervals: a reply merely held long after the count must not stall
-    /// the appId) is recorded on the slot like any lateness, so only the slot a second later moves and several late
-    /// replies move it by the longest, not their sum; once that slot is given out, the next free slot moves back
-    /// instead. Never throws: the send has happened.
+    /// the calls after it, so the next free slot moves back by the excess (at most two intervals: a reply merely held
+    /// long after the count must not stall the appId). Never throws: the send has happened.
     /// </summary>
     public async Task CompleteAsync(SendSlot slot)
     {
@@ -256,9 +254,7 @@ public sealed partial class SendThrottle(
             var push = excess < app.Interval * 2 ? excess : app.Interval * 2;
             metrics.RecordLateSend();
             Log.LateReply(logger, slot.AppId, elapsed, push);
-            if (slot.SlotAt == default
-                || !await limiter.TryExcuseAsync(slot.AppId, slot.SlotAt, slot.Excused + push, null, CancellationToken.None))
-                await limiter.PushAsync(slot.AppId, push, CancellationToken.None);
+            await limiter.PushAsync(slot.AppId, push, CancellationToken.None);
         }
         catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
         {
@@ -416,7 +412,7 @@ public sealed partial class SendThrottle(
         [LoggerMessage(3006, LogLevel.Debug, "A send for appId {AppId} is {Late} late; {Push} more lateness is recorded on its slot (the slot a second's worth after it moves back as much)")]
         public static partial void Excused(ILogger logger, string appId, TimeSpan late, TimeSpan push);
 
-        [LoggerMessage(3004, LogLevel.Debug, "The provider answered a send for appId {AppId} {Elapsed} after its content went out, later than usual; {Push} of lateness is recorded on its slot (or the next free slot moves as much, once the slot a second later is given out)")]
+        [LoggerMessage(3004, LogLevel.Debug, "The provider answered a send for appId {AppId} {Elapsed} after its content went out, later than usual; the next slot moves {Push} later")]
         public static partial void LateReply(ILogger logger, string appId, TimeSpan elapsed, TimeSpan push);
 
         [LoggerMessage(3007, LogLevel.Debug, "A slot for appId {AppId} came back after {RoundTrip}: it may lie up to {Uncertainty} later than meant, counted as lateness")]
