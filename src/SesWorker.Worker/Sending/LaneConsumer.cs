@@ -13,7 +13,7 @@ public sealed class LaneConsumer(EmailSendHandler handler, SendGate gate, ByteBu
     public async Task Consume(ConsumeContext<IncomingSendEmail> context)
     {
         // The turn first: a message waiting for one holds no bytes of the budget.
-        using var turn = await gate.EnterAsync(context.CancellationToken);
+        using var turn = await gate.EnterAsync(context.ReceiveContext.InputAddress.AbsolutePath, context.CancellationToken);
         var body = ReceivedBody.Of(context.ReceiveContext);
         using var lease = await budget.AcquireAsync(WorkerOptions.Footprint(body.Length), context.CancellationToken);
         if (await SendEmailDelivery.ReadAsync(body, context, handler) is { } delivery)

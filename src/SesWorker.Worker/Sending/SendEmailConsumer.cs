@@ -35,7 +35,7 @@ public sealed partial class SendEmailConsumer(
         var message = command.Message;
         if (lanes.For(message.AppId) is not { } lane)
         {
-            using var turn = await gate.EnterAsync(context.CancellationToken);
+            using var turn = await gate.EnterAsync(context.ReceiveContext.InputAddress.AbsolutePath, context.CancellationToken);
             await handler.HandleAsync(command);
             return;
         }
