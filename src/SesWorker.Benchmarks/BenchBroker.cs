@@ -13,6 +13,9 @@ internal sealed class BenchBroker(IConnection connection) : IAsyncDisposable
 
     private const int ConfirmBatch = 500;
 
+    /// <summary>The worker's delay queues, <c>send-email-delay-{seconds}s</c> (README, "Isolation between appIds").</summary>
+    private static readonly int[] DelayTierSeconds = [1, 2, 5, 30, 120, 600, 1800];
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -44,13 +47,34 @@ internal sealed class BenchBroker(IConnection connection) : IAsyncDisposable
         }
     }
 
-    /// <summary>Drops what an aborted earlier run left in the queue; returns how many messages that was.</summary>
-    public async Task<uint> PurgeAsync(CancellationToken ct)
+    /// <summary>
+    /// Drops what an aborted earlier run left queued; returns how many messages that was. Not only the intake: the
+    /// workers move messages on to a lane per appId, the large lane and the delay queues, and a run stopped early
+    /// (the fairness scenario's appId A, --max-seconds) left thousands in a lane, which the next run's workers sent
+    /// first (a throughput warm-up then waited minutes for 5 messages queued behind 8,235 old ones).
+    /// </summary>
+    public async Task<uint> PurgeAsync(IEnumerable<string> appIds, CancellationToken ct)
     {
         if (await InspectAsync(ct) is null)
             return 0;
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
-        return await channel.QueuePurgeAsync(Queue, ct);
+        uint purged = 0;
+        var queues = new[] { Queue, $"{Queue}-large" }
+            .Concat(DelayTierSeconds.Select(s => $"{Queue}-delay-{s}s"))
+            .Concat(appIds.Select(appId => $"{Queue}-app-{appId}"));
+        foreach (var queue in queues)
+        {
+            // A purge of a missing queue closes the channel (404), hence a channel per queue.
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
+            try
+            {
+                purged += await channel.QueuePurgeAsync(queue, ct);
+            }
+            catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+            {
+            }
+        }
+
+        return purged;
     }
 
     /// <summary>

@@ -41,7 +41,7 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
 
             var amqp = BenchBroker.WithVirtualHost(Setting("ConnectionStrings__RabbitMq"), settings.VirtualHost);
             await using var broker = await BenchBroker.ConnectAsync(amqp, ct);
-            await PrepareQueueAsync(broker, ct);
+            await PrepareQueueAsync(broker, accounts.Select(a => a.AppId), ct);
 
             // Before the workers start, so no worker process (idle or not) shares the machine with it.
             NaiveFigures? naive = null;
@@ -139,12 +139,12 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
             : throw new BenchmarkException($"{name} is not set (eval \"$(infra/services.sh env)\", or run infra/bench.sh)");
 
     /// <summary>Refuses to share the vhost with a running worker, and drops what an aborted run left queued.</summary>
-    private static async Task PrepareQueueAsync(BenchBroker broker, CancellationToken ct)
+    private static async Task PrepareQueueAsync(BenchBroker broker, IEnumerable<string> appIds, CancellationToken ct)
     {
         if (await broker.InspectAsync(ct) is { Consumers: > 0 } queue)
             throw new BenchmarkException($"'{BenchBroker.Queue}' already has {queue.Consumers} consumer(s) on this vhost: another benchmark, or workers left over from one");
-        var purged = await broker.PurgeAsync(ct);
+        var purged = await broker.PurgeAsync(appIds, ct);
         if (purged > 0)
-            BenchLog.Write($"purged {purged} message(s) left in '{BenchBroker.Queue}' by an earlier run");
+            BenchLog.Write($"purged {purged} message(s) left in '{BenchBroker.Queue}', its lanes and delay queues by an earlier run");
     }
 }
