@@ -194,11 +194,14 @@ public sealed partial class SendThrottle(
             // Up to an interval it is cheaper than a fresh slot whatever the schedule; beyond, only where the schedule
             // has room for it (an appId sending below its rate).
             ExcuseLimit? limit = push <= app.Interval ? null : new ExcuseLimit(app.Interval, app.PerSecond);
-            var asked = Stopwatch.GetTimestamp();
-            var excused = slot.SlotAt != default
-                && await limiter.TryExcuseAsync(app.AppId, slot.SlotAt, slot.Excused + push, limit, cancellationToken);
+            var excused = false;
             if (slot.SlotAt != default)
+            {
+                var asked = Stopwatch.GetTimestamp();
+                excused = await limiter.TryExcuseAsync(app.AppId, slot.SlotAt, slot.Excused + push, limit, cancellationToken);
                 _excuseTrips.Observe(Stopwatch.GetElapsedTime(asked));
+            }
+
             if (excused)
             {
                 slot.Excused += push;
@@ -328,7 +331,6 @@ public sealed partial class SendThrottle(
 
         public TimeSpan OwnLateness { get; }
 
-
         public SemaphoreSlim Gate { get; }
 
         public TimeSpan Lead
@@ -358,7 +360,6 @@ public sealed partial class SendThrottle(
         }
     }
 
-    /// <summary>The least round-trip transit among the last samples (a sliding minimum over 64).</summary>
     /// <summary>A high estimate of recent round trips: up at once to a longer one, a fifth of the way down per shorter one.</summary>
     private sealed class RecentHigh
     {
@@ -374,6 +375,7 @@ public sealed partial class SendThrottle(
         }
     }
 
+    /// <summary>The least round-trip transit among the last samples (a sliding minimum over 64).</summary>
     private sealed class TransitFloor
     {
         private readonly Lock _lock = new();

@@ -147,6 +147,14 @@ public sealed class SesWorkerFixture : IAsyncLifetime
         _ => Sender,
     };
 
+    /// <summary>Stops every worker, then starts one with <paramref name="overrides"/>: a test's own configuration.</summary>
+    public async Task<IHost> RestartWorkerAsync(string workerId, IDictionary<string, string?>? overrides = null)
+    {
+        foreach (var worker in Workers.ToList())
+            await StopWorkerAsync(worker);
+        return await StartWorkerAsync(workerId, overrides);
+    }
+
     public async Task<IHost> StartWorkerAsync(string workerId, IDictionary<string, string?>? overrides = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Test" });

@@ -21,12 +21,7 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
 
     public async ValueTask InitializeAsync() => await fixture.ResetAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var worker in fixture.Workers.ToList())
-            await fixture.StopWorkerAsync(worker);
-        await fixture.StartWorkerAsync("worker-a");
-    }
+    public async ValueTask DisposeAsync() => await fixture.RestartWorkerAsync("worker-a");
 
     [Fact]
     public async Task Attachments_near_the_limits_all_go_through_a_20_MiB_budget_without_exceeding_it()
@@ -72,9 +67,7 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
 
     private async Task<ByteBudget> RestartWithBudgetAsync(long bytes)
     {
-        foreach (var worker in fixture.Workers.ToList())
-            await fixture.StopWorkerAsync(worker);
-        var host = await fixture.StartWorkerAsync("worker-budget", new Dictionary<string, string?>
+        var host = await fixture.RestartWorkerAsync("worker-budget", new Dictionary<string, string?>
         {
             ["Worker:InFlightBytes"] = bytes.ToString(CultureInfo.InvariantCulture),
         });

@@ -15,20 +15,13 @@ public sealed class SendGateTests(SesWorkerFixture fixture) : IAsyncLifetime
 {
     public async ValueTask InitializeAsync() => await fixture.ResetAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var worker in fixture.Workers.ToList())
-            await fixture.StopWorkerAsync(worker);
-        await fixture.StartWorkerAsync("worker-a");
-    }
+    public async ValueTask DisposeAsync() => await fixture.RestartWorkerAsync("worker-a");
 
     [Fact]
     public async Task Three_busy_lanes_share_the_processes_turns_and_all_their_messages_are_sent()
     {
-        foreach (var worker in fixture.Workers.ToList())
-            await fixture.StopWorkerAsync(worker);
         fixture.SimulatorOptions.Latency.Default = ReplyLatency.Parse("30ms±10ms");
-        var host = await fixture.StartWorkerAsync("worker-gate", new Dictionary<string, string?>
+        var host = await fixture.RestartWorkerAsync("worker-gate", new Dictionary<string, string?>
         {
             ["Worker:MaxConcurrentSends"] = "4",
             ["Worker:LaneConcurrency"] = "24",
