@@ -402,3 +402,21 @@ BEGIN
 END $EF$;
 COMMIT;
 
+
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261127140000_LimiterRecentLeads') THEN
+    ALTER TABLE rate_limits ADD COLUMN recent_leads interval[] NOT NULL DEFAULT '{}';
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261127140000_LimiterRecentLeads') THEN
+    INSERT INTO "__EFMigrationsHistory" (migration_id, product_version)
+    VALUES ('20261127140000_LimiterRecentLeads', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;

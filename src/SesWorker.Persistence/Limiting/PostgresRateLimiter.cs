@@ -33,8 +33,15 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         $"1 + (COALESCE(r.penalty, 1) - 1) * GREATEST(0, 1 - COALESCE(EXTRACT(epoch FROM statement_timestamp() - r.penalized_at)::float8 / {recoverySeconds}, 1))";
 
     // The slot: the next free one (tat), not before the lead from now, and not before a second's span (the last
-    // $10 slots' worth, $11) after the slot $10 places back was counted (as late as its send went out: TryExcuseAsync).
-    private const string SecondAfterCounted = "CASE WHEN cardinality(r.recent_counted) >= $10 THEN r.recent_counted[1] + $11 END";
+    // $10 slots' worth, $11) after the slot $10 places back was counted (as late as its send went out: TryExcuseAsync),
+    // plus what the shared lead grew since that slot, so the MAIL FROMs are a second's span apart too (the lead that
+    // slot started with is kept beside it in recent_leads, aligned from the end).
+    private const string SecondAfterCounted = """
+        CASE WHEN cardinality(r.recent_counted) >= $10 THEN r.recent_counted[1] + $11
+            + CASE WHEN $9 THEN interval '0' ELSE GREATEST((SELECT shared_lead FROM p)
+                - COALESCE(r.recent_leads[cardinality(r.recent_leads) - cardinality(r.recent_counted) + 1], (SELECT shared_lead FROM p)), interval '0') END
+        END
+        """;
 
     private static string Reserve(string factor) => $"""
         WITH pause AS (
@@ -45,17 +52,18 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
             SELECT statement_timestamp() AS now, CASE WHEN $9 THEN interval '0' ELSE COALESCE((SELECT lead FROM cur), $5) END AS lead,
                    COALESCE((SELECT lead FROM cur), $5) AS shared_lead, COALESCE((SELECT factor FROM cur), 1) AS factor
         ), granted AS (
-            INSERT INTO rate_limits AS r (key, tat, lead, recent_slots, recent_counted)
-            SELECT $2, p.now + p.lead + $3, $5, ARRAY[p.now + p.lead], ARRAY[p.now + p.lead] FROM p WHERE NOT EXISTS (SELECT FROM pause)
+            INSERT INTO rate_limits AS r (key, tat, lead, recent_slots, recent_counted, recent_leads)
+            SELECT $2, p.now + p.lead + $3, $5, ARRAY[p.now + p.lead], ARRAY[p.now + p.lead], ARRAY[p.shared_lead] FROM p WHERE NOT EXISTS (SELECT FROM pause)
             ON CONFLICT (key) DO UPDATE SET
                 -- clock_timestamp(): the row is locked by now, and a wait for the lock must not shorten the lead.
                 -- The lead moves a tenth of the way to the caller's estimate. A growing lead would bring the next
                 -- MAIL FROM closer to this one than their slots are apart, so the next slot moves back by the growth
                 -- (once: a provider found slower costs the rate its extra lead, one time); shrinking only spreads them.
-                (tat, recent_slots, recent_counted) = (
+                (tat, recent_slots, recent_counted, recent_leads) = (
                     SELECT x.slot + $3 * (SELECT factor FROM p) + CASE WHEN $9 THEN interval '0' ELSE GREATEST((EXCLUDED.lead - r.lead) * 0.1, interval '0') END,
                            (r.recent_slots || x.slot)[GREATEST(1, cardinality(r.recent_slots) + 2 - $10):],
-                           (r.recent_counted || x.slot)[GREATEST(1, cardinality(r.recent_counted) + 2 - $10):]
+                           (r.recent_counted || x.slot)[GREATEST(1, cardinality(r.recent_counted) + 2 - $10):],
+                           (r.recent_leads || (SELECT shared_lead FROM p))[GREATEST(1, cardinality(r.recent_leads) + 2 - $10):]
                     FROM (SELECT GREATEST(r.tat, clock_timestamp() + (SELECT lead FROM p),
                                           {SecondAfterCounted}) AS slot) x),
                 lead = CASE WHEN $9 THEN r.lead ELSE r.lead + (EXCLUDED.lead - r.lead) * 0.1 END

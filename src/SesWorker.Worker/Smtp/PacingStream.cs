@@ -4,18 +4,22 @@ namespace SesWorker.Worker.Smtp;
 /// A connection's bytes on their way to the socket, below TLS: the last place a send can look at the clock before the
 /// provider sees its bytes. A check made earlier (before MailKit formats the command, encrypts it and writes it) can be
 /// followed by a preemption of the thread, and on a busy machine that put MAIL FROMs checked 55 ms apart on the wire
-/// 2 ms apart. <see cref="BeforeNextWrite"/> runs a check once, immediately before the next write reaches the socket.
+/// 2 ms apart. <see cref="BeforeNextWrite"/> runs a check once, immediately before the next write reaches the socket,
+/// and another once the write has reached it.
 /// </summary>
 public sealed class PacingStream(Stream inner) : Stream
 {
-    private Func<CancellationToken, Task>? _beforeNextWrite;
+    private Checks? _nextWrite;
 
     /// <summary>
-    /// Runs <paramref name="check"/> before the next write (and only that one) goes to the socket; it may wait. Null
-    /// clears a check that was not used. TLS writes nothing of its own on an idle, established connection, so the next
-    /// write is the application's: the transaction's MAIL FROM, or the content after the go-ahead.
+    /// Runs <paramref name="check"/> before the next write (and only that one) goes to the socket; it may wait. Then,
+    /// once that write is in the socket, <paramref name="afterWrite"/>: the thread can be preempted between the check and
+    /// the system call too, and only a look at the clock afterwards sees it. Null clears checks that were not used. TLS
+    /// writes nothing of its own on an idle, established connection, so the next write is the application's: the
+    /// transaction's MAIL FROM, or the content after the go-ahead.
     /// </summary>
-    public void BeforeNextWrite(Func<CancellationToken, Task>? check) => Volatile.Write(ref _beforeNextWrite, check);
+    public void BeforeNextWrite(Func<CancellationToken, Task>? check, Func<CancellationToken, Task>? afterWrite = null) =>
+        Volatile.Write(ref _nextWrite, check is null ? null : new Checks(check, afterWrite));
 
     public override bool CanRead => inner.CanRead;
 
@@ -47,16 +51,17 @@ public sealed class PacingStream(Stream inner) : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        if (Interlocked.Exchange(ref _beforeNextWrite, null) is { } check)
-            check(CancellationToken.None).GetAwaiter().GetResult();
+        var checks = Interlocked.Exchange(ref _nextWrite, null);
+        checks?.Before(CancellationToken.None).GetAwaiter().GetResult();
         inner.Write(buffer);
+        checks?.After?.Invoke(CancellationToken.None).GetAwaiter().GetResult();
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        Volatile.Read(ref _beforeNextWrite) is null ? inner.WriteAsync(buffer, cancellationToken) : CheckedWriteAsync(buffer, cancellationToken);
+        Volatile.Read(ref _nextWrite) is null ? inner.WriteAsync(buffer, cancellationToken) : CheckedWriteAsync(buffer, cancellationToken);
 
     public override void Flush() => inner.Flush();
 
@@ -81,8 +86,13 @@ public sealed class PacingStream(Stream inner) : Stream
 
     private async ValueTask CheckedWriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _beforeNextWrite, null) is { } check)
-            await check(cancellationToken);
+        var checks = Interlocked.Exchange(ref _nextWrite, null);
+        if (checks is not null)
+            await checks.Before(cancellationToken);
         await inner.WriteAsync(buffer, cancellationToken);
+        if (checks?.After is { } after)
+            await after(cancellationToken);
     }
+
+    private sealed record Checks(Func<CancellationToken, Task> Before, Func<CancellationToken, Task>? After);
 }

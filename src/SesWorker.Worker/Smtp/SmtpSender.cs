@@ -56,7 +56,7 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
         var gate = new ContentGate(async ct =>
         {
             await throttle.GateContentAsync(slot, ct);
-            wire.BeforeNextWrite(c => throttle.ConfirmContentAsync(slot, c));
+            wire.BeforeNextWrite(c => throttle.ConfirmContentAsync(slot, c), c => throttle.WrittenAsync(slot, content: true, c));
         });
         // The first leaf is the first content MailKit writes after the provider's go-ahead (354).
         var part = email.Message.BodyParts.OfType<MimePart>().First();
@@ -66,7 +66,7 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
             part.Content = new GatedContent(content!, gate);
             connection.Client.Pace(gate, email.SizeBytes);
             // The transaction's first write is its MAIL FROM (with the recipients, when pipelined).
-            wire.BeforeNextWrite(c => throttle.ConfirmStartAsync(slot, c));
+            wire.BeforeNextWrite(c => throttle.ConfirmStartAsync(slot, c), c => throttle.WrittenAsync(slot, content: false, c));
             var response = await connection.Client.SendAsync(MimeComposer.WireFormat, email.Message, cancellationToken, progress);
             connection.MessagesSent++;
             return new SmtpSendResult(SmtpReplyParser.Parse(250, response), null);

@@ -101,6 +101,31 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     }
 
     [Fact]
+    public async Task A_slot_a_second_after_a_late_one_moves_back_by_the_leads_growth_too()
+    {
+        var horizon = TimeSpan.FromSeconds(3);
+        var late = TimeSpan.FromMilliseconds(300);
+        // Leads of a second and more keep the appId's next free slot ahead of the clock, however slowly this machine runs.
+        var first = await ReserveAsync("grown", TimeSpan.FromSeconds(1), maxWait: horizon);
+        Assert.True(await _limiter.TryExcuseAsync("grown", first.SlotAt, late, null, TestContext.Current.CancellationToken));
+        for (var i = 0; i < 18; i++)
+            Assert.Equal(RateLimitVerdict.Granted, (await ReserveAsync("grown", TimeSpan.FromSeconds(1), maxWait: horizon)).Verdict);
+        // The 20th slot's caller estimates a longer lead: the shared lead grows a tenth of the way, 100 ms.
+        Assert.Equal(RateLimitVerdict.Granted, (await ReserveAsync("grown", TimeSpan.FromSeconds(2), maxWait: horizon)).Verdict);
+
+        var next = await ReserveAsync("grown", TimeSpan.FromSeconds(2), maxWait: horizon);
+
+        Assert.Equal(RateLimitVerdict.Granted, next.Verdict);
+        Assert.Equal(TimeSpan.FromMilliseconds(1100), next.Lead);
+        // The first send's MAIL FROM went out its lateness after its start; the one 20 places later starts 20 intervals
+        // after that (before: 100 ms sooner, the lead's growth, so 21 MAIL FROMs could fall within a second).
+        var firstStart = first.SlotAt - first.Lead + late;
+        Assert.True(next.SlotAt - next.Lead - firstStart >= Interval * 20 - TimeSpan.FromMilliseconds(0.01),
+            $"MAIL FROMs {(next.SlotAt - next.Lead - firstStart).TotalMilliseconds:F1} ms apart, 20 intervals are {(Interval * 20).TotalMilliseconds:F1}");
+        Assert.True(next.SlotAt - (first.SlotAt + late) >= Interval * 20 - TimeSpan.FromMilliseconds(0.01));
+    }
+
+    [Fact]
     public async Task A_lateness_over_an_interval_is_recorded_where_the_appId_has_room_and_refused_in_a_full_schedule()
     {
         var limit = new ExcuseLimit(Interval, 20);

@@ -105,11 +105,11 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         Assert.All(rows, r => Assert.Equal(EmailStatus.Sent, r.Status));
         var times = fixture.Simulator.Counts.Times(SesWorkerFixture.AppId, CountPoint.EndOfData);
         var rate = SustainedRate([.. times.Where(t => t >= measuredFrom)]);
-        // Issue 7's target is 19/s. The default margin (2.5%) allows 19.5/s; this machine measures 19.18-19.22/s after the
-        // warm-up (18.3-18.6/s without it), so the bound keeps half a send a second for a busy CI machine. Before the paced
-        // slots it was 2.8/s.
-        TestContext.Current.TestOutputHelper?.WriteLine($"sustained {rate:F2}/s");
-        Assert.True(rate >= 18.5, $"sustained {rate:F2}/s; gaps over 100 ms: {Gaps(times)}");
+        // Issue 7's target is 19/s. The default margin (2.5%) allows 19.5/s; this machine measured 18.62-19.16/s after the
+        // warm-up in five runs of 2026-11-27 (18.3-18.6/s without it), so the bound keeps about a send a second for a busy
+        // CI machine: the cap below is what must never give. Before the paced slots it was 2.8/s.
+        TestContext.Current.TestOutputHelper?.WriteLine($"sustained {rate:F2}/s; {TightestSecond(SesWorkerFixture.AppId)}");
+        Assert.True(rate >= 18, $"sustained {rate:F2}/s; gaps over 100 ms: {Gaps(times)}");
         AssertAtMostTwentyInAnySecond(SesWorkerFixture.AppId, CountPoint.MailFrom);
         AssertAtMostTwentyInAnySecond(SesWorkerFixture.AppId, CountPoint.EndOfData);
         Assert.DoesNotContain(fixture.Simulator.Transactions, t => !t.Accepted);
@@ -195,6 +195,17 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         var max = ProviderCounts.MaxInAnyWindow(times, TimeSpan.FromSeconds(1));
         Assert.True(max is >= 1 and <= 20, $"{max} at {point} in one second: {DensestSecond(times)}; {StallsIn(times)}");
     }
+
+    /// <summary>
+    /// How close the limit came: the shortest span of 21 consecutive counts at each point (over 1,000 ms is within the
+    /// rule; the margin's share, at 19.5/s, is 1,026 ms).
+    /// </summary>
+    private string TightestSecond(string appId) => string.Join("; ", new[] { CountPoint.MailFrom, CountPoint.EndOfData }.Select(point =>
+    {
+        var times = fixture.Simulator.Counts.Times(appId, point);
+        var spans = times.Zip(times.Skip(20), (a, b) => (b - a).TotalMilliseconds).DefaultIfEmpty(double.NaN);
+        return $"tightest 21 at {point}: {spans.Min():F0} ms";
+    }));
 
     private static string DensestSecond(IReadOnlyList<DateTimeOffset> times)
     {
