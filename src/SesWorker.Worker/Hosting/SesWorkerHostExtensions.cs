@@ -41,7 +41,7 @@ public static class SesWorkerHostExtensions
         services.AddSingleton<IValidateOptions<SesOptions>, SesOptionsValidator>();
 
         var postgres = Required(configuration, "Postgres");
-        services.AddSingleton(_ => CreateDataSource(postgres));
+        services.AddSingleton(sp => CreateDataSource(postgres, sp.GetRequiredService<IOptions<WorkerOptions>>().Value.MaxConcurrentSends));
         services.AddSingleton(new RabbitMqConnection(Required(configuration, "RabbitMq")));
 
         services.AddSingleton<EmailStore>();
@@ -161,9 +161,15 @@ public static class SesWorkerHostExtensions
         });
     }
 
-    private static NpgsqlDataSource CreateDataSource(string connectionString)
+    private static NpgsqlDataSource CreateDataSource(string connectionString, int maxConcurrentSends)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
+        // A send uses one connection at a time, and only in its turn (SendGate), so the pool needs the turns and a few
+        // more (heartbeat, the intake's refusals), not Npgsql's 100: replicas at 100 each can open more than PostgreSQL
+        // allows (53300: too many clients, seen in the fairness benchmark with 128 turns, and with turns given back
+        // while sends waited). An explicit Maximum Pool Size wins.
+        if (!SetsMaxPoolSize(connectionString))
+            builder.ConnectionStringBuilder.MaxPoolSize = maxConcurrentSends + 8;
         // The hot path runs the same few statements for every message: prepared once per connection, PostgreSQL
         // stops parsing and planning them each time. An explicit setting in the connection string wins.
         if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
@@ -174,6 +180,10 @@ public static class SesWorkerHostExtensions
 
         return builder.Build();
     }
+
+    internal static bool SetsMaxPoolSize(string connectionString) => connectionString.Split(';')
+        .Select(part => part.Split('=', 2)[0].Replace(" ", "", StringComparison.Ordinal).Trim())
+        .Any(key => key.Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase) || key.Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase));
 
     private static void TryAddTimeProvider(this IServiceCollection services)
     {

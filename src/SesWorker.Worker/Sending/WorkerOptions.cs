@@ -34,8 +34,8 @@ public sealed class WorkerOptions
     /// <summary>
     /// Sends this process works on at once across all lanes (<see cref="SendGate"/>): what bounds the work, and the
     /// database connections it needs, however many appIds are configured. A busy appId uses what idle ones leave, up to
-    /// its <see cref="LaneConcurrency"/>. Keep it below the connection pool's size (Npgsql's Maximum Pool Size, 100 by
-    /// default): a send holds at most one connection at a time. 32 holds one appId's need at the slowest provider the
+    /// its <see cref="LaneConcurrency"/>. The database pool is sized from it (this + 8 connections) unless the connection
+    /// string sets Maximum Pool Size; then keep it below that: a send holds at most one connection at a time. 32 holds one appId's need at the slowest provider the
     /// lanes are sized for (24) in a single replica; on two cores, 3 workers with 200 appIds at 0 ms made 112 sends/s at
     /// 32 (2,242 fresh slots for 2,000 sends, database round trip p50 13.5 ms) and 106/s at 64 (3,616; 28 ms): more
     /// sends at once only queue on the database and make sends late.
