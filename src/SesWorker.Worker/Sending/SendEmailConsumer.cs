@@ -20,7 +20,8 @@ namespace SesWorker.Worker.Sending;
 /// </list>
 /// </summary>
 public sealed partial class SendEmailConsumer(
-    EmailSendHandler handler, SendLanes lanes, SendGate gate, ByteBudget budget, IOptions<WorkerOptions> options, ILogger<SendEmailConsumer> logger)
+    EmailSendHandler handler, SendLanes lanes, SendGate gate, ByteBudget budget, LargeBodyForwarder forwarder, IOptions<WorkerOptions> options,
+    ILogger<SendEmailConsumer> logger)
     : IConsumer<IncomingSendEmail>
 {
     public async Task Consume(ConsumeContext<IncomingSendEmail> context)
@@ -40,22 +41,28 @@ public sealed partial class SendEmailConsumer(
             return;
         }
 
-        var address = body.Length > options.Value.LaneMaxBodyBytes ? lanes.Large.Address : lane.Address;
-        var endpoint = await context.GetSendEndpoint(address);
+        // Everything the message carries on (dead-letter cycles, a deferral's time, a redrive) goes with it: from the
+        // AMQP headers, and from a MassTransit envelope's own headers, where MassTransit keeps them.
+        var headers = context.ReceiveContext.TransportHeaders.GetAll().Concat(read.EnvelopeHeaders)
+            .Where(h => !h.Key.StartsWith("MT-", StringComparison.Ordinal) && !h.Key.StartsWith("x-", StringComparison.Ordinal));
+        if (body.Length > options.Value.LaneMaxBodyBytes)
+        {
+            // From the delivery's own memory: MassTransit's send would copy the whole body first.
+            await forwarder.ForwardAsync(lanes.Large.Queue, body, headers, context.CancellationToken);
+            Log.Routed(logger, message.EmailId, lanes.Large.Address);
+            return;
+        }
+
+        var endpoint = await context.GetSendEndpoint(lane.Address);
         await endpoint.Send(message, send =>
         {
             send.Durable = true;
             send.Serializer = new ForwardedBody(body);
             send.ContentType = ForwardedBody.Json;
-            // Everything the message carries on (dead-letter cycles, a deferral's time, a redrive) goes with it: from
-            // the AMQP headers, and from a MassTransit envelope's own headers, where MassTransit keeps them.
-            foreach (var header in context.ReceiveContext.TransportHeaders.GetAll().Concat(read.EnvelopeHeaders))
-            {
-                if (!header.Key.StartsWith("MT-", StringComparison.Ordinal) && !header.Key.StartsWith("x-", StringComparison.Ordinal))
-                    send.Headers.Set(header.Key, header.Value);
-            }
+            foreach (var header in headers)
+                send.Headers.Set(header.Key, header.Value);
         }, context.CancellationToken);
-        Log.Routed(logger, message.EmailId, address);
+        Log.Routed(logger, message.EmailId, lane.Address);
     }
 
     private static partial class Log

@@ -12,10 +12,11 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// Messages the intake (<see cref="QueueName"/>) handles at once per process: it only moves them to their lanes. Also
-    /// its prefetch, so at most this many bodies of any size wait there for the byte budget.
+    /// its prefetch, so at most this many bodies of any size are in memory there. Unset: from the byte budget
+    /// (<see cref="IntakeConcurrency"/>).
     /// </summary>
     [Range(1, 1024)]
-    public int ConcurrentMessageLimit { get; set; } = 64;
+    public int? ConcurrentMessageLimit { get; set; }
 
     /// <summary>
     /// Give each configured appId a lane queue of its own, so one appId's backlog never delays another's. Off: every
@@ -65,8 +66,9 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// What a body costs in memory per byte (README, Memory): the buffer RabbitMQ's client rents to assemble it (rounded
-    /// up to a power of two, and kept by its pool), the array MassTransit copies out of it, and at the intake the buffer
-    /// the client rents to publish it on to a lane. The budget is charged this much.
+    /// up to a power of two, and kept by its pool), and at the intake the buffer the client rents to frame it on to the
+    /// large lane (the same again; <see cref="LargeBodyForwarder"/> publishes from the delivery, without MassTransit's
+    /// copy). The budget is charged this much.
     /// </summary>
     public const int FootprintPerBodyByte = 3;
 
@@ -79,13 +81,18 @@ public sealed class WorkerOptions
     /// </summary>
     public int LargeLaneConcurrency => (int)Math.Clamp(InFlightBytes / Footprint(LargestLegalBody), 1, LaneConcurrency);
 
+    /// <summary>What one of the largest legal bodies costs the intake: the client's delivery buffer and the buffer it frames the forward in (16 MiB each).</summary>
+    public const long IntakeBytesPerMessage = 32L * 1024 * 1024;
+
     /// <summary>
-    /// Messages the intake holds at once, and its prefetch: <see cref="ConcurrentMessageLimit"/>. Any body can arrive
-    /// there, so this many are in memory at most before the budget is asked (README, Memory). Derived from the budget
-    /// (4 at 128 MiB) it held a small appId up 9-20 s behind another's backlog of 2,000: the intake reads and moves
-    /// small messages, a millisecond each, and needs the concurrency; where large attachments are common, lower it.
+    /// Messages the intake holds at once, and its prefetch: <see cref="ConcurrentMessageLimit"/>, or else as many of the
+    /// largest legal bodies as the budget holds at <see cref="IntakeBytesPerMessage"/> (4 at 128 MiB, at least 1, at
+    /// most 64). Any body can arrive there, and RabbitMQ's prefetch counts messages, not bytes, so this many are in
+    /// memory before the budget is asked (README, Memory). In a 512 MiB container a burst of 10 MB messages ran out of
+    /// memory at 8 and 16 (the client's connection failed with them), and went through at 4, peak RSS 370 MiB. The cost
+    /// is the intake's pace with small messages: raise the budget (and the memory) to raise it.
     /// </summary>
-    public int IntakeConcurrency => ConcurrentMessageLimit;
+    public int IntakeConcurrency => ConcurrentMessageLimit ?? (int)Math.Clamp(InFlightBytes / IntakeBytesPerMessage, 1, 64);
 
     /// <summary>Identifies this replica in attempts and leases; defaults to host name and process id.</summary>
     public string? WorkerId { get; set; }

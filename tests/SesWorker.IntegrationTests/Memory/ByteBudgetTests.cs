@@ -4,6 +4,8 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 using SesWorker.Contracts;
+using SesWorker.Core.Sending;
+using SesWorker.Messaging;
 using SesWorker.IntegrationTests.Infrastructure;
 using SesWorker.Persistence.History;
 using SesWorker.Worker.Memory;
@@ -18,6 +20,7 @@ namespace SesWorker.IntegrationTests.Memory;
 public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
 {
     private const long MiB = 1024 * 1024;
+    private static readonly JsonSerializerOptions Camel = new(JsonSerializerDefaults.Web);
 
     public async ValueTask InitializeAsync() => await fixture.ResetAsync();
 
@@ -63,6 +66,39 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
         Assert.Equal(2 * MiB, budget.HighWater);
         Assert.True(budget.Oversized >= 2);
         Assert.Equal(2, fixture.Simulator.Messages.Count);
+    }
+
+    [Fact]
+    public async Task A_large_message_keeps_its_headers_on_the_way_to_the_large_lane()
+    {
+        // A copy back early from a delay queue: its headers say until when it was deferred and why. The intake moves a
+        // large body with RabbitMQ's client, not MassTransit's send; the lane must still see them and defer it again.
+        var command = WithAttachments(SesWorkerFixture.AppId, SesWorkerFixture.Sender, [200_000]);
+        var until = DateTimeOffset.UtcNow.AddMinutes(20);
+        await using (var connection = await fixture.ConnectRabbitMqAsync())
+        await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true)))
+        {
+            var properties = new BasicProperties
+            {
+                ContentType = "application/json",
+                DeliveryMode = DeliveryModes.Persistent,
+                Headers = new Dictionary<string, object?>
+                {
+                    [DeadLetterHeaders.DeferredUntil] = until.ToString("O", CultureInfo.InvariantCulture),
+                    [DeadLetterHeaders.Code] = ErrorCodes.RecipientHourlyCap,
+                    [DeadLetterHeaders.ProviderMessage] = "deferred by the test",
+                },
+            };
+            await channel.BasicPublishAsync(SesWorkerFixture.QueueName, string.Empty, true, properties,
+                JsonSerializer.SerializeToUtf8Bytes(command, Camel));
+        }
+
+        // Without the header it would have been sent at once.
+        var row = await fixture.WaitForStatusAsync(command.EmailId, EmailStatus.Deferred);
+
+        Assert.Equal(0, row.Attempts);
+        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        Assert.Empty(fixture.Simulator.Messages);
     }
 
     private async Task<ByteBudget> RestartWithBudgetAsync(long bytes)
