@@ -39,6 +39,26 @@ public sealed class Base64ContentStreamTests
         Assert.Equal(file, ReadAll(stream, 777));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(4)]
+    [InlineData(100_002)]
+    public void Read_through_first_it_knows_its_length_from_what_it_decoded(int size)
+    {
+        var file = new byte[size];
+        new Random(size).NextBytes(file);
+        var escaped = Convert.ToBase64String(file, Base64FormattingOptions.InsertLineBreaks).Replace("+", "\\u002B", StringComparison.Ordinal);
+
+        using var stream = new Base64ContentStream(Encoding.ASCII.GetBytes(escaped));
+
+        // The composer writes the message (reading each attachment through) before it asks for the length.
+        Assert.Equal(file, ReadAll(stream, 1000));
+        Assert.Equal(size, stream.Length);
+        stream.Position = 0;
+        Assert.Equal(file, ReadAll(stream, 333));
+        Assert.Equal(size, stream.Length);
+    }
+
     private static byte[] ReadAll(Stream stream, int bufferSize)
     {
         using var output = new MemoryStream();
