@@ -40,7 +40,11 @@ public sealed partial class OutcomeRecorder(
                     return;
                 metrics.RecordOutcome(EmailStatus.Sent);
                 Log.Sent(logger, command.EmailId, command.AppId!, email!.MessageId, attempts.Value);
-                await job.Context.Publish(new EmailSent
+                // Not awaited here: MassTransit keeps the publish among the message's consume tasks and acknowledges
+                // the message only once the broker confirmed it (a failure faults the message as before, and its
+                // redelivery finds the email done). Meanwhile the send's turn and bytes go back to the next one, a
+                // confirm's round trip sooner.
+                _ = job.Context.Publish(new EmailSent
                 {
                     EmailId = command.EmailId,
                     AppId = command.AppId!,
@@ -151,7 +155,8 @@ public sealed partial class OutcomeRecorder(
 
         metrics.RecordOutcome(status);
         Log.Failed(logger, command.EmailId, command.AppId, status, failure.Code, failure.Message);
-        await job.Context.Publish(new EmailSendFailed
+        // Kept among the message's consume tasks, as EmailSent is (above).
+        _ = job.Context.Publish(new EmailSendFailed
         {
             EmailId = command.EmailId,
             AppId = command.AppId,

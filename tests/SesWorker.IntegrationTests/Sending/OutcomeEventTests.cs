@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Text;
+using RabbitMQ.Client;
+using SesWorker.IntegrationTests.Infrastructure;
+using SesWorker.Persistence.History;
+
+namespace SesWorker.IntegrationTests.Sending;
+
+/// <summary>
+/// After each outcome the worker publishes <c>EmailSent</c> or <c>EmailSendFailed</c> (README, Publishing from any
+/// language), without holding the send's turn for the broker's confirm: MassTransit acknowledges the message once the
+/// event is confirmed. Read here as any subscriber would, from a queue bound to the event's exchange.
+/// </summary>
+[Collection(ServiceBackedTests.Name)]
+public sealed class OutcomeEventTests(SesWorkerFixture fixture) : IAsyncLifetime
+{
+    public async ValueTask InitializeAsync() => await fixture.ResetAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task Each_outcome_is_published_once_as_an_event()
+    {
+        await using var connection = await fixture.ConnectRabbitMqAsync();
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var sentQueue = await BindAsync(channel, "SesWorker.Contracts:EmailSent");
+        var failedQueue = await BindAsync(channel, "SesWorker.Contracts:EmailSendFailed");
+        var good = Enumerable.Range(0, 5).Select(_ => TestMessages.Email()).ToList();
+        var bad = TestMessages.Email(to: "not-an-address");
+
+        await fixture.PublishRawAsync([.. good, bad]);
+        var rows = await fixture.WaitForTerminalAsync([.. good.Select(g => g.EmailId), bad.EmailId], TimeSpan.FromSeconds(30));
+
+        Assert.Equal(EmailStatus.Failed, rows.Single(r => r.EmailId == bad.EmailId).Status);
+        var sent = await DrainAsync(channel, sentQueue, good.Count);
+        var failed = await DrainAsync(channel, failedQueue, 1);
+        Assert.All(good, g => Assert.Single(sent, body => body.Contains(g.EmailId.ToString(), StringComparison.Ordinal)));
+        Assert.Equal(good.Count, sent.Count);
+        var failure = Assert.Single(failed);
+        Assert.Contains(bad.EmailId.ToString(), failure, StringComparison.Ordinal);
+        Assert.Contains(rows.Single(r => r.EmailId == bad.EmailId).FailureCode!, failure, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> BindAsync(IChannel channel, string exchange)
+    {
+        // As MassTransit declares a message type's exchange: fanout, durable.
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
+        var queue = (await channel.QueueDeclareAsync(string.Empty, durable: false, exclusive: true, autoDelete: true)).QueueName;
+        await channel.QueueBindAsync(queue, exchange, string.Empty);
+        return queue;
+    }
+
+    /// <summary>What arrives within a few seconds once <paramref name="expected"/> have: one more second for any extra.</summary>
+    private static async Task<List<string>> DrainAsync(IChannel channel, string queue, int expected)
+    {
+        var bodies = new List<string>();
+        var watch = Stopwatch.StartNew();
+        TimeSpan? enoughAt = null;
+        while (watch.Elapsed < TimeSpan.FromSeconds(15) && (enoughAt is null || watch.Elapsed < enoughAt + TimeSpan.FromSeconds(1)))
+        {
+            if (await channel.BasicGetAsync(queue, autoAck: true) is { } delivery)
+            {
+                bodies.Add(Encoding.UTF8.GetString(delivery.Body.Span));
+                if (bodies.Count >= expected)
+                    enoughAt ??= watch.Elapsed;
+                continue;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return bodies;
+    }
+}
