@@ -3,18 +3,16 @@ using System.Text.Json.Serialization;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using SesWorker.Contracts;
+using SesWorker.Messaging;
 
 namespace SesWorker.Benchmarks;
 
 /// <summary>The benchmark's side of RabbitMQ: watches the worker queue and publishes as a plain-JSON producer would.</summary>
 internal sealed class BenchBroker(IConnection connection) : IAsyncDisposable
 {
-    public const string Queue = "send-email";
+    public const string Queue = QueueNames.SendEmail;
 
     private const int ConfirmBatch = 500;
-
-    /// <summary>The worker's delay queues, <c>send-email-delay-{seconds}s</c> (README, "Isolation between appIds").</summary>
-    private static readonly int[] DelayTierSeconds = [1, 2, 5, 30, 120, 600, 1800];
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -58,9 +56,9 @@ internal sealed class BenchBroker(IConnection connection) : IAsyncDisposable
         if (await InspectAsync(ct) is null)
             return 0;
         uint purged = 0;
-        var queues = new[] { Queue, $"{Queue}-large" }
-            .Concat(DelayTierSeconds.Select(s => $"{Queue}-delay-{s}s"))
-            .Concat(appIds.Select(appId => $"{Queue}-app-{appId}"));
+        var queues = new[] { Queue, QueueNames.LargeLaneQueue(Queue) }
+            .Concat(QueueNames.DelayTiers.Select(tier => QueueNames.DelayQueue(QueueNames.DelayQueuePrefix, tier)))
+            .Concat(appIds.Select(appId => QueueNames.LaneQueue(Queue, appId)));
         foreach (var queue in queues)
         {
             // A purge of a missing queue closes the channel (404), hence a channel per queue.

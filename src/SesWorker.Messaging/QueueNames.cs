@@ -25,5 +25,24 @@ public static class QueueNames
     /// <summary>Delay queues for deferred messages are this prefix plus the delay in seconds and "s".</summary>
     public const string DelayQueuePrefix = "send-email-delay-";
 
+    /// <summary>
+    /// Delay queues for deferred messages (retry backoff, a copy waiting for another worker, the recipient cap,
+    /// pauses): fixed-TTL queues that dead-letter back into the main queue. A message goes to the longest delay that does
+    /// not overshoot, and is re-deferred if early. Fixed TTLs per queue, because per-message TTLs expire only at the head
+    /// of a queue.
+    /// </summary>
+    public static IReadOnlyList<TimeSpan> DelayTiers { get; } =
+        [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30)];
+
+    /// <summary>The delay queue of <paramref name="tier"/> under <paramref name="prefix"/>.</summary>
+    public static string DelayQueue(string prefix, TimeSpan tier) => $"{prefix}{(long)tier.TotalSeconds}s";
+
+    /// <summary>An appId's lane queue behind <paramref name="queue"/>; appIds are digits, anything else is kept to characters a queue name takes.</summary>
+    public static string LaneQueue(string queue, string appId) =>
+        $"{queue}-app-{new string([.. appId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')])}";
+
+    /// <summary>The lane of large bodies behind <paramref name="queue"/>, every appId's.</summary>
+    public static string LargeLaneQueue(string queue) => $"{queue}-large";
+
     public static string ErrorQueueOf(string queue) => $"{queue}_error";
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using SesWorker.Messaging;
 
 namespace SesWorker.Worker.DeadLettering;
 
@@ -21,15 +22,10 @@ public sealed class DeadLetterOptions
     [Range(0, 1000)]
     public int MaxRateLimitedCycles { get; set; } = 10;
 
-    /// <summary>
-    /// Delay queues for deferred messages (retry backoff, a copy waiting for another worker, the recipient cap,
-    /// pauses): fixed-TTL queues that dead-letter back into the main queue. A message goes to the longest delay that does not overshoot, and is re-deferred if early.
-    /// Fixed TTLs per queue, because per-message TTLs expire only at the head of a queue.
-    /// </summary>
-    public static IReadOnlyList<TimeSpan> DelayTiers { get; } =
-        [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30)];
+    /// <summary>The delay queues' tiers (<see cref="QueueNames.DelayTiers"/>).</summary>
+    public static IReadOnlyList<TimeSpan> DelayTiers => QueueNames.DelayTiers;
 
-    public string DelayQueuePrefix { get; set; } = "send-email-delay-";
+    public string DelayQueuePrefix { get; set; } = QueueNames.DelayQueuePrefix;
 
-    public string DelayQueueName(TimeSpan tier) => $"{DelayQueuePrefix}{(long)tier.TotalSeconds}s";
+    public string DelayQueueName(TimeSpan tier) => QueueNames.DelayQueue(DelayQueuePrefix, tier);
 }

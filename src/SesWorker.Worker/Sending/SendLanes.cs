@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SesWorker.Messaging;
 using SesWorker.Worker.Accounts;
 
 namespace SesWorker.Worker.Sending;
@@ -18,9 +19,9 @@ public sealed class SendLanes
         _lanes = worker.Value.Lanes
             ? accounts.Value.Accounts.Where(a => a.AppId is { Length: > 0 })
                 .Select(a => a.AppId!).Distinct(StringComparer.Ordinal)
-                .ToDictionary(id => id, id => new SendLane(id, LaneQueue(worker.Value.QueueName, id)), StringComparer.Ordinal)
+                .ToDictionary(id => id, id => new SendLane(id, QueueNames.LaneQueue(worker.Value.QueueName, id)), StringComparer.Ordinal)
             : [];
-        Large = new SendLane(string.Empty, $"{worker.Value.QueueName}-large");
+        Large = new SendLane(string.Empty, QueueNames.LargeLaneQueue(worker.Value.QueueName));
     }
 
     public IReadOnlyCollection<SendLane> All => _lanes.Values;
@@ -32,10 +33,6 @@ public sealed class SendLanes
     public SendLane Large { get; }
 
     public SendLane? For(string? appId) => appId is not null && _lanes.TryGetValue(appId, out var lane) ? lane : null;
-
-    /// <summary>The lane queue's name; appIds are digits, anything else is kept to characters a queue name takes.</summary>
-    public static string LaneQueue(string queueName, string appId) =>
-        $"{queueName}-app-{new string([.. appId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')])}";
 }
 
 public sealed record SendLane(string AppId, string Queue)
