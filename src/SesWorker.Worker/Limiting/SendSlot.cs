@@ -32,6 +32,15 @@ public sealed class SendSlot(string appId, long startAt, long contentAt, DateTim
     /// <summary>When the content really went out.</summary>
     public long ContentSentAt { get; set; }
 
+    /// <summary>How far the clock is past the start's (or the content's) moment: negative while it is early.</summary>
+    public TimeSpan SinceMoment(bool content) => Stopwatch.GetElapsedTime(content ? ContentAt : StartAt);
+
+    /// <summary>
+    /// How late the moment may reach the provider, <paramref name="sinceMoment"/> past it: the clock's lateness (none
+    /// while early), what the slot's placement may add, less what was already recorded on it.
+    /// </summary>
+    public TimeSpan Lateness(TimeSpan sinceMoment) => (sinceMoment > TimeSpan.Zero ? sinceMoment : TimeSpan.Zero) + Uncertainty - Excused;
+
     /// <summary>A start too late to be used: the transaction waits for a fresh slot.</summary>
     public void MoveTo(long startAt, long contentAt, DateTimeOffset slotAt, TimeSpan uncertainty) =>
         (StartAt, ContentAt, SlotAt, Uncertainty, Excused) = (startAt, contentAt, slotAt, uncertainty, TimeSpan.Zero);

@@ -171,8 +171,7 @@ public sealed partial class SendThrottle(
     {
         ArgumentNullException.ThrowIfNull(slot);
         var app = _apps[slot.AppId];
-        var elapsed = Stopwatch.GetElapsedTime(content ? slot.ContentAt : slot.StartAt);
-        var late = (elapsed > TimeSpan.Zero ? elapsed : TimeSpan.Zero) + slot.Uncertainty - slot.Excused;
+        var late = slot.Lateness(slot.SinceMoment(content));
         if (late <= app.OwnLateness || slot.SlotAt == default)
             return;
         var push = late - app.OwnLateness / 2;
@@ -213,10 +212,8 @@ public sealed partial class SendThrottle(
         var replaced = false;
         while (true)
         {
-            // How late the moment may reach the provider: the clock's lateness (none while early), what the slot's
-            // placement may add, less what was already recorded on it.
-            var elapsed = Stopwatch.GetElapsedTime(content ? slot.ContentAt : slot.StartAt);
-            var late = (elapsed > TimeSpan.Zero ? elapsed : TimeSpan.Zero) + slot.Uncertainty - slot.Excused;
+            var elapsed = slot.SinceMoment(content);
+            var late = slot.Lateness(elapsed);
             if (late <= app.OwnLateness)
             {
                 if (elapsed >= TimeSpan.Zero)
