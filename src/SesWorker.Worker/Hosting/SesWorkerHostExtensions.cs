@@ -169,7 +169,7 @@ public static class SesWorkerHostExtensions
         // more (heartbeat, the intake's refusals), not Npgsql's 100: replicas at 100 each can open more than PostgreSQL
         // allows (53300: too many clients, seen in the fairness benchmark with 128 turns, and with turns given back
         // while sends waited). An explicit Maximum Pool Size wins.
-        if (!SetsMaxPoolSize(connectionString))
+        if (!SetsMaxPoolSize(builder.ConnectionStringBuilder))
             builder.ConnectionStringBuilder.MaxPoolSize = maxConcurrentSends + 8;
         // The hot path runs the same few statements for every message: prepared once per connection, PostgreSQL
         // stops parsing and planning them each time. An explicit setting in the connection string wins.
@@ -182,9 +182,12 @@ public static class SesWorkerHostExtensions
         return builder.Build();
     }
 
-    internal static bool SetsMaxPoolSize(string connectionString) => connectionString.Split(';')
-        .Select(part => part.Split('=', 2)[0].Replace(" ", "", StringComparison.Ordinal).Trim())
-        .Any(key => key.Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase) || key.Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase));
+    /// <summary>
+    /// Whether the connection string sets the pool's size. Npgsql's parser lists only the keys given (under their
+    /// canonical name, whatever synonym was used), and knows quoting; its <c>ContainsKey</c> is true for any key it knows.
+    /// </summary>
+    internal static bool SetsMaxPoolSize(NpgsqlConnectionStringBuilder connectionString) =>
+        connectionString.Keys.Cast<string>().Contains("Maximum Pool Size", StringComparer.OrdinalIgnoreCase);
 
     private static void TryAddTimeProvider(this IServiceCollection services)
     {
