@@ -81,8 +81,11 @@ public sealed class WorkerOptions
     /// </summary>
     public int LargeLaneConcurrency => (int)Math.Clamp(InFlightBytes / Footprint(LargestLegalBody), 1, LaneConcurrency);
 
-    /// <summary>What one of the largest legal bodies costs the intake: the client's delivery buffer and the buffer it frames the forward in (16 MiB each).</summary>
-    public const long IntakeBytesPerMessage = 32L * 1024 * 1024;
+    /// <summary>
+    /// What one of the largest legal bodies costs the intake: the client's delivery buffer and the buffer it frames the
+    /// forward in, each rented from the shared array pool, which rounds up to a power of two (16 MiB each).
+    /// </summary>
+    public static readonly long IntakeBytesPerMessage = 2L * (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)LargestLegalBody);
 
     /// <summary>
     /// Messages the intake holds at once, and its prefetch: <see cref="ConcurrentMessageLimit"/>, or else as many of the
