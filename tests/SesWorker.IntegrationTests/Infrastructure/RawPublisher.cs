@@ -9,11 +9,12 @@ internal static class RawPublisher
 {
     private static readonly JsonSerializerOptions Camel = new(JsonSerializerDefaults.Web);
 
-    public static async Task PublishRawAsync(this SesWorkerFixture fixture, IReadOnlyList<SendEmail> commands)
+    /// <param name="headers">AMQP headers for every message (say, those a delay queue's copy carries).</param>
+    public static async Task PublishRawAsync(this SesWorkerFixture fixture, IReadOnlyList<SendEmail> commands, IDictionary<string, object?>? headers = null)
     {
         await using var connection = await fixture.ConnectRabbitMqAsync();
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true, outstandingPublisherConfirmationsRateLimiter: null));
-        var properties = new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent };
+        var properties = new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent, Headers = headers };
         // Confirms awaited a batch at a time: a backlog of thousands goes out in a second or two.
         foreach (var batch in commands.Chunk(200))
         {

@@ -1,8 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using RabbitMQ.Client;
 using SesWorker.Contracts;
 using SesWorker.Core.Sending;
 using SesWorker.Messaging;
@@ -20,7 +18,6 @@ namespace SesWorker.IntegrationTests.Memory;
 public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
 {
     private const long MiB = 1024 * 1024;
-    private static readonly JsonSerializerOptions Camel = new(JsonSerializerDefaults.Web);
 
     public async ValueTask InitializeAsync() => await fixture.ResetAsync();
 
@@ -35,7 +32,7 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
                 i % 2 == 0 ? SesWorkerFixture.Sender : SesWorkerFixture.SecondSender, i < 4 ? [3_900_000] : [3_800_000, 3_800_000]))
             .ToList();
 
-        await PublishRawAsync(commands);
+        await fixture.PublishRawAsync(commands);
         var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(120));
 
         Assert.All(rows, row => Assert.Equal(EmailStatus.Sent, row.Status));
@@ -58,7 +55,7 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
             WithAttachments(SesWorkerFixture.SecondAppId, SesWorkerFixture.SecondSender, [3_000_000]),
         };
 
-        await PublishRawAsync(commands);
+        await fixture.PublishRawAsync(commands);
         var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(120));
 
         Assert.All(rows, row => Assert.Equal(EmailStatus.Sent, row.Status));
@@ -75,23 +72,12 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
         // large body with RabbitMQ's client, not MassTransit's send; the lane must still see them and defer it again.
         var command = WithAttachments(SesWorkerFixture.AppId, SesWorkerFixture.Sender, [200_000]);
         var until = DateTimeOffset.UtcNow.AddMinutes(20);
-        await using (var connection = await fixture.ConnectRabbitMqAsync())
-        await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true)))
+        await fixture.PublishRawAsync([command], new Dictionary<string, object?>
         {
-            var properties = new BasicProperties
-            {
-                ContentType = "application/json",
-                DeliveryMode = DeliveryModes.Persistent,
-                Headers = new Dictionary<string, object?>
-                {
-                    [DeadLetterHeaders.DeferredUntil] = until.ToString("O", CultureInfo.InvariantCulture),
-                    [DeadLetterHeaders.Code] = ErrorCodes.RecipientHourlyCap,
-                    [DeadLetterHeaders.ProviderMessage] = "deferred by the test",
-                },
-            };
-            await channel.BasicPublishAsync(SesWorkerFixture.QueueName, string.Empty, true, properties,
-                JsonSerializer.SerializeToUtf8Bytes(command, Camel));
-        }
+            [DeadLetterHeaders.DeferredUntil] = until.ToString("O", CultureInfo.InvariantCulture),
+            [DeadLetterHeaders.Code] = ErrorCodes.RecipientHourlyCap,
+            [DeadLetterHeaders.ProviderMessage] = "deferred by the test",
+        });
 
         // Without the header it would have been sent at once.
         var row = await fixture.WaitForStatusAsync(command.EmailId, EmailStatus.Deferred);
@@ -111,18 +97,6 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
     }
 
     /// <summary>As a plain-JSON producer publishes: the body is what the worker reads its attachments from.</summary>
-    private async Task PublishRawAsync(IEnumerable<SendEmail> commands)
-    {
-        await using var connection = await fixture.ConnectRabbitMqAsync();
-        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
-        var camel = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        foreach (var command in commands)
-        {
-            var properties = new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent };
-            await channel.BasicPublishAsync(SesWorkerFixture.QueueName, string.Empty, true, properties, JsonSerializer.SerializeToUtf8Bytes(command, camel));
-        }
-    }
-
     private static SendEmail WithAttachments(string appId, string sender, int[] sizes) => TestMessages.Email(appId, sender) with
     {
         Attachments = [.. sizes.Select((size, i) =>
