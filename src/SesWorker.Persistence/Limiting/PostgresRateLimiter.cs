@@ -70,7 +70,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
             -- The same horizon for a leadless slot: it must not starve behind the sends that reserve a lead ahead.
             WHERE GREATEST(r.tat, (SELECT now + lead FROM p), {SecondAfterCounted})
                   - (SELECT now FROM p) <= $4 + (SELECT shared_lead FROM p)
-            RETURNING r.tat, r.recent_slots[cardinality(r.recent_slots)] AS slot
+            RETURNING r.tat, r.recent_slots[cardinality(r.recent_slots)] AS slot, {Earliest} AS earliest
         ), mark AS (
             UPDATE email_messages SET transmitting_at = statement_timestamp()
             WHERE email_id = $7 AND claim_token = $8 AND EXISTS (SELECT FROM granted)
@@ -78,8 +78,21 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         )
         SELECT (SELECT slot FROM granted) - p.now, p.shared_lead, (SELECT tat FROM cur) - p.now,
                (SELECT until FROM pause), p.factor, EXISTS (SELECT FROM mark), clock_timestamp() - p.now,
-               (SELECT slot FROM granted)
+               (SELECT slot FROM granted), (SELECT earliest FROM granted) - p.now
         FROM p
+        """;
+
+    // The earliest the content may go without crowding the slots before it (the slot itself where that cannot be told):
+    // an interval after the one before it was counted, and a second's span after the one perSecond - 1 places back was
+    // (the row keeps perSecond slots, this one included, so the one perSecond places back is gone: one place nearer is
+    // the safe side). From the row as this statement left it, after the lock: another replica's slot just before this
+    // one is seen. A slot placed one lead from now (an appId below its rate) has room before it, and the content need
+    // not sit out the rest of a lead that the provider's go-ahead beat.
+    private const string Earliest = """
+        LEAST(r.recent_slots[cardinality(r.recent_slots)], CASE WHEN $10 >= 2 AND cardinality(r.recent_counted) >= 2 THEN
+            GREATEST(r.recent_counted[cardinality(r.recent_counted) - 1] + $3 * (SELECT factor FROM p),
+                     CASE WHEN cardinality(r.recent_counted) >= $10 THEN r.recent_counted[1] + $11 END)
+            ELSE r.recent_slots[cardinality(r.recent_slots)] END)
         """;
 
     /// <summary>Reserves the appId's next slot, or says when to ask again, or that the appId is paused.</summary>
@@ -116,8 +129,9 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         if (!reader.IsDBNull(0))
         {
             var verdict = fence is null || reader.GetBoolean(5) ? RateLimitVerdict.Granted : RateLimitVerdict.Fenced;
-            return new RateLimitGrant(verdict, Max(reader.GetFieldValue<TimeSpan>(0), TimeSpan.Zero), sharedLead, factor, StatementTime: statementTime,
-                SlotAt: reader.GetFieldValue<DateTimeOffset>(7));
+            var wait = Max(reader.GetFieldValue<TimeSpan>(0), TimeSpan.Zero);
+            return new RateLimitGrant(verdict, wait, sharedLead, factor, StatementTime: statementTime,
+                SlotAt: reader.GetFieldValue<DateTimeOffset>(7), EarliestWait: Min(reader.GetFieldValue<TimeSpan>(8), wait));
         }
 
         // The backlog ahead of us (the TAT before this statement), less what may be reserved.
@@ -220,6 +234,8 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
     private static string Key(string appId) => $"app:{appId}";
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }
 
 /// <summary>The appId's spacing, for <see cref="PostgresRateLimiter.TryExcuseAsync"/> to weigh what a lateness costs.</summary>

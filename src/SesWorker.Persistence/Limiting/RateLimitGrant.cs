@@ -20,7 +20,10 @@ public enum RateLimitVerdict
 /// that long before the slot. <see cref="Penalty"/> is the appId's current interval multiplier (1 = full rate).
 /// <see cref="Wait"/> is measured from the start of the statement; <see cref="StatementTime"/> is how long the
 /// statement then took in the database (a wait for the row lock included), so the caller can tell where in its round
-/// trip that start lay. <see cref="SlotAt"/> is the granted slot on the database's clock.
+/// trip that start lay. <see cref="SlotAt"/> is the granted slot on the database's clock. <see cref="EarliestWait"/>
+/// (from the same start, at most <see cref="Wait"/>, negative when it is past) is the earliest the content may go
+/// without crowding the slots before it: where the slot was placed one lead from now, not by the slots before it, a
+/// go-ahead that comes sooner than the lead need not be held to the slot.
 /// </summary>
 public readonly record struct RateLimitGrant(
     RateLimitVerdict Verdict,
@@ -30,4 +33,5 @@ public readonly record struct RateLimitGrant(
     TimeSpan RetryAfter = default,
     DateTimeOffset? PausedUntil = null,
     TimeSpan StatementTime = default,
-    DateTimeOffset SlotAt = default);
+    DateTimeOffset SlotAt = default,
+    TimeSpan EarliestWait = default);

@@ -5,20 +5,29 @@ namespace SesWorker.Worker.Limiting;
 /// <summary>
 /// A reserved rate-limit slot for one send, in this process's monotonic clock (<see cref="Stopwatch"/> ticks):
 /// the transaction starts at <see cref="StartAt"/> (MAIL FROM) and the content goes out at <see cref="ContentAt"/>,
-/// the moment the provider counts the call.
+/// the moment the provider counts the call, or as soon after <see cref="EarliestContentAt"/> as the provider says go.
 /// </summary>
 /// <remarks>
 /// The slot is placed at the latest moment its reservation's round trip allows, so it is never early; how much later
 /// than the database meant it may be is <see cref="Uncertainty"/>. <see cref="Excused"/> is how far the appId's later
 /// slots were moved back for this one's lateness.
 /// </remarks>
-public sealed class SendSlot(string appId, long startAt, long contentAt, DateTimeOffset slotAt = default, TimeSpan uncertainty = default)
+public sealed class SendSlot(
+    string appId, long startAt, long contentAt, DateTimeOffset slotAt = default, TimeSpan uncertainty = default, long? earliestContentAt = null)
 {
     public string AppId { get; } = appId;
 
     public long StartAt { get; private set; } = startAt;
 
     public long ContentAt { get; private set; } = contentAt;
+
+    /// <summary>
+    /// The earliest the content may go without crowding the slots before it (placed, like the slot, at the latest moment
+    /// its reservation allows): before <see cref="ContentAt"/> where the slot lies a lead from its reservation rather than
+    /// right after the slots before it, as for an appId sending below its rate. The content then goes at the go-ahead
+    /// instead of sitting out the rest of a lead estimated for the slowest replies.
+    /// </summary>
+    public long EarliestContentAt { get; private set; } = earliestContentAt ?? contentAt;
 
     /// <summary>The slot (the content's moment) on the database's clock: what a push for its lateness is measured from.</summary>
     public DateTimeOffset SlotAt { get; private set; } = slotAt;
@@ -36,18 +45,20 @@ public sealed class SendSlot(string appId, long startAt, long contentAt, DateTim
     public TimeSpan SinceMoment(bool content) => Stopwatch.GetElapsedTime(content ? ContentAt : StartAt);
 
     /// <summary>
-    /// How late the moment may reach the provider, <paramref name="sinceMoment"/> past it: the clock's lateness (none
-    /// while early), what the slot's placement may add, less what was already recorded on it.
+    /// How late the moment may reach the provider, <paramref name="sinceMoment"/> past it, less what was already
+    /// recorded on it. The slot lies somewhere in the <see cref="Uncertainty"/> before the moment, so a call is late by
+    /// what it passes the start of that span (a call that goes early, from <see cref="EarliestContentAt"/>, usually not).
     /// </summary>
-    public TimeSpan Lateness(TimeSpan sinceMoment) => (sinceMoment > TimeSpan.Zero ? sinceMoment : TimeSpan.Zero) + Uncertainty - Excused;
+    public TimeSpan Lateness(TimeSpan sinceMoment) =>
+        (sinceMoment + Uncertainty > TimeSpan.Zero ? sinceMoment + Uncertainty : TimeSpan.Zero) - Excused;
 
     /// <summary>A start too late to be used: the transaction waits for a fresh slot.</summary>
-    public void MoveTo(long startAt, long contentAt, DateTimeOffset slotAt, TimeSpan uncertainty) =>
-        (StartAt, ContentAt, SlotAt, Uncertainty, Excused) = (startAt, contentAt, slotAt, uncertainty, TimeSpan.Zero);
+    public void MoveTo(long startAt, long contentAt, long earliestContentAt, DateTimeOffset slotAt, TimeSpan uncertainty) =>
+        (StartAt, ContentAt, EarliestContentAt, SlotAt, Uncertainty, Excused) = (startAt, contentAt, earliestContentAt, slotAt, uncertainty, TimeSpan.Zero);
 
     /// <summary>A late go-ahead moved the content to a fresh slot.</summary>
-    public void MoveContentTo(long contentAt, DateTimeOffset slotAt, TimeSpan uncertainty) =>
-        (ContentAt, SlotAt, Uncertainty, Excused) = (contentAt, slotAt, uncertainty, TimeSpan.Zero);
+    public void MoveContentTo(long contentAt, long earliestContentAt, DateTimeOffset slotAt, TimeSpan uncertainty) =>
+        (ContentAt, EarliestContentAt, SlotAt, Uncertainty, Excused) = (contentAt, earliestContentAt, slotAt, uncertainty, TimeSpan.Zero);
 
     public static long After(long timestamp, TimeSpan delay) => timestamp + (long)(delay.TotalSeconds * Stopwatch.Frequency);
 

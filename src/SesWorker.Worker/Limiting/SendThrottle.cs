@@ -16,7 +16,10 @@ namespace SesWorker.Worker.Limiting;
 /// The provider counts a call when the message reaches it: the end of DATA. A slot is that moment. The send
 /// starts its transaction one lead earlier (MAIL FROM; the lead is what MAIL, RCPT and DATA take to be answered)
 /// and holds the content until the slot, so the calls reach the provider spaced by the interval however far away
-/// it is and however its replies jitter: the rate does not depend on the reply latency. A send that reaches the wire
+/// it is and however its replies jitter: the rate does not depend on the reply latency. Where the slot lies a lead from
+/// its reservation rather than right after the slots before it (an appId sending below its rate), the content goes at
+/// the go-ahead instead, once the slots before it leave room: an appId with room does not wait out a lead estimated
+/// for the slowest replies on every send (<see cref="SendSlot.EarliestContentAt"/>). A send that reaches the wire
 /// later than the margin allows moves only the slot a second's worth after it, or takes a fresh slot itself
 /// (<see cref="KeepOrReplaceAsync"/>).
 /// </remarks>
@@ -107,7 +110,8 @@ public sealed partial class SendThrottle(
                         return null;
                     case RateLimitVerdict.Granted:
                         metrics.RecordWait(held.Elapsed + grant.Wait);
-                        return new SendSlot(app.AppId, reservation.StartAt, reservation.ContentAt, grant.SlotAt, reservation.Uncertainty);
+                        return new SendSlot(app.AppId, reservation.StartAt, reservation.ContentAt, grant.SlotAt, reservation.Uncertainty,
+                            reservation.EarliestContentAt);
                 }
 
                 if (held.Elapsed > _options.MaxHold)
@@ -135,7 +139,8 @@ public sealed partial class SendThrottle(
     }
 
     /// <summary>
-    /// The provider has said go for the content: hold it until the slot. A go-ahead later than the slot allows
+    /// The provider has said go for the content: hold it until the slot (or only until the room before it, where the slot
+    /// lies a lead from its reservation rather than right after the slots before it). A go-ahead later than the slot allows
     /// moves the later slots back or takes a fresh slot (no lead: the transaction is already open).
     /// </summary>
     public async Task GateContentAsync(SendSlot slot, CancellationToken cancellationToken)
@@ -216,9 +221,11 @@ public sealed partial class SendThrottle(
             var late = slot.Lateness(elapsed);
             if (late <= app.OwnLateness)
             {
-                if (elapsed >= TimeSpan.Zero)
+                // The content waits for its slot, or for the room before it, whichever comes first.
+                var wait = content ? Min(-elapsed, SendSlot.Until(slot.EarliestContentAt)) : -elapsed;
+                if (wait <= TimeSpan.Zero)
                     return;
-                await Task.Delay(-elapsed, cancellationToken);
+                await Task.Delay(wait, cancellationToken);
                 continue;
             }
 
@@ -256,10 +263,10 @@ public sealed partial class SendThrottle(
             switch (grant.Verdict)
             {
                 case RateLimitVerdict.Granted when content:
-                    slot.MoveContentTo(reservation.ContentAt, grant.SlotAt, reservation.Uncertainty);
+                    slot.MoveContentTo(reservation.ContentAt, reservation.EarliestContentAt, grant.SlotAt, reservation.Uncertainty);
                     break;
                 case RateLimitVerdict.Granted:
-                    slot.MoveTo(reservation.StartAt, reservation.ContentAt, grant.SlotAt, reservation.Uncertainty);
+                    slot.MoveTo(reservation.StartAt, reservation.ContentAt, reservation.EarliestContentAt, grant.SlotAt, reservation.Uncertainty);
                     break;
                 case RateLimitVerdict.Paused when !content:
                     _pauses[slot.AppId] = grant.PausedUntil!.Value;
@@ -322,12 +329,15 @@ public sealed partial class SendThrottle(
         var uncertainty = transit - floor;
         if (grant.Verdict == RateLimitVerdict.Granted && uncertainty > app.OwnLateness)
             Log.Uncertain(logger, app.AppId, roundTrip, uncertainty);
-        var contentAt = SendSlot.After(SendSlot.After(sentAt, transit - floor / 2), grant.Wait);
+        var statementStart = SendSlot.After(sentAt, transit - floor / 2);
+        var contentAt = SendSlot.After(statementStart, grant.Wait);
         var startAt = contentAt - (long)((leadless ? TimeSpan.Zero : grant.Lead).TotalSeconds * Stopwatch.Frequency);
-        return new Reservation(grant, startAt, contentAt, uncertainty);
+        return new Reservation(grant, startAt, contentAt, SendSlot.After(statementStart, grant.EarliestWait), uncertainty);
     }
 
-    private readonly record struct Reservation(RateLimitGrant Grant, long StartAt, long ContentAt, TimeSpan Uncertainty);
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private readonly record struct Reservation(RateLimitGrant Grant, long StartAt, long ContentAt, long EarliestContentAt, TimeSpan Uncertainty);
 
     private sealed class AppLimit
     {

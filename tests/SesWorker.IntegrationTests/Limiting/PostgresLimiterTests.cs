@@ -126,6 +126,49 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     }
 
     [Fact]
+    public async Task The_content_may_go_early_only_where_the_slots_before_it_leave_room()
+    {
+        var lead = TimeSpan.FromMilliseconds(300);
+        // A first slot has nothing before it that the row still shows: its earliest is the slot itself.
+        var first = await ReserveAsync("early", lead);
+        Assert.Equal(first.Wait, first.EarliestWait);
+        // A full schedule: the next slot lies right after the one before it, and so does its earliest.
+        var second = await ReserveAsync("early", lead);
+        Assert.Equal(second.Wait, second.EarliestWait);
+
+        // Below its rate: a slot a lead from now, and room before it from an interval after the one before it.
+        await Task.Delay(lead + Interval * 4, TestContext.Current.CancellationToken);
+        var sparse = await ReserveAsync("early", lead);
+        Assert.Equal(RateLimitVerdict.Granted, sparse.Verdict);
+        Assert.True(sparse.EarliestWait < sparse.Wait - Interval, $"earliest {sparse.EarliestWait.TotalMilliseconds:F1} ms, slot {sparse.Wait.TotalMilliseconds:F1} ms");
+        var earliest = sparse.SlotAt - sparse.Wait + sparse.EarliestWait;
+        Assert.InRange((earliest - (second.SlotAt + Interval)).TotalMilliseconds, -0.01, 0.01);
+    }
+
+    [Fact]
+    public async Task The_earliest_keeps_a_seconds_span_after_the_slot_per_second_places_back_as_late_as_it_was_counted()
+    {
+        // Three per "second" of 300 ms, so the row keeps three slots.
+        var interval = TimeSpan.FromMilliseconds(100);
+        Task<RateLimitGrant> Reserve(TimeSpan lead) => _limiter.TryReserveAsync("span", interval, TimeSpan.FromSeconds(2), lead, Recovery, null,
+            leadless: false, 3, TestContext.Current.CancellationToken);
+        var lead = TimeSpan.FromMilliseconds(400);
+        var first = await Reserve(lead);
+        await Reserve(lead);
+        var counted = TimeSpan.FromMilliseconds(500);
+        Assert.True(await _limiter.TryExcuseAsync("span", first.SlotAt, counted, null, TestContext.Current.CancellationToken));
+
+        // Long after the second slot, and a lead from now lies past the first's counted moment and a span.
+        await Task.Delay(TimeSpan.FromMilliseconds(1000), TestContext.Current.CancellationToken);
+        var third = await Reserve(lead);
+
+        var earliest = third.SlotAt - third.Wait + third.EarliestWait;
+        Assert.True(third.SlotAt > first.SlotAt + counted + interval * 3, "the test's premise: the slot lies beyond the span");
+        // Two places back is one nearer than the rule needs (the row no longer shows three back): the safe side.
+        Assert.InRange((earliest - (first.SlotAt + counted + interval * 3)).TotalMilliseconds, -0.01, 0.01);
+    }
+
+    [Fact]
     public async Task A_lateness_over_an_interval_is_recorded_where_the_appId_has_room_and_refused_in_a_full_schedule()
     {
         var limit = new ExcuseLimit(Interval, 20);
