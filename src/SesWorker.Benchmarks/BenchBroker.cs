@@ -56,7 +56,7 @@ internal sealed class BenchBroker(IConnection connection) : IAsyncDisposable
         if (await InspectAsync(ct) is null)
             return 0;
         uint purged = 0;
-        var queues = new[] { Queue, QueueNames.LargeLaneQueue(Queue) }
+        var queues = new[] { Queue, QueueNames.LargeLaneQueue(Queue), QueueNames.HeldQueue(Queue), QueueNames.HeldWaitQueue(Queue) }
             .Concat(QueueNames.DelayTiers.Select(tier => QueueNames.DelayQueue(QueueNames.DelayQueuePrefix, tier)))
             .Concat(appIds.Select(appId => QueueNames.LaneQueue(Queue, appId)));
         foreach (var queue in queues)

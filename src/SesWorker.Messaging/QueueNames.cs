@@ -44,5 +44,19 @@ public static class QueueNames
     /// <summary>The lane of large bodies behind <paramref name="queue"/>, every appId's.</summary>
     public static string LargeLaneQueue(string queue) => $"{queue}-large";
 
+    /// <summary>
+    /// Where a copy of an email that another worker holds (a redelivery after that worker's connection dropped) waits
+    /// for the claim: it goes round <see cref="HeldWaitQueue"/> every <see cref="HeldWait"/> until the owner has finished
+    /// or its heartbeat has gone stale, and is then sent from here. Not from the intake and the lane again: behind their
+    /// backlogs, a dead worker's emails were taken over up to a minute late.
+    /// </summary>
+    public static string HeldQueue(string queue) => $"{queue}-held";
+
+    /// <summary>The fixed-TTL queue a held copy waits in; it dead-letters into <see cref="HeldQueue"/>.</summary>
+    public static string HeldWaitQueue(string queue) => $"{queue}-held-wait";
+
+    /// <summary>How long a held copy waits between two looks at the claim.</summary>
+    public static TimeSpan HeldWait { get; } = TimeSpan.FromSeconds(1);
+
     public static string ErrorQueueOf(string queue) => $"{queue}_error";
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using SesWorker.Contracts;
 using SesWorker.Core.Sending;
 using SesWorker.Messaging;
+using SesWorker.Worker.Sending;
 
 namespace SesWorker.Worker.DeadLettering;
 
@@ -11,9 +12,22 @@ namespace SesWorker.Worker.DeadLettering;
 /// Moves a message to its dead-letter queue with the reason in its headers, before the consumer records
 /// the outcome and acknowledges: a crash in between leaves a duplicate in the dead-letter queue, never a loss.
 /// </summary>
-public sealed class DeadLetterRouter(IOptions<DeadLetterOptions> options, TimeProvider timeProvider)
+public sealed class DeadLetterRouter(IOptions<DeadLetterOptions> options, IOptions<WorkerOptions> worker, TimeProvider timeProvider)
 {
     private readonly DeadLetterOptions _options = options.Value;
+    private readonly string _heldWaitQueue = QueueNames.HeldWaitQueue(worker.Value.QueueName);
+
+    /// <summary>
+    /// Parks a copy of an email that another worker holds for <see cref="QueueNames.HeldWait"/>; it comes back to the
+    /// held queue, not to the intake, so it never queues behind the appIds' backlogs (<see cref="QueueNames.HeldQueue"/>).
+    /// </summary>
+    public async Task<string> HoldAsync(ConsumeContext<SendEmail> context, string code, string reason, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        await SendAsync(context, _heldWaitQueue, DeadLetterHeaders.ReasonDeferred, code, reason,
+            send => send.Headers.Set(DeadLetterHeaders.DeferredUntil, until.ToString("O", CultureInfo.InvariantCulture)), cancellationToken);
+        return _heldWaitQueue;
+    }
 
     /// <summary>Parks a message in the delay queue that brings it back closest to (not after) <paramref name="until"/>.</summary>
     public async Task<string> DeferAsync(ConsumeContext<SendEmail> context, string code, string reason, DateTimeOffset until, CancellationToken cancellationToken)

@@ -31,6 +31,15 @@ public sealed class DeadLetterTopology(SesWorker.Messaging.RabbitMqConnection co
         {
             ["x-dead-letter-exchange"] = worker.Value.QueueName,
         }, cancellationToken);
+        // A copy of an email another worker holds waits here, and comes back to its own queue (a receive endpoint, so
+        // MassTransit declares the queue; its exchange is needed before the first copy expires).
+        var held = QueueNames.HeldQueue(worker.Value.QueueName);
+        await channel.ExchangeDeclareAsync(held, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        await DeclareAsync(channel, QueueNames.HeldWaitQueue(worker.Value.QueueName), new Dictionary<string, object?>
+        {
+            ["x-message-ttl"] = (long)QueueNames.HeldWait.TotalMilliseconds,
+            ["x-dead-letter-exchange"] = held,
+        }, cancellationToken);
         foreach (var tier in DeadLetterOptions.DelayTiers)
         {
             await DeclareAsync(channel, settings.DelayQueueName(tier), new Dictionary<string, object?>

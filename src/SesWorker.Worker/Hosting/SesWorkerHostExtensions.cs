@@ -115,6 +115,9 @@ public static class SesWorkerHostExtensions
                 // Large bodies, every appId's: as many delivered as the budget has room for.
                 if (lanes.All.Count > 0)
                     ConfigureLane(cfg, context, lanes.Large.Queue, worker.LargeLaneConcurrency);
+                // Copies of emails another worker holds, waiting for the claim ahead of every backlog: any body can arrive
+                // here, so as many at once as the intake.
+                ConfigureLane(cfg, context, QueueNames.HeldQueue(worker.QueueName), worker.IntakeConcurrency);
             });
         });
         services.AddOptions<MassTransitHostOptions>().Configure(o =>

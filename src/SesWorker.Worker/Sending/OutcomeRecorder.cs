@@ -125,11 +125,15 @@ public sealed partial class OutcomeRecorder(
         await store.ReleaseAsync(job.Command.EmailId, job.ClaimToken, EmailStatus.Deferred, job.Context.CancellationToken);
     }
 
-    /// <summary>A copy this worker may not claim (another owns the email): round a delay queue, no write at all.</summary>
+    /// <summary>
+    /// A copy this worker may not claim (another owns the email): round the held queue's wait, no write at all. It looks
+    /// at the claim again every second, and is sent as soon as the owner is done or counts as gone (<paramref name="until"/>
+    /// says when that is at the latest, for operators reading the headers).
+    /// </summary>
     public async Task DeferUnclaimedAsync(ConsumeContext<SendEmail> context, DateTimeOffset until, string code, string reason)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var queue = await deadLetters.DeferAsync(context, code, reason, until, context.CancellationToken);
+        var queue = await deadLetters.HoldAsync(context, code, reason, until, context.CancellationToken);
         Log.Deferred(logger, context.Message.EmailId, queue, code, until);
     }
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using RabbitMQ.Client;
+using SesWorker.Messaging;
 using SesWorker.Persistence;
 using SesWorker.SmtpSimulator;
 using SesWorker.Worker.DeadLettering;
@@ -44,7 +45,8 @@ public sealed class SesWorkerFixture : IAsyncLifetime
 
     private static readonly string[] Queues =
     [
-        QueueName, $"{QueueName}-app-{AppId}", $"{QueueName}-app-{SecondAppId}", $"{QueueName}-app-{ThirdAppId}", $"{QueueName}-app-{ExampleAppId}", "send-email-rate-limited", "send-email-rate-limited-parked", "send-email-oversize", "send-email_error", .. DelayQueues,
+        QueueName, $"{QueueName}-app-{AppId}", $"{QueueName}-app-{SecondAppId}", $"{QueueName}-app-{ThirdAppId}", $"{QueueName}-app-{ExampleAppId}", "send-email-rate-limited", "send-email-rate-limited-parked", "send-email-oversize", "send-email_error",
+        QueueNames.HeldQueue(QueueName), QueueNames.HeldWaitQueue(QueueName), .. DelayQueues,
     ];
 
     private readonly List<IHost> _workers = [];
