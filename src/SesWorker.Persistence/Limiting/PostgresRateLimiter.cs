@@ -53,7 +53,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
                    COALESCE((SELECT lead FROM cur), $5) AS shared_lead, COALESCE((SELECT factor FROM cur), 1) AS factor
         ), granted AS (
             INSERT INTO rate_limits AS r (key, tat, lead, recent_slots, recent_counted, recent_leads)
-            SELECT $2, p.now + p.lead + $3, $5, ARRAY[p.now + p.lead], ARRAY[p.now + p.lead], ARRAY[p.shared_lead] FROM p WHERE NOT EXISTS (SELECT FROM pause)
+            SELECT $2, p.now + p.lead + $3, $5, ARRAY[p.now + p.lead], ARRAY[p.now + p.lead + $12], ARRAY[p.shared_lead] FROM p WHERE NOT EXISTS (SELECT FROM pause)
             ON CONFLICT (key) DO UPDATE SET
                 -- clock_timestamp(): the row is locked by now, and a wait for the lock must not shorten the lead.
                 -- The lead moves a tenth of the way to the caller's estimate. A growing lead would bring the next
@@ -62,15 +62,16 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
                 (tat, recent_slots, recent_counted, recent_leads) = (
                     SELECT x.slot + $3 * (SELECT factor FROM p) + CASE WHEN $9 THEN interval '0' ELSE GREATEST((EXCLUDED.lead - r.lead) * 0.1, interval '0') END,
                            (r.recent_slots || x.slot)[GREATEST(1, cardinality(r.recent_slots) + 2 - $10):],
-                           (r.recent_counted || x.slot)[GREATEST(1, cardinality(r.recent_counted) + 2 - $10):],
+                           (r.recent_counted || (x.slot + LEAST($12, GREATEST(x.ready - x.bound, interval '0'))))[GREATEST(1, cardinality(r.recent_counted) + 2 - $10):],
                            (r.recent_leads || (SELECT shared_lead FROM p))[GREATEST(1, cardinality(r.recent_leads) + 2 - $10):]
-                    FROM (SELECT GREATEST(r.tat, clock_timestamp() + (SELECT lead FROM p),
-                                          {SecondAfterCounted}) AS slot) x),
+                    FROM (SELECT GREATEST(b.bound, b.ready) AS slot, b.bound, b.ready
+                          FROM (SELECT GREATEST(r.tat, {SecondAfterCounted}) AS bound, clock_timestamp() + (SELECT lead FROM p) AS ready) b) x),
                 lead = CASE WHEN $9 THEN r.lead ELSE r.lead + (EXCLUDED.lead - r.lead) * 0.1 END
             -- The same horizon for a leadless slot: it must not starve behind the sends that reserve a lead ahead.
             WHERE GREATEST(r.tat, (SELECT now + lead FROM p), {SecondAfterCounted})
                   - (SELECT now FROM p) <= $4 + (SELECT shared_lead FROM p)
-            RETURNING r.tat, r.recent_slots[cardinality(r.recent_slots)] AS slot, {Earliest} AS earliest
+            RETURNING r.tat, r.recent_slots[cardinality(r.recent_slots)] AS slot, {Earliest} AS earliest,
+                r.recent_counted[cardinality(r.recent_counted)] - r.recent_slots[cardinality(r.recent_slots)] AS allowance
         ), mark AS (
             UPDATE email_messages SET transmitting_at = statement_timestamp()
             WHERE email_id = $7 AND claim_token = $8 AND EXISTS (SELECT FROM granted)
@@ -78,7 +79,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         )
         SELECT (SELECT slot FROM granted) - p.now, p.shared_lead, (SELECT tat FROM cur) - p.now,
                (SELECT until FROM pause), p.factor, EXISTS (SELECT FROM mark), clock_timestamp() - p.now,
-               (SELECT slot FROM granted), (SELECT earliest FROM granted) - p.now
+               (SELECT slot FROM granted), (SELECT earliest FROM granted) - p.now, (SELECT allowance FROM granted)
         FROM p
         """;
 
@@ -104,8 +105,14 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
     /// <param name="leadless">A slot from now on, without a lead (the transaction is already open); the shared lead is left as it is.</param>
     /// <param name="perSecond">The calls the provider allows in any second (floor of the rate): a slot is never given
     /// within <paramref name="interval"/> times this after the one this many places back.</param>
+    /// <param name="idleAllowance">
+    /// How late a slot with room before it (placed a lead from now, not by the slots before it: an appId below its rate)
+    /// may be used without a word: it is recorded as counted that much later at once, as an excuse would record it, so
+    /// the slots after it keep their distance from its latest use. Only as much as the room before it, so a full schedule
+    /// loses nothing. Returned as <see cref="RateLimitGrant.Allowance"/>.
+    /// </param>
     public async Task<RateLimitGrant> TryReserveAsync(string appId, TimeSpan interval, TimeSpan maxWait, TimeSpan lead, TimeSpan penaltyRecovery,
-        (Guid EmailId, Guid ClaimToken)? fence, bool leadless, int perSecond, CancellationToken cancellationToken)
+        (Guid EmailId, Guid ClaimToken)? fence, bool leadless, int perSecond, TimeSpan idleAllowance, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(ReserveSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = appId, NpgsqlDbType = NpgsqlDbType.Text });
@@ -119,6 +126,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = leadless, NpgsqlDbType = NpgsqlDbType.Boolean });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = perSecond, NpgsqlDbType = NpgsqlDbType.Integer });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = interval * perSecond, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = idleAllowance, NpgsqlDbType = NpgsqlDbType.Interval });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var sharedLead = reader.GetFieldValue<TimeSpan>(1);
@@ -131,7 +139,8 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
             var verdict = fence is null || reader.GetBoolean(5) ? RateLimitVerdict.Granted : RateLimitVerdict.Fenced;
             var wait = Max(reader.GetFieldValue<TimeSpan>(0), TimeSpan.Zero);
             return new RateLimitGrant(verdict, wait, sharedLead, factor, StatementTime: statementTime,
-                SlotAt: reader.GetFieldValue<DateTimeOffset>(7), EarliestWait: Min(reader.GetFieldValue<TimeSpan>(8), wait));
+                SlotAt: reader.GetFieldValue<DateTimeOffset>(7), EarliestWait: Min(reader.GetFieldValue<TimeSpan>(8), wait),
+                Allowance: reader.GetFieldValue<TimeSpan>(9));
         }
 
         // The backlog ahead of us (the TAT before this statement), less what may be reserved.

@@ -23,7 +23,8 @@ public enum RateLimitVerdict
 /// trip that start lay. <see cref="SlotAt"/> is the granted slot on the database's clock. <see cref="EarliestWait"/>
 /// (from the same start, at most <see cref="Wait"/>, negative when it is past) is the earliest the content may go
 /// without crowding the slots before it: where the slot was placed one lead from now, not by the slots before it, a
-/// go-ahead that comes sooner than the lead need not be held to the slot.
+/// go-ahead that comes sooner than the lead need not be held to the slot. <see cref="Allowance"/> is how late the slot
+/// may be used and still be on time: its lateness up to that is recorded already.
 /// </summary>
 public readonly record struct RateLimitGrant(
     RateLimitVerdict Verdict,
@@ -34,4 +35,5 @@ public readonly record struct RateLimitGrant(
     DateTimeOffset? PausedUntil = null,
     TimeSpan StatementTime = default,
     DateTimeOffset SlotAt = default,
-    TimeSpan EarliestWait = default);
+    TimeSpan EarliestWait = default,
+    TimeSpan Allowance = default);

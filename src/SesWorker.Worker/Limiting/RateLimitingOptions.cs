@@ -41,6 +41,17 @@ public sealed class RateLimitingOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan InitialLead { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How late a send may use a slot that has room before it (an appId below its rate) without a word to the database:
+    /// the slot is recorded as counted that much later when it is reserved, so the slots after it keep their distance
+    /// anyway. Only as much as the room before the slot, so a full schedule loses nothing; an appId that goes from quiet
+    /// to its full rate at once has the second after a quiet slot start up to this much later. On a loaded machine
+    /// (three workers, 200 appIds, 0 ms) nearly every send reached the wire late by its reservation's round trip, and
+    /// each then paid a round trip more to record it, or two for a fresh slot.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:05")]
+    public TimeSpan IdleAllowance { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>The longest lead ever used: a provider slower than this gets its content late, in fresh slots.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:30")]
     public TimeSpan MaxLead { get; set; } = TimeSpan.FromSeconds(3);

@@ -13,7 +13,8 @@ namespace SesWorker.Worker.Limiting;
 /// slots were moved back for this one's lateness.
 /// </remarks>
 public sealed class SendSlot(
-    string appId, long startAt, long contentAt, DateTimeOffset slotAt = default, TimeSpan uncertainty = default, long? earliestContentAt = null)
+    string appId, long startAt, long contentAt, DateTimeOffset slotAt = default, TimeSpan uncertainty = default, long? earliestContentAt = null,
+    TimeSpan allowance = default)
 {
     public string AppId { get; } = appId;
 
@@ -35,8 +36,8 @@ public sealed class SendSlot(
     /// <summary>How much later than the database meant the slot may lie (the reservation's round trip beyond the fastest).</summary>
     public TimeSpan Uncertainty { get; private set; } = uncertainty;
 
-    /// <summary>How far the later slots were moved for this one's lateness.</summary>
-    public TimeSpan Excused { get; set; }
+    /// <summary>How far the later slots were moved for this one's lateness (from the start, its slot's idle allowance).</summary>
+    public TimeSpan Excused { get; set; } = allowance;
 
     /// <summary>When the content really went out.</summary>
     public long ContentSentAt { get; set; }
@@ -53,12 +54,12 @@ public sealed class SendSlot(
         (sinceMoment + Uncertainty > TimeSpan.Zero ? sinceMoment + Uncertainty : TimeSpan.Zero) - Excused;
 
     /// <summary>A start too late to be used: the transaction waits for a fresh slot.</summary>
-    public void MoveTo(long startAt, long contentAt, long earliestContentAt, DateTimeOffset slotAt, TimeSpan uncertainty) =>
-        (StartAt, ContentAt, EarliestContentAt, SlotAt, Uncertainty, Excused) = (startAt, contentAt, earliestContentAt, slotAt, uncertainty, TimeSpan.Zero);
+    public void MoveTo(long startAt, long contentAt, long earliestContentAt, DateTimeOffset slotAt, TimeSpan uncertainty, TimeSpan allowance) =>
+        (StartAt, ContentAt, EarliestContentAt, SlotAt, Uncertainty, Excused) = (startAt, contentAt, earliestContentAt, slotAt, uncertainty, allowance);
 
     /// <summary>A late go-ahead moved the content to a fresh slot.</summary>
-    public void MoveContentTo(long contentAt, long earliestContentAt, DateTimeOffset slotAt, TimeSpan uncertainty) =>
-        (ContentAt, EarliestContentAt, SlotAt, Uncertainty, Excused) = (contentAt, earliestContentAt, slotAt, uncertainty, TimeSpan.Zero);
+    public void MoveContentTo(long contentAt, long earliestContentAt, DateTimeOffset slotAt, TimeSpan uncertainty, TimeSpan allowance) =>
+        (ContentAt, EarliestContentAt, SlotAt, Uncertainty, Excused) = (contentAt, earliestContentAt, slotAt, uncertainty, allowance);
 
     public static long After(long timestamp, TimeSpan delay) => timestamp + (long)(delay.TotalSeconds * Stopwatch.Frequency);
 

@@ -111,7 +111,7 @@ public sealed partial class SendThrottle(
                     case RateLimitVerdict.Granted:
                         metrics.RecordWait(held.Elapsed + grant.Wait);
                         return new SendSlot(app.AppId, reservation.StartAt, reservation.ContentAt, grant.SlotAt, reservation.Uncertainty,
-                            reservation.EarliestContentAt);
+                            reservation.EarliestContentAt, grant.Allowance);
                 }
 
                 if (held.Elapsed > _options.MaxHold)
@@ -263,10 +263,10 @@ public sealed partial class SendThrottle(
             switch (grant.Verdict)
             {
                 case RateLimitVerdict.Granted when content:
-                    slot.MoveContentTo(reservation.ContentAt, reservation.EarliestContentAt, grant.SlotAt, reservation.Uncertainty);
+                    slot.MoveContentTo(reservation.ContentAt, reservation.EarliestContentAt, grant.SlotAt, reservation.Uncertainty, grant.Allowance);
                     break;
                 case RateLimitVerdict.Granted:
-                    slot.MoveTo(reservation.StartAt, reservation.ContentAt, reservation.EarliestContentAt, grant.SlotAt, reservation.Uncertainty);
+                    slot.MoveTo(reservation.StartAt, reservation.ContentAt, reservation.EarliestContentAt, grant.SlotAt, reservation.Uncertainty, grant.Allowance);
                     break;
                 case RateLimitVerdict.Paused when !content:
                     _pauses[slot.AppId] = grant.PausedUntil!.Value;
@@ -319,7 +319,7 @@ public sealed partial class SendThrottle(
     {
         var sentAt = Stopwatch.GetTimestamp();
         var grant = await limiter.TryReserveAsync(app.AppId, app.Interval, _options.MaxWait, app.Lead, _options.PenaltyRecovery, fence, leadless,
-            app.PerSecond, cancellationToken);
+            app.PerSecond, _options.IdleAllowance, cancellationToken);
         var roundTrip = Stopwatch.GetElapsedTime(sentAt);
         metrics.RecordAcquire(roundTrip);
         var transit = roundTrip - grant.StatementTime;

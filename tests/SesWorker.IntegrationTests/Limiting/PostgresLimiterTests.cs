@@ -26,7 +26,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
 
     private Task<RateLimitGrant> ReserveAsync(string appId, TimeSpan lead = default, (Guid, Guid)? fence = null, TimeSpan? maxWait = null) =>
-        _limiter.TryReserveAsync(appId, Interval, maxWait ?? MaxWait, lead, Recovery, fence, leadless: false, 20, TestContext.Current.CancellationToken);
+        _limiter.TryReserveAsync(appId, Interval, maxWait ?? MaxWait, lead, Recovery, fence, leadless: false, 20, TimeSpan.Zero, TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task Consecutive_reservations_are_spaced_by_the_interval_and_stop_at_the_horizon()
@@ -151,7 +151,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         // Three per "second" of 300 ms, so the row keeps three slots.
         var interval = TimeSpan.FromMilliseconds(100);
         Task<RateLimitGrant> Reserve(TimeSpan lead) => _limiter.TryReserveAsync("span", interval, TimeSpan.FromSeconds(2), lead, Recovery, null,
-            leadless: false, 3, TestContext.Current.CancellationToken);
+            leadless: false, 3, TimeSpan.Zero, TestContext.Current.CancellationToken);
         var lead = TimeSpan.FromMilliseconds(400);
         var first = await Reserve(lead);
         await Reserve(lead);
@@ -166,6 +166,28 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         Assert.True(third.SlotAt > first.SlotAt + counted + interval * 3, "the test's premise: the slot lies beyond the span");
         // Two places back is one nearer than the rule needs (the row no longer shows three back): the safe side.
         Assert.InRange((earliest - (first.SlotAt + counted + interval * 3)).TotalMilliseconds, -0.01, 0.01);
+    }
+
+    [Fact]
+    public async Task A_slot_with_room_before_it_is_recorded_its_idle_allowance_late_at_once_and_a_full_schedule_gets_none()
+    {
+        var interval = TimeSpan.FromMilliseconds(100);
+        var allowance = TimeSpan.FromMilliseconds(200);
+        // Three per "second" of 300 ms; a lead of 400 ms keeps the slots ahead of the clock.
+        Task<RateLimitGrant> Reserve() => _limiter.TryReserveAsync("allowance", interval, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(400),
+            Recovery, null, leadless: false, 3, allowance, TestContext.Current.CancellationToken);
+
+        var quiet = await Reserve();
+        var second = await Reserve();
+        var third = await Reserve();
+        var fourth = await Reserve();
+
+        Assert.Equal(allowance, quiet.Allowance);
+        // Placed right after the slot before them: no room, no allowance (a busy appId keeps its full rate).
+        Assert.Equal(TimeSpan.Zero, second.Allowance);
+        Assert.Equal(TimeSpan.Zero, third.Allowance);
+        // The slot three places after the quiet one keeps a span from its latest use, as if it had been excused.
+        Assert.InRange((fourth.SlotAt - quiet.SlotAt - allowance - interval * 3).TotalMilliseconds, -0.01, 0.01);
     }
 
     [Fact]
@@ -196,7 +218,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         }
 
         var fresh = await _limiter.TryReserveAsync("late", Interval, MaxWait, TimeSpan.FromMilliseconds(500), Recovery, null, leadless: true,
-            20, TestContext.Current.CancellationToken);
+            20, TimeSpan.Zero, TestContext.Current.CancellationToken);
 
         // Not starved behind the sends that reserve a lead ahead: it queues like them, within the same horizon.
         Assert.True(fresh.Verdict is RateLimitVerdict.Granted or RateLimitVerdict.Busy);
@@ -204,7 +226,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         {
             await Task.Delay(fresh.RetryAfter + Interval, TestContext.Current.CancellationToken);
             fresh = await _limiter.TryReserveAsync("late", Interval, MaxWait, TimeSpan.FromMilliseconds(500), Recovery, null, leadless: true,
-                20, TestContext.Current.CancellationToken);
+                20, TimeSpan.Zero, TestContext.Current.CancellationToken);
         }
 
         Assert.Equal(RateLimitVerdict.Granted, fresh.Verdict);

@@ -75,7 +75,7 @@ public sealed class ClaimOwnershipTests(SesWorkerFixture fixture) : IAsyncLifeti
         var first = await ClaimAsync(command, "w1");
         var limiter = new PostgresRateLimiter(_dataSource);
         var slot = await limiter.TryReserveAsync(command.AppId!, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.FromMinutes(1),
-            (command.EmailId, first.Token), leadless: false, 20, TestContext.Current.CancellationToken);
+            (command.EmailId, first.Token), leadless: false, 20, TimeSpan.Zero, TestContext.Current.CancellationToken);
         await StopBeatingAsync("w1");
 
         var takeover = await ClaimAsync(command, "w2");
