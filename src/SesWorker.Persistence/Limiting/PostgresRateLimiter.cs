@@ -62,7 +62,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
                 (tat, recent_slots, recent_counted, recent_leads) = (
                     SELECT x.slot + $3 * (SELECT factor FROM p) + CASE WHEN $9 THEN interval '0' ELSE GREATEST((EXCLUDED.lead - r.lead) * 0.1, interval '0') END,
                            (r.recent_slots || x.slot)[GREATEST(1, cardinality(r.recent_slots) + 2 - $10):],
-                           (r.recent_counted || (x.slot + LEAST($12, GREATEST(x.ready - x.bound, interval '0'))))[GREATEST(1, cardinality(r.recent_counted) + 2 - $10):],
+                           (r.recent_counted || (x.slot + CASE WHEN x.ready - x.bound >= $11 THEN $12 ELSE interval '0' END))[GREATEST(1, cardinality(r.recent_counted) + 2 - $10):],
                            (r.recent_leads || (SELECT shared_lead FROM p))[GREATEST(1, cardinality(r.recent_leads) + 2 - $10):]
                     FROM (SELECT GREATEST(b.bound, b.ready) AS slot, b.bound, b.ready
                           FROM (SELECT GREATEST(r.tat, {SecondAfterCounted}) AS bound, clock_timestamp() + (SELECT lead FROM p) AS ready) b) x),
@@ -106,10 +106,10 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
     /// <param name="perSecond">The calls the provider allows in any second (floor of the rate): a slot is never given
     /// within <paramref name="interval"/> times this after the one this many places back.</param>
     /// <param name="idleAllowance">
-    /// How late a slot with room before it (placed a lead from now, not by the slots before it: an appId below its rate)
-    /// may be used without a word: it is recorded as counted that much later at once, as an excuse would record it, so
-    /// the slots after it keep their distance from its latest use. Only as much as the room before it, so a full schedule
-    /// loses nothing. Returned as <see cref="RateLimitGrant.Allowance"/>.
+    /// How late a slot of a quiet appId (placed a lead from now with at least a second's span of room before it, not by
+    /// the slots before it) may be used without a word: it is recorded as counted that much later at once, as an excuse
+    /// would record it, so the slots after it keep their distance from its latest use. A busy schedule, and one with a
+    /// short gap, gets none and loses nothing. Returned as <see cref="RateLimitGrant.Allowance"/>.
     /// </param>
     public async Task<RateLimitGrant> TryReserveAsync(string appId, TimeSpan interval, TimeSpan maxWait, TimeSpan lead, TimeSpan penaltyRecovery,
         (Guid EmailId, Guid ClaimToken)? fence, bool leadless, int perSecond, TimeSpan idleAllowance, CancellationToken cancellationToken)

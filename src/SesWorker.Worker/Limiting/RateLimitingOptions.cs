@@ -42,12 +42,13 @@ public sealed class RateLimitingOptions
     public TimeSpan InitialLead { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
-    /// How late a send may use a slot that has room before it (an appId below its rate) without a word to the database:
-    /// the slot is recorded as counted that much later when it is reserved, so the slots after it keep their distance
-    /// anyway. Only as much as the room before the slot, so a full schedule loses nothing; an appId that goes from quiet
-    /// to its full rate at once has the second after a quiet slot start up to this much later. On a loaded machine
-    /// (three workers, 200 appIds, 0 ms) nearly every send reached the wire late by its reservation's round trip, and
-    /// each then paid a round trip more to record it, or two for a fresh slot.
+    /// How late a send may use a slot of a quiet appId (a second's span of room or more before it) without a word to the
+    /// database: the slot is recorded as counted that much later when it is reserved, so the slots after it keep their
+    /// distance anyway. A busy schedule, or one with a short gap, gets none and loses nothing (given to every slot with
+    /// room, it cost the latency benchmark's one busy appId 1%: 18.94/s against 19.14); an appId that goes from quiet to
+    /// its full rate at once has the second after a quiet slot start up to this much later. On a loaded machine (three
+    /// workers, 200 appIds at 0 ms) nearly every send reached the wire late by its reservation's round trip, and each then
+    /// paid a round trip more to record it, or two for a fresh slot: 97 sends/s without the allowance, 147 with it.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:05")]
     public TimeSpan IdleAllowance { get; set; } = TimeSpan.FromMilliseconds(250);

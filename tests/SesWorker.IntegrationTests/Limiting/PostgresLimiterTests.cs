@@ -188,6 +188,14 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         Assert.Equal(TimeSpan.Zero, third.Allowance);
         // The slot three places after the quiet one keeps a span from its latest use, as if it had been excused.
         Assert.InRange((fourth.SlotAt - quiet.SlotAt - allowance - interval * 3).TotalMilliseconds, -0.01, 0.01);
+
+        // A short gap (less than a span of room before the slot) is not quiet: no allowance.
+        await Task.Delay(fourth.SlotAt - DateTimeOffset.UtcNow + interval * 2 - TimeSpan.FromMilliseconds(400), TestContext.Current.CancellationToken);
+        var afterGap = await Reserve();
+        Assert.Equal(TimeSpan.Zero, afterGap.Allowance);
+        // After a quiet second and more, again.
+        await Task.Delay(TimeSpan.FromMilliseconds(800), TestContext.Current.CancellationToken);
+        Assert.Equal(allowance, (await Reserve()).Allowance);
     }
 
     [Fact]
