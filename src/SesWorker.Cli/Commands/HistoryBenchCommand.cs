@@ -233,8 +233,8 @@ internal static class HistoryBenchCommand
                 await using (var claim = new NpgsqlBatch(connection))
                 {
                     var insert = new NpgsqlBatchCommand("""
-                        INSERT INTO email_messages (email_id, app_id, from_address, to_addresses, subject, status, attempts, attachment_count, attachment_bytes, created_at, updated_at)
-                        VALUES ($1, $2, $3, $4, $5, 'received', 0, 0, 0, now(), now()) ON CONFLICT (email_id) DO NOTHING
+                        INSERT INTO email_messages (email_id, app_id, from_address, to_addresses, subject, status, attempts, attachment_count, attachment_bytes, created_at, updated_at, worker_id)
+                        VALUES ($1, $2, $3, $4, $5, 'sending', 0, 0, 0, now(), now(), 'bench') ON CONFLICT (email_id) DO NOTHING
                         """);
                     insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
                     insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = (1000 + n % Apps).ToString(CultureInfo.InvariantCulture) });
@@ -242,9 +242,6 @@ internal static class HistoryBenchCommand
                     insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [$"bench{writer}-{n % 5000}@example.org"] });
                     insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "Bench" });
                     claim.BatchCommands.Add(insert);
-                    var sending = new NpgsqlBatchCommand("UPDATE email_messages SET status = 'sending', worker_id = 'bench', updated_at = now() WHERE email_id = $1 AND status = 'received'");
-                    sending.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-                    claim.BatchCommands.Add(sending);
                     await claim.ExecuteNonQueryAsync(cancellationToken);
                 }
 

@@ -6,6 +6,7 @@ namespace SesWorker.Persistence.History;
 /// </summary>
 public static class EmailStatus
 {
+    /// <summary>Rows written before the claim was made at first sight; a worker claims them like a retry.</summary>
     public const string Received = "received";
     public const string Sending = "sending";
     public const string Retrying = "retrying";

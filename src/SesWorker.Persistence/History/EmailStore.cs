@@ -15,10 +15,11 @@ namespace SesWorker.Persistence.History;
 public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timeProvider)
 {
     /// <summary>
-    /// Takes the email for this worker: inserts its row on first sight, then claims it if it is claimable, or if
-    /// the worker holding it has stopped beating for <paramref name="takeoverAfter"/> (database clock). A former
-    /// owner that died after its transaction began leaves an <c>unknown</c> attempt: the provider may have the
-    /// message, and it is sent again (at-least-once). One round trip.
+    /// Takes the email for this worker: inserts its row on first sight, claimed already, or else claims it if it is
+    /// claimable, or if the worker holding it has stopped beating for <paramref name="takeoverAfter"/> (database clock).
+    /// A former owner that died after its transaction began leaves an <c>unknown</c> attempt: the provider may have the
+    /// message, and it is sent again (at-least-once). One round trip. A first sight writes one row version, not two: an
+    /// update of the status is never a HOT update (the status is indexed), so each version costs every index an entry.
     /// </summary>
     public async Task<ClaimResult> ClaimAsync(SendEmail command, string workerId, TimeSpan takeoverAfter, bool allowDeadLettered, CancellationToken cancellationToken)
     {
@@ -27,8 +28,9 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
 
         var insert = new NpgsqlBatchCommand($"""
             INSERT INTO email_messages (email_id, app_id, from_address, from_name, to_addresses, reply_to, subject,
-                message_id, correlation_id, metadata, attachment_count, attachment_bytes, producer_key, status, attempts, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '{EmailStatus.Received}', 0, now(), now())
+                message_id, correlation_id, metadata, attachment_count, attachment_bytes, producer_key, status, attempts, created_at, updated_at,
+                worker_id, claim_token)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '{EmailStatus.Sending}', 0, now(), now(), $14, $15)
             ON CONFLICT (email_id) DO NOTHING
             """);
         insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.EmailId });
@@ -51,12 +53,15 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
         insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = command.Attachments?.Count ?? 0 });
         insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = command.Attachments?.Sum(a => (long)((a is null ? 0 : a.IsEncoded ? a.EncodedContent.Length : a.Content?.Length ?? 0) / 4 * 3)) ?? 0 });
         insert.Parameters.Add(Text(Truncate(command.ProducerKey, 255)));
+        var token = Guid.NewGuid();
+        insert.Parameters.Add(Text(workerId));
+        insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = token });
         batch.BatchCommands.Add(insert);
 
         var claimable = EmailStatus.SqlList(allowDeadLettered ? [.. EmailStatus.Claimable, EmailStatus.DeadLettered] : EmailStatus.Claimable);
         var claim = new NpgsqlBatchCommand($"""
             WITH prev AS (
-                SELECT e.status, e.worker_id, e.transmitting_at, e.attempts, e.created_at,
+                SELECT e.status, e.worker_id, e.transmitting_at, e.attempts, e.created_at, e.claim_token, e.not_sent_since,
                        (SELECT w.heartbeat_at FROM workers w WHERE w.worker_id = e.worker_id) AS owner_beat
                 FROM email_messages e WHERE e.email_id = $1 FOR UPDATE
             ), decided AS (
@@ -69,7 +74,8 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
                 UPDATE email_messages e SET status = '{EmailStatus.Sending}', worker_id = $2, claim_token = $3,
                     transmitting_at = NULL, lease_until = NULL, updated_at = now(),
                     attempts = e.attempts + CASE WHEN d.was_transmitting THEN 1 ELSE 0 END
-                FROM decided d WHERE e.email_id = $1 AND d.can_claim
+                -- Not the row the insert above just wrote, claimed by this very call (its token is new).
+                FROM decided d WHERE e.email_id = $1 AND d.can_claim AND d.claim_token IS DISTINCT FROM $3
                 RETURNING e.attempts, e.not_sent_since, d.was_transmitting, d.worker_id AS former_worker, d.transmitting_at AS former_start
             ), duplicate AS (
                 -- A copy of an email that is already done: acknowledged without sending, and counted on its row.
@@ -81,11 +87,11 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
                        'Worker ' || c.former_worker || ' stopped during the SMTP transaction; the provider may have the message. Sent again (at-least-once).'
                 FROM claimed c WHERE c.was_transmitting
             )
-            SELECT d.status, d.attempts, d.can_claim, c.attempts, c.not_sent_since, COALESCE(c.was_transmitting, false),
+            SELECT d.status, d.attempts, d.can_claim, COALESCE(c.attempts, d.attempts), COALESCE(c.not_sent_since, d.not_sent_since),
+                   COALESCE(c.was_transmitting, false),
                    GREATEST(d.owner_beat + $4 - now(), interval '0'), d.created_at
             FROM decided d LEFT JOIN claimed c ON true
             """);
-        var token = Guid.NewGuid();
         claim.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.EmailId });
         claim.Parameters.Add(Text(workerId));
         claim.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = token });

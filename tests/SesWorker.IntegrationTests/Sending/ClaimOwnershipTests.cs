@@ -35,6 +35,26 @@ public sealed class ClaimOwnershipTests(SesWorkerFixture fixture) : IAsyncLifeti
         _store.ClaimAsync(command, workerId, TakeoverAfter, allowDeadLettered: false, TestContext.Current.CancellationToken);
 
     [Fact]
+    public async Task A_first_sight_writes_the_row_claimed_in_one_version()
+    {
+        var command = TestMessages.Email();
+        var claim = await ClaimAsync(command, "w1");
+
+        Assert.Equal(ClaimState.Claimed, claim.State);
+        Assert.Equal(0, claim.Attempts);
+        // The table was emptied (TRUNCATE: a new, empty file): its first row version is the first item of the first
+        // page. An insert followed by an update (the claim) would have left the live version second.
+        await using var command2 = _dataSource.CreateCommand("SELECT ctid::text, status, worker_id, claim_token FROM email_messages WHERE email_id = $1");
+        command2.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.EmailId });
+        await using var reader = await command2.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        Assert.True(await reader.ReadAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("(0,1)", reader.GetString(0));
+        Assert.Equal(EmailStatus.Sending, reader.GetString(1));
+        Assert.Equal("w1", reader.GetString(2));
+        Assert.Equal(claim.Token, reader.GetGuid(3));
+    }
+
+    [Fact]
     public async Task A_live_owners_email_is_not_claimed_by_a_copy_and_the_copy_learns_when_to_come_back()
     {
         var command = TestMessages.Email();
