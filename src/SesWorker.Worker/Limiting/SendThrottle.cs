@@ -79,10 +79,15 @@ public sealed partial class SendThrottle(
     /// <see cref="AppPausedException"/> when the appId is paused. Whether the start is still usable is decided at the
     /// socket (<see cref="ConfirmStartAsync"/>), after MailKit's and TLS's work.
     /// </summary>
-    public async Task<SendSlot?> AcquireAsync(string appId, Guid emailId, Guid claimToken, CancellationToken cancellationToken)
+    /// <param name="ahead">
+    /// A takeover (a dead worker's email): it asks the database without queueing behind the appId's other sends in this
+    /// process (<see cref="RateLimitingOptions.ContendersPerAppId"/>), which hold their turn to ask while they wait for
+    /// the horizon to free; in a lane with a backlog that was seconds. It still takes the next free slot like any send.
+    /// </param>
+    public async Task<SendSlot?> AcquireAsync(string appId, Guid emailId, Guid claimToken, bool ahead, CancellationToken cancellationToken)
     {
         var app = _apps.GetOrAdd(appId, id => new AppLimit(id, _options));
-        var slot = await ReserveStartAsync(app, emailId, claimToken, Stopwatch.StartNew(), cancellationToken);
+        var slot = await ReserveStartAsync(app, emailId, claimToken, ahead, Stopwatch.StartNew(), cancellationToken);
         if (slot is null)
             return null;
         var wait = SendSlot.Until(slot.StartAt);
@@ -91,10 +96,13 @@ public sealed partial class SendThrottle(
         return slot;
     }
 
-    private async Task<SendSlot?> ReserveStartAsync(AppLimit app, Guid emailId, Guid claimToken, Stopwatch held, CancellationToken cancellationToken)
+    private async Task<SendSlot?> ReserveStartAsync(AppLimit app, Guid emailId, Guid claimToken, bool ahead, Stopwatch held,
+        CancellationToken cancellationToken)
     {
-        // Only a few sends per appId per process ask the database at once; the rest queue here, at no cost.
-        await app.Gate.WaitAsync(cancellationToken);
+        // Only a few sends per appId per process ask the database at once; the rest queue here, at no cost. A takeover
+        // goes ahead (they are few: a dead worker's emails).
+        if (!ahead)
+            await app.Gate.WaitAsync(cancellationToken);
         try
         {
             while (true)
@@ -123,7 +131,8 @@ public sealed partial class SendThrottle(
         }
         finally
         {
-            app.Gate.Release();
+            if (!ahead)
+                app.Gate.Release();
         }
     }
 

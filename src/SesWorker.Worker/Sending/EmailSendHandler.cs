@@ -150,11 +150,14 @@ public sealed partial class EmailSendHandler(
         }
 
         job = job with { Started = timeProvider.GetUtcNow() };
+        // A copy that waited in the held queue for another worker's claim, or one that found its owner gone: a takeover,
+        // which asks for its slot ahead of the appId's queued sends in this process.
+        var takingOver = code == ErrorCodes.HeldElsewhere || claim.RecoveredUnknown;
         SmtpSendResult result;
         try
         {
             result = await sender.SendAsync(credential!, email,
-                async ct => await throttle.AcquireAsync(command.AppId!, command.EmailId, claim.Token, ct) ?? throw new ClaimLostException(command.EmailId),
+                async ct => await throttle.AcquireAsync(command.AppId!, command.EmailId, claim.Token, takingOver, ct) ?? throw new ClaimLostException(command.EmailId),
                 throttle, cancellationToken);
         }
         catch (AppPausedException paused)
