@@ -76,7 +76,7 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
                     attempts = e.attempts + CASE WHEN d.was_transmitting THEN 1 ELSE 0 END
                 -- Not the row the insert above just wrote, claimed by this very call (its token is new).
                 FROM decided d WHERE e.email_id = $1 AND d.can_claim AND d.claim_token IS DISTINCT FROM $3
-                RETURNING e.attempts, e.not_sent_since, d.was_transmitting, d.worker_id AS former_worker, d.transmitting_at AS former_start
+                RETURNING e.attempts, d.was_transmitting, d.worker_id AS former_worker, d.transmitting_at AS former_start
             ), duplicate AS (
                 -- A copy of an email that is already done: acknowledged without sending, and counted on its row.
                 UPDATE email_messages e SET duplicate_copies = e.duplicate_copies + 1
@@ -87,7 +87,7 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
                        'Worker ' || c.former_worker || ' stopped during the SMTP transaction; the provider may have the message. Sent again (at-least-once).'
                 FROM claimed c WHERE c.was_transmitting
             )
-            SELECT d.status, d.attempts, d.can_claim, COALESCE(c.attempts, d.attempts), COALESCE(c.not_sent_since, d.not_sent_since),
+            SELECT d.status, d.attempts, d.can_claim, COALESCE(c.attempts, d.attempts), d.not_sent_since,
                    COALESCE(c.was_transmitting, false),
                    GREATEST(d.owner_beat + $4 - now(), interval '0'), d.created_at
             FROM decided d LEFT JOIN claimed c ON true

@@ -84,7 +84,8 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         """;
 
     // The earliest the content may go without crowding the slots before it (the slot itself where that cannot be told):
-    // an interval after the one before it was counted, and a second's span after the one perSecond - 1 places back was
+    // never after the slot (so never beyond the grant's wait), an interval after the one before it was counted, and a
+    // second's span after the one perSecond - 1 places back was
     // (the row keeps perSecond slots, this one included, so the one perSecond places back is gone: one place nearer is
     // the safe side). From the row as this statement left it, after the lock: another replica's slot just before this
     // one is seen. A slot placed one lead from now (an appId below its rate) has room before it, and the content need
@@ -139,7 +140,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
             var verdict = fence is null || reader.GetBoolean(5) ? RateLimitVerdict.Granted : RateLimitVerdict.Fenced;
             var wait = Max(reader.GetFieldValue<TimeSpan>(0), TimeSpan.Zero);
             return new RateLimitGrant(verdict, wait, sharedLead, factor, StatementTime: statementTime,
-                SlotAt: reader.GetFieldValue<DateTimeOffset>(7), EarliestWait: Min(reader.GetFieldValue<TimeSpan>(8), wait),
+                SlotAt: reader.GetFieldValue<DateTimeOffset>(7), EarliestWait: reader.GetFieldValue<TimeSpan>(8),
                 Allowance: reader.GetFieldValue<TimeSpan>(9));
         }
 
@@ -243,8 +244,6 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
     private static string Key(string appId) => $"app:{appId}";
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }
 
 /// <summary>The appId's spacing, for <see cref="PostgresRateLimiter.TryExcuseAsync"/> to weigh what a lateness costs.</summary>

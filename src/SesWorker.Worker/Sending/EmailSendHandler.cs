@@ -110,7 +110,7 @@ public sealed partial class EmailSendHandler(
         var job = new SendJob(context, claim.Token, _workerId, claim.Attempts, timeProvider.GetUtcNow());
         // Back early from a delay queue (tiers are coarse): go round again rather than send before the time. Except a
         // copy that waited for another worker: it waited for the claim, and has it now (the owner finished or is gone
-        // sooner than its heartbeat's time-out said); another round would queue it behind the lane's backlog again.
+        // sooner than its heartbeat's time-out said), and its deferral's time only told operators when that would be.
         var code = context.Headers.Get<string>(DeadLetterHeaders.Code) ?? ErrorCodes.RecipientHourlyCap;
         if (code != ErrorCodes.HeldElsewhere
             && context.Headers.Get<string>(DeadLetterHeaders.DeferredUntil) is { } deferredHeader

@@ -14,25 +14,21 @@ public sealed class ConnectionPoolTests
     public void A_pool_size_set_in_the_connection_string_is_kept(string connectionString, bool sets) =>
         Assert.Equal(sets, SesWorkerHostExtensions.SetsMaxPoolSize(new NpgsqlConnectionStringBuilder(connectionString)));
 
-    [Fact]
-    public void Unset_the_pool_follows_the_turns_statements_are_prepared_and_connections_come_back_without_a_reset()
+    /// <summary>
+    /// Unset: the pool follows the turns, statements are prepared and connections come back without a reset. What the
+    /// connection string sets is kept.
+    /// </summary>
+    [Theory]
+    [InlineData("Host=postgres;Database=sesworker", 40, 32, true)]
+    [InlineData("Host=postgres;Maximum Pool Size=12;Max Auto Prepare=5;No Reset On Close=false", 12, 5, false)]
+    public void The_worker_sets_its_connection_defaults_only_where_the_connection_string_is_silent(
+        string given, int maxPoolSize, int maxAutoPrepare, bool noResetOnClose)
     {
-        var connectionString = new NpgsqlConnectionStringBuilder("Host=postgres;Database=sesworker");
+        var connectionString = new NpgsqlConnectionStringBuilder(given);
         SesWorkerHostExtensions.Configure(connectionString, maxConcurrentSends: 32);
 
-        Assert.Equal(40, connectionString.MaxPoolSize);
-        Assert.Equal(32, connectionString.MaxAutoPrepare);
-        Assert.True(connectionString.NoResetOnClose);
-    }
-
-    [Fact]
-    public void What_the_connection_string_sets_is_kept()
-    {
-        var connectionString = new NpgsqlConnectionStringBuilder("Host=postgres;Maximum Pool Size=12;Max Auto Prepare=5;No Reset On Close=false");
-        SesWorkerHostExtensions.Configure(connectionString, maxConcurrentSends: 32);
-
-        Assert.Equal(12, connectionString.MaxPoolSize);
-        Assert.Equal(5, connectionString.MaxAutoPrepare);
-        Assert.False(connectionString.NoResetOnClose);
+        Assert.Equal(maxPoolSize, connectionString.MaxPoolSize);
+        Assert.Equal(maxAutoPrepare, connectionString.MaxAutoPrepare);
+        Assert.Equal(noResetOnClose, connectionString.NoResetOnClose);
     }
 }
