@@ -56,11 +56,12 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
             SELECT $2, p.now + p.lead + $3, $5, ARRAY[p.now + p.lead], ARRAY[p.now + p.lead + $12], ARRAY[p.shared_lead] FROM p WHERE NOT EXISTS (SELECT FROM pause)
             ON CONFLICT (key) DO UPDATE SET
                 -- clock_timestamp(): the row is locked by now, and a wait for the lock must not shorten the lead.
-                -- The lead moves a tenth of the way to the caller's estimate. A growing lead would bring the next
-                -- MAIL FROM closer to this one than their slots are apart, so the next slot moves back by the growth
-                -- (once: a provider found slower costs the rate its extra lead, one time); shrinking only spreads them.
+                -- The lead moves a tenth of the way to the caller's estimate. A growing lead brings a MAIL FROM nearer
+                -- the one before it; the slot a second's span after the one 20 places back moves back by the growth
+                -- since that one (SecondAfterCounted), so any 21 MAIL FROMs still span 20 intervals. (Moving every
+                -- slot back by every growth instead lost the rate to estimates going back and forth.)
                 (tat, recent_slots, recent_counted, recent_leads) = (
-                    SELECT x.slot + $3 * (SELECT factor FROM p) + CASE WHEN $9 THEN interval '0' ELSE GREATEST((EXCLUDED.lead - r.lead) * 0.1, interval '0') END,
+                    SELECT x.slot + $3 * (SELECT factor FROM p),
                            (r.recent_slots || x.slot)[GREATEST(1, cardinality(r.recent_slots) + 2 - $10):],
                            (r.recent_counted || (x.slot + CASE WHEN x.ready - x.bound >= $11 THEN $12 ELSE interval '0' END))[GREATEST(1, cardinality(r.recent_counted) + 2 - $10):],
                            (r.recent_leads || (SELECT shared_lead FROM p))[GREATEST(1, cardinality(r.recent_leads) + 2 - $10):]
