@@ -46,6 +46,8 @@ internal static class Analysis
             MaxInAnySecond = appIds.Count == 0 ? 0 : appIds.Max(maxInAnySecond),
             MaxInAnySecondAtMailFrom = appIds.Count == 0 ? 0 : appIds.Max(app => counts.MaxInAnySecond(app, CountPoint.MailFrom, since: start)),
             MaxInAnySecondAtEndOfData = appIds.Count == 0 ? 0 : appIds.Max(app => counts.MaxInAnySecond(app, CountPoint.EndOfData, since: start)),
+            TightestMailFromMs = Tightest(appIds, app => counts.TightestSpan(app, CountPoint.MailFrom, ProviderRate + 1, since: start)),
+            TightestEndOfDataMs = Tightest(appIds, app => counts.TightestSpan(app, CountPoint.EndOfData, ProviderRate + 1, since: start)),
             Violations = appIds.Where(app => maxInAnySecond(app) > ProviderRate)
                 .Select(app => Densest(app, accepted.Where(t => t.AppId == app).ToList(), start))
                 .ToList(),
@@ -55,6 +57,9 @@ internal static class Analysis
             EndToEndP99Ms = Percentile(latencies, 0.99),
         };
     }
+
+    private static double? Tightest(IEnumerable<string> appIds, Func<string, TimeSpan?> span) =>
+        appIds.Select(span).OfType<TimeSpan>().Select(t => (double?)t.TotalMilliseconds).Min();
 
     public static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];

@@ -58,10 +58,13 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
                 -- clock_timestamp(): the row is locked by now, and a wait for the lock must not shorten the lead.
                 -- The lead moves a tenth of the way to the caller's estimate. A growing lead brings a MAIL FROM nearer
                 -- the one before it; the slot a second's span after the one 20 places back moves back by the growth
-                -- since that one (SecondAfterCounted), so any 21 MAIL FROMs still span 20 intervals. (Moving every
-                -- slot back by every growth instead lost the rate to estimates going back and forth.)
+                -- since that one (SecondAfterCounted), so 21 consecutive MAIL FROMs still span 20 intervals. A growth
+                -- of more than an interval at once (a cold start) would put this MAIL FROM before the one before it,
+                -- and 21 in time order would no longer be 21 in slot order: the next slot moves back by that excess.
+                -- (Moving every next slot back by every growth lost the rate to estimates going back and forth.)
                 (tat, recent_slots, recent_counted, recent_leads) = (
-                    SELECT x.slot + $3 * (SELECT factor FROM p),
+                    SELECT x.slot + $3 * (SELECT factor FROM p)
+                           + CASE WHEN $9 THEN interval '0' ELSE GREATEST((EXCLUDED.lead - r.lead) * 0.1 - $3 * (SELECT factor FROM p), interval '0') END,
                            (r.recent_slots || x.slot)[GREATEST(1, cardinality(r.recent_slots) + 2 - $10):],
                            (r.recent_counted || (x.slot + CASE WHEN x.ready - x.bound >= $11 THEN $12 ELSE interval '0' END))[GREATEST(1, cardinality(r.recent_counted) + 2 - $10):],
                            (r.recent_leads || (SELECT shared_lead FROM p))[GREATEST(1, cardinality(r.recent_leads) + 2 - $10):]
@@ -80,7 +83,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         )
         SELECT (SELECT slot FROM granted) - p.now, p.shared_lead, (SELECT tat FROM cur) - p.now,
                (SELECT until FROM pause), p.factor, EXISTS (SELECT FROM mark), clock_timestamp() - p.now,
-               (SELECT slot FROM granted), (SELECT earliest FROM granted) - p.now, (SELECT allowance FROM granted)
+               (SELECT slot FROM granted), (SELECT earliest FROM granted) - p.now, (SELECT allowance FROM granted), p.now
         FROM p
         """;
 
@@ -134,21 +137,23 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         var sharedLead = reader.GetFieldValue<TimeSpan>(1);
         var factor = reader.GetDouble(4);
         var statementTime = reader.GetFieldValue<TimeSpan>(6);
+        var statementAt = reader.GetFieldValue<DateTimeOffset>(10);
         if (!reader.IsDBNull(3))
-            return new RateLimitGrant(RateLimitVerdict.Paused, TimeSpan.Zero, sharedLead, factor, PausedUntil: reader.GetFieldValue<DateTimeOffset>(3));
+            return new RateLimitGrant(RateLimitVerdict.Paused, TimeSpan.Zero, sharedLead, factor, PausedUntil: reader.GetFieldValue<DateTimeOffset>(3),
+                StatementTime: statementTime, StatementAt: statementAt);
         if (!reader.IsDBNull(0))
         {
             var verdict = fence is null || reader.GetBoolean(5) ? RateLimitVerdict.Granted : RateLimitVerdict.Fenced;
             var wait = Max(reader.GetFieldValue<TimeSpan>(0), TimeSpan.Zero);
             return new RateLimitGrant(verdict, wait, sharedLead, factor, StatementTime: statementTime,
                 SlotAt: reader.GetFieldValue<DateTimeOffset>(7), EarliestWait: reader.GetFieldValue<TimeSpan>(8),
-                Allowance: reader.GetFieldValue<TimeSpan>(9));
+                Allowance: reader.GetFieldValue<TimeSpan>(9), StatementAt: statementAt);
         }
 
         // The backlog ahead of us (the TAT before this statement), less what may be reserved.
         var backlog = reader.IsDBNull(2) ? TimeSpan.Zero : reader.GetFieldValue<TimeSpan>(2);
         return new RateLimitGrant(RateLimitVerdict.Busy, TimeSpan.Zero, sharedLead, factor,
-            RetryAfter: Max(backlog - maxWait - sharedLead, TimeSpan.FromMilliseconds(1)));
+            RetryAfter: Max(backlog - maxWait - sharedLead, TimeSpan.FromMilliseconds(1)), StatementTime: statementTime, StatementAt: statementAt);
     }
 
     /// <summary>

@@ -55,6 +55,24 @@ public sealed class ProviderCounts
     /// <summary><see cref="MaxInAnyWindow(string, CountPoint, TimeSpan, DateTimeOffset?)"/> over one second: the provider's 20/s rule.</summary>
     public int MaxInAnySecond(string appId, CountPoint point, DateTimeOffset? since = null) => MaxInAnyWindow(appId, point, Second, since);
 
+    /// <summary>
+    /// How close the limit came: the shortest span of <paramref name="calls"/> consecutive counts of <paramref name="appId"/>
+    /// at <paramref name="point"/> (21 for a 20-per-second rule: over a second is within it), or null with fewer counts.
+    /// </summary>
+    public TimeSpan? TightestSpan(string appId, CountPoint point, int calls, DateTimeOffset? since = null)
+    {
+        var sorted = Times(appId, point).Where(t => since is null || t >= since).ToArray();
+        TimeSpan? tightest = null;
+        for (var i = 0; i + calls - 1 < sorted.Length; i++)
+        {
+            var span = sorted[i + calls - 1] - sorted[i];
+            if (tightest is null || span < tightest)
+                tightest = span;
+        }
+
+        return tightest;
+    }
+
     /// <summary>The same count over any sorted list of times (e.g. a run's share of them).</summary>
     public static int MaxInAnyWindow(IReadOnlyList<DateTimeOffset> sorted, TimeSpan window) => DensestWindow(sorted, window).Count;
 

@@ -34,6 +34,8 @@ public sealed partial class SendThrottle(
     private readonly ConcurrentDictionary<string, AppLimit> _apps = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _pauses = new(StringComparer.Ordinal);
     private readonly TransitFloor _transits = new();
+    // Exchanges a few seconds old still bound the offset within a few milliseconds of drift (500 ppm).
+    private readonly ClockOffset _clock = new(TimeSpan.FromSeconds(4));
     private readonly RecentHigh _excuseTrips = new();
 
     /// <summary>What this process knows of a pause on the appId (no round trip): set by its own sends or by the limiter's answers.</summary>
@@ -320,9 +322,12 @@ public sealed partial class SendThrottle(
     /// of its statement, which lay between the request going out and the answer arriving less the statement's own time
     /// (a wait for the row lock behind another replica's reservation included). Each way takes at least half the
     /// fastest recent round trip (as NTP trusts only the samples near the least delay), so the start lay within the
-    /// transit's excess over that floor. The slot is placed at the latest moment of that window: never early, beside
-    /// the call a second before it; how much it may be late is its <see cref="SendSlot.Uncertainty"/>, which
-    /// <see cref="KeepOrReplaceAsync"/> counts as lateness.
+    /// transit's excess over that floor. That bounds the database clock's offset from ours, and the recent exchanges'
+    /// bounds intersect (<see cref="ClockOffset"/>): the start is placed at the latest moment they allow together, never
+    /// early, beside the call a second before it; how much it may be late is its <see cref="SendSlot.Uncertainty"/>
+    /// (about the fastest recent exchange's excess, not this one's), which <see cref="KeepOrReplaceAsync"/> counts as
+    /// lateness. Placed from this exchange alone, a slot answered slowly (a wait for the row lock, a thread run late)
+    /// was uncertain by the whole delay: half of the latency benchmark's late sends were that uncertainty alone.
     /// </summary>
     private async Task<Reservation> ReserveAsync(AppLimit app, (Guid, Guid)? fence, bool leadless, CancellationToken cancellationToken)
     {
@@ -335,10 +340,16 @@ public sealed partial class SendThrottle(
         if (transit < TimeSpan.Zero)
             transit = TimeSpan.Zero;
         var floor = _transits.ObserveAndGetFloor(transit);
-        var uncertainty = transit - floor;
+        // This exchange bounds where the database's clock stands against ours; the recent ones together bound it about
+        // as tightly as the fastest of them (ClockOffset), so a slow answer no longer leaves its own slot uncertain.
+        var sent = SendSlot.ToTimeSpan(sentAt);
+        OffsetBounds bounds;
+        lock (_clock)
+            bounds = _clock.Observe(grant.StatementAt, sent + floor / 2, sent + transit - floor / 2, sent + roundTrip);
+        var uncertainty = bounds.Width;
         if (grant.Verdict == RateLimitVerdict.Granted && uncertainty > app.OwnLateness)
             Log.Uncertain(logger, app.AppId, roundTrip, uncertainty);
-        var statementStart = SendSlot.After(sentAt, transit - floor / 2);
+        var statementStart = SendSlot.FromTimeSpan(bounds.LatestLocal(grant.StatementAt));
         var contentAt = SendSlot.After(statementStart, grant.Wait);
         var startAt = contentAt - (long)((leadless ? TimeSpan.Zero : grant.Lead).TotalSeconds * Stopwatch.Frequency);
         return new Reservation(grant, startAt, contentAt, SendSlot.After(statementStart, grant.EarliestWait), uncertainty);

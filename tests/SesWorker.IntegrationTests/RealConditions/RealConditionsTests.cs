@@ -202,9 +202,8 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
     /// </summary>
     private string TightestSecond(string appId) => string.Join("; ", new[] { CountPoint.MailFrom, CountPoint.EndOfData }.Select(point =>
     {
-        var times = fixture.Simulator.Counts.Times(appId, point);
-        var spans = times.Zip(times.Skip(20), (a, b) => (b - a).TotalMilliseconds).DefaultIfEmpty(double.NaN);
-        return $"tightest 21 at {point}: {spans.Min():F0} ms";
+        var span = fixture.Simulator.Counts.TightestSpan(appId, point, 21);
+        return $"tightest 21 at {point}: {span?.TotalMilliseconds ?? double.NaN:F0} ms";
     }));
 
     private static string DensestSecond(IReadOnlyList<DateTimeOffset> times)
