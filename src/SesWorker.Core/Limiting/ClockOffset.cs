@@ -3,16 +3,18 @@ namespace SesWorker.Core.Limiting;
 /// <summary>
 /// Where another clock (the database's) stands against this process's, learnt from request and answer exchanges as
 /// NTP learns it. One exchange says the other clock was read at some moment between the request going out and the
-/// answer arriving, less the least each way can take: that bounds the offset (other clock minus ours) to a span as wide
-/// as the exchange's round trip beyond that least. Recent exchanges bound the same offset, so their spans intersect, each
+/// answer arriving (less the other side's own time after the reading): that bounds the offset (other clock minus ours) to
+/// a span as wide as the exchange's transit. Recent exchanges bound the same offset, so their spans intersect, each
 /// widened by how far the two clocks may have drifted apart since it was taken. A reading is then placed at the latest
 /// local moment the intersection allows (never early), and may be earlier by the intersection's width: about the best
 /// recent exchange's width, not the current one's. A slow exchange (a wait for a row lock, a thread that ran late) no
 /// longer makes its own reading uncertain.
 /// </summary>
 /// <remarks>
-/// An exchange whose span misses the intersection (the other clock was stepped, or the least round trip was
-/// misjudged) starts it again from that exchange alone. Not thread-safe: callers lock.
+/// An exchange whose span misses the intersection (the other clock was stepped, or drifted faster than allowed) starts
+/// it again from that exchange alone. Nothing is assumed of how the transit splits between the two ways: a caller that
+/// assumed each way took at least half the fastest transit seen so far took a cold start's slow first exchange as exact,
+/// and the intersection kept that error for seconds. Not thread-safe: callers lock.
 /// </remarks>
 /// <param name="maxAge">Exchanges older than this are forgotten.</param>
 /// <param name="maxDrift">How fast the two clocks may drift apart, as a fraction (500 ppm: a clock being slewed by NTP).</param>
@@ -24,8 +26,8 @@ public sealed class ClockOffset(TimeSpan maxAge, double maxDrift = 500e-6)
     /// Records an exchange and returns what the offset is now known to lie within.
     /// </summary>
     /// <param name="remoteAt">The other clock's reading, taken somewhere within the exchange.</param>
-    /// <param name="earliest">The earliest local moment the reading can have been taken (the request's departure plus the least one way takes).</param>
-    /// <param name="latest">The latest local moment (the answer's arrival less the other side's own time and the least one way takes).</param>
+    /// <param name="earliest">The earliest local moment the reading can have been taken (the request's departure).</param>
+    /// <param name="latest">The latest local moment (the answer's arrival less the other side's own time after the reading).</param>
     /// <param name="now">This clock now (ages the exchanges).</param>
     public OffsetBounds Observe(DateTimeOffset remoteAt, TimeSpan earliest, TimeSpan latest, TimeSpan now)
     {

@@ -58,19 +58,19 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
                 -- clock_timestamp(): the row is locked by now, and a wait for the lock must not shorten the lead.
                 -- The lead moves a tenth of the way to the caller's estimate. A growing lead brings a MAIL FROM nearer
                 -- the one before it; the slot a second's span after the one 20 places back moves back by the growth
-                -- since that one (SecondAfterCounted), so 21 consecutive MAIL FROMs still span 20 intervals. A growth
-                -- of more than an interval at once (a cold start) would put this MAIL FROM before the one before it,
-                -- and 21 in time order would no longer be 21 in slot order: the next slot moves back by that excess.
-                -- (Moving every next slot back by every growth lost the rate to estimates going back and forth.)
+                -- since that one (SecondAfterCounted), so 21 consecutive MAIL FROMs still span 20 intervals. The lead
+                -- grows at most an interval per slot: more (a cold start, a loaded machine's estimate of seconds) would
+                -- put the next MAIL FROM before this one, and 21 in time order would no longer be 21 in slot order.
+                -- (Moving every next slot back by every growth lost the rate to estimates going back and forth; moving
+                -- it back by a growth's excess over an interval cost a busy machine's many quiet appIds 20%.)
                 (tat, recent_slots, recent_counted, recent_leads) = (
-                    SELECT x.slot + $3 * (SELECT factor FROM p)
-                           + CASE WHEN $9 THEN interval '0' ELSE GREATEST((EXCLUDED.lead - r.lead) * 0.1 - $3 * (SELECT factor FROM p), interval '0') END,
+                    SELECT x.slot + $3 * (SELECT factor FROM p),
                            (r.recent_slots || x.slot)[GREATEST(1, cardinality(r.recent_slots) + 2 - $10):],
                            (r.recent_counted || (x.slot + CASE WHEN x.ready - x.bound >= $11 THEN $12 ELSE interval '0' END))[GREATEST(1, cardinality(r.recent_counted) + 2 - $10):],
                            (r.recent_leads || (SELECT shared_lead FROM p))[GREATEST(1, cardinality(r.recent_leads) + 2 - $10):]
                     FROM (SELECT GREATEST(b.bound, b.ready) AS slot, b.bound, b.ready
                           FROM (SELECT GREATEST(r.tat, {SecondAfterCounted}) AS bound, clock_timestamp() + (SELECT lead FROM p) AS ready) b) x),
-                lead = CASE WHEN $9 THEN r.lead ELSE r.lead + (EXCLUDED.lead - r.lead) * 0.1 END
+                lead = CASE WHEN $9 THEN r.lead ELSE r.lead + LEAST((EXCLUDED.lead - r.lead) * 0.1, $3 * (SELECT factor FROM p)) END
             -- The same horizon for a leadless slot: it must not starve behind the sends that reserve a lead ahead.
             WHERE GREATEST(r.tat, (SELECT now + lead FROM p), {SecondAfterCounted})
                   - (SELECT now FROM p) <= $4 + (SELECT shared_lead FROM p)
