@@ -56,21 +56,17 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
             SELECT $2, p.now + p.lead + $3, $5, ARRAY[p.now + p.lead], ARRAY[p.now + p.lead + $12], ARRAY[p.shared_lead] FROM p WHERE NOT EXISTS (SELECT FROM pause)
             ON CONFLICT (key) DO UPDATE SET
                 -- clock_timestamp(): the row is locked by now, and a wait for the lock must not shorten the lead.
-                -- The lead moves a tenth of the way to the caller's estimate. A growing lead brings a MAIL FROM nearer
-                -- the one before it; the slot a second's span after the one 20 places back moves back by the growth
-                -- since that one (SecondAfterCounted), so 21 consecutive MAIL FROMs still span 20 intervals. The lead
-                -- grows at most an interval per slot: more (a cold start, a loaded machine's estimate of seconds) would
-                -- put the next MAIL FROM before this one, and 21 in time order would no longer be 21 in slot order.
-                -- (Moving every next slot back by every growth lost the rate to estimates going back and forth; moving
-                -- it back by a growth's excess over an interval cost a busy machine's many quiet appIds 20%.)
+                -- The lead moves a tenth of the way to the caller's estimate. A growing lead would bring the next
+                -- MAIL FROM closer to this one than their slots are apart, so the next slot moves back by the growth
+                -- (once: a provider found slower costs the rate its extra lead, one time); shrinking only spreads them.
                 (tat, recent_slots, recent_counted, recent_leads) = (
-                    SELECT x.slot + $3 * (SELECT factor FROM p),
+                    SELECT x.slot + $3 * (SELECT factor FROM p) + CASE WHEN $9 THEN interval '0' ELSE GREATEST((EXCLUDED.lead - r.lead) * 0.1, interval '0') END,
                            (r.recent_slots || x.slot)[GREATEST(1, cardinality(r.recent_slots) + 2 - $10):],
                            (r.recent_counted || (x.slot + CASE WHEN x.ready - x.bound >= $11 THEN $12 ELSE interval '0' END))[GREATEST(1, cardinality(r.recent_counted) + 2 - $10):],
                            (r.recent_leads || (SELECT shared_lead FROM p))[GREATEST(1, cardinality(r.recent_leads) + 2 - $10):]
                     FROM (SELECT GREATEST(b.bound, b.ready) AS slot, b.bound, b.ready
                           FROM (SELECT GREATEST(r.tat, {SecondAfterCounted}) AS bound, clock_timestamp() + (SELECT lead FROM p) AS ready) b) x),
-                lead = CASE WHEN $9 THEN r.lead ELSE r.lead + LEAST((EXCLUDED.lead - r.lead) * 0.1, $3 * (SELECT factor FROM p)) END
+                lead = CASE WHEN $9 THEN r.lead ELSE r.lead + (EXCLUDED.lead - r.lead) * 0.1 END
             -- The same horizon for a leadless slot: it must not starve behind the sends that reserve a lead ahead.
             WHERE GREATEST(r.tat, (SELECT now + lead FROM p), {SecondAfterCounted})
                   - (SELECT now FROM p) <= $4 + (SELECT shared_lead FROM p)
@@ -83,7 +79,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         )
         SELECT (SELECT slot FROM granted) - p.now, p.shared_lead, (SELECT tat FROM cur) - p.now,
                (SELECT until FROM pause), p.factor, EXISTS (SELECT FROM mark), clock_timestamp() - p.now,
-               (SELECT slot FROM granted), (SELECT earliest FROM granted) - p.now, (SELECT allowance FROM granted), p.now
+               (SELECT slot FROM granted), (SELECT earliest FROM granted) - p.now, (SELECT allowance FROM granted)
         FROM p
         """;
 
@@ -137,23 +133,21 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         var sharedLead = reader.GetFieldValue<TimeSpan>(1);
         var factor = reader.GetDouble(4);
         var statementTime = reader.GetFieldValue<TimeSpan>(6);
-        var statementAt = reader.GetFieldValue<DateTimeOffset>(10);
         if (!reader.IsDBNull(3))
-            return new RateLimitGrant(RateLimitVerdict.Paused, TimeSpan.Zero, sharedLead, factor, PausedUntil: reader.GetFieldValue<DateTimeOffset>(3),
-                StatementTime: statementTime, StatementAt: statementAt);
+            return new RateLimitGrant(RateLimitVerdict.Paused, TimeSpan.Zero, sharedLead, factor, PausedUntil: reader.GetFieldValue<DateTimeOffset>(3));
         if (!reader.IsDBNull(0))
         {
             var verdict = fence is null || reader.GetBoolean(5) ? RateLimitVerdict.Granted : RateLimitVerdict.Fenced;
             var wait = Max(reader.GetFieldValue<TimeSpan>(0), TimeSpan.Zero);
             return new RateLimitGrant(verdict, wait, sharedLead, factor, StatementTime: statementTime,
                 SlotAt: reader.GetFieldValue<DateTimeOffset>(7), EarliestWait: reader.GetFieldValue<TimeSpan>(8),
-                Allowance: reader.GetFieldValue<TimeSpan>(9), StatementAt: statementAt);
+                Allowance: reader.GetFieldValue<TimeSpan>(9));
         }
 
         // The backlog ahead of us (the TAT before this statement), less what may be reserved.
         var backlog = reader.IsDBNull(2) ? TimeSpan.Zero : reader.GetFieldValue<TimeSpan>(2);
         return new RateLimitGrant(RateLimitVerdict.Busy, TimeSpan.Zero, sharedLead, factor,
-            RetryAfter: Max(backlog - maxWait - sharedLead, TimeSpan.FromMilliseconds(1)), StatementTime: statementTime, StatementAt: statementAt);
+            RetryAfter: Max(backlog - maxWait - sharedLead, TimeSpan.FromMilliseconds(1)));
     }
 
     /// <summary>

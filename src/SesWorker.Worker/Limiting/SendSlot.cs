@@ -33,7 +33,7 @@ public sealed class SendSlot(
     /// <summary>The slot (the content's moment) on the database's clock: what a push for its lateness is measured from.</summary>
     public DateTimeOffset SlotAt { get; private set; } = slotAt;
 
-    /// <summary>How much later than the database meant the slot may lie (how tightly the database clock's offset is known).</summary>
+    /// <summary>How much later than the database meant the slot may lie (the reservation's round trip beyond the fastest).</summary>
     public TimeSpan Uncertainty { get; private set; } = uncertainty;
 
     /// <summary>How far the later slots were moved for this one's lateness (from the start, its slot's idle allowance).</summary>
@@ -62,12 +62,6 @@ public sealed class SendSlot(
         (ContentAt, EarliestContentAt, SlotAt, Uncertainty, Excused) = (contentAt, earliestContentAt, slotAt, uncertainty, allowance);
 
     public static long After(long timestamp, TimeSpan delay) => timestamp + (long)(delay.TotalSeconds * Stopwatch.Frequency);
-
-    /// <summary>A <see cref="Stopwatch"/> timestamp as a span of this process's monotonic clock.</summary>
-    public static TimeSpan ToTimeSpan(long timestamp) => TimeSpan.FromTicks((long)((Int128)timestamp * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
-
-    /// <summary>The reverse of <see cref="ToTimeSpan"/>.</summary>
-    public static long FromTimeSpan(TimeSpan span) => (long)((Int128)span.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond);
 
     public static TimeSpan Until(long timestamp) => Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp);
 }

@@ -33,8 +33,7 @@ public sealed partial class SendThrottle(
     private readonly RateLimitingOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, AppLimit> _apps = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _pauses = new(StringComparer.Ordinal);
-    // Exchanges a few seconds old still bound the offset within a few milliseconds of drift (500 ppm).
-    private readonly ClockOffset _clock = new(TimeSpan.FromSeconds(4));
+    private readonly TransitFloor _transits = new();
     private readonly RecentHigh _excuseTrips = new();
 
     /// <summary>What this process knows of a pause on the appId (no round trip): set by its own sends or by the limiter's answers.</summary>
@@ -319,16 +318,11 @@ public sealed partial class SendThrottle(
     /// <summary>
     /// A reservation and where its slot lies in this process's clock. The database measures the wait from the start
     /// of its statement, which lay between the request going out and the answer arriving less the statement's own time
-    /// (a wait for the row lock behind another replica's reservation included). That bounds the database clock's offset
-    /// from ours, and the recent exchanges' bounds intersect (<see cref="ClockOffset"/>, as NTP trusts the exchanges
-    /// with the least delay): the start is placed at the latest moment they allow together, never early, beside the call
-    /// a second before it; how much it may be late is its <see cref="SendSlot.Uncertainty"/> (about the fastest recent
-    /// exchange's transit, not this one's), which <see cref="KeepOrReplaceAsync"/> counts as lateness. Placed from this
-    /// exchange alone, a slot answered slowly (a wait for the row lock, a thread run late) was uncertain by the whole
-    /// delay: half of the latency benchmark's late sends were that uncertainty alone. Nothing is assumed of either way's
-    /// share of the transit: assuming each took half the fastest recent one, a cold start's first exchange (hundreds of
-    /// milliseconds, and the fastest so far) was taken as exact, and the latency benchmark counted 23 MAIL FROMs in a
-    /// second.
+    /// (a wait for the row lock behind another replica's reservation included). Each way takes at least half the
+    /// fastest recent round trip (as NTP trusts only the samples near the least delay), so the start lay within the
+    /// transit's excess over that floor. The slot is placed at the latest moment of that window: never early, beside
+    /// the call a second before it; how much it may be late is its <see cref="SendSlot.Uncertainty"/>, which
+    /// <see cref="KeepOrReplaceAsync"/> counts as lateness.
     /// </summary>
     private async Task<Reservation> ReserveAsync(AppLimit app, (Guid, Guid)? fence, bool leadless, CancellationToken cancellationToken)
     {
@@ -340,16 +334,11 @@ public sealed partial class SendThrottle(
         var transit = roundTrip - grant.StatementTime;
         if (transit < TimeSpan.Zero)
             transit = TimeSpan.Zero;
-        // This exchange bounds where the database's clock stands against ours; the recent ones together bound it about
-        // as tightly as the fastest of them (ClockOffset), so a slow answer no longer leaves its own slot uncertain.
-        var sent = SendSlot.ToTimeSpan(sentAt);
-        OffsetBounds bounds;
-        lock (_clock)
-            bounds = _clock.Observe(grant.StatementAt, sent, sent + transit, sent + roundTrip);
-        var uncertainty = bounds.Width;
+        var floor = _transits.ObserveAndGetFloor(transit);
+        var uncertainty = transit - floor;
         if (grant.Verdict == RateLimitVerdict.Granted && uncertainty > app.OwnLateness)
             Log.Uncertain(logger, app.AppId, roundTrip, uncertainty);
-        var statementStart = SendSlot.FromTimeSpan(bounds.LatestLocal(grant.StatementAt));
+        var statementStart = SendSlot.After(sentAt, transit - floor / 2);
         var contentAt = SendSlot.After(statementStart, grant.Wait);
         var startAt = contentAt - (long)((leadless ? TimeSpan.Zero : grant.Lead).TotalSeconds * Stopwatch.Frequency);
         return new Reservation(grant, startAt, contentAt, SendSlot.After(statementStart, grant.EarliestWait), uncertainty);
@@ -436,6 +425,34 @@ public sealed partial class SendThrottle(
             // Racing updates may lose one sample: it is an estimate.
             var current = Volatile.Read(ref _ticks);
             Volatile.Write(ref _ticks, sample.Ticks >= current ? sample.Ticks : current + (sample.Ticks - current) / 5);
+        }
+    }
+
+    /// <summary>The least round-trip transit among the last samples (a sliding minimum over 64).</summary>
+    private sealed class TransitFloor
+    {
+        private readonly Lock _lock = new();
+        private readonly TimeSpan[] _samples = new TimeSpan[64];
+        private int _count;
+        private int _next;
+
+        /// <summary>Records <paramref name="transit"/> and returns the floor of the samples before it (itself when first).</summary>
+        public TimeSpan ObserveAndGetFloor(TimeSpan transit)
+        {
+            lock (_lock)
+            {
+                var floor = transit;
+                for (var i = 0; i < _count; i++)
+                {
+                    if (_samples[i] < floor)
+                        floor = _samples[i];
+                }
+
+                _samples[_next] = transit;
+                _next = (_next + 1) % _samples.Length;
+                _count = Math.Min(_count + 1, _samples.Length);
+                return floor;
+            }
         }
     }
 
