@@ -19,7 +19,7 @@ COPY src/SesWorker.Worker/SesWorker.Worker.csproj src/SesWorker.Worker/
 COPY src/SesWorker.Messaging/SesWorker.Messaging.csproj src/SesWorker.Messaging/
 COPY src/SesWorker.Client/SesWorker.Client.csproj src/SesWorker.Client/
 COPY src/SesWorker.Cli/SesWorker.Cli.csproj src/SesWorker.Cli/
-COPY src/SesWorker.SmtpSimulator/SesWorker.SmtpSimulator.csproj src/SesWorker.SmtpSimulator/
+COPY src/SesWorker.SmtpSimulator/SesWorker.SmtpSimulator.csproj src/SesWorker.SmtpSimulator/SimulatorHost.props src/SesWorker.SmtpSimulator/
 COPY migrations/SesWorker.Migrations/SesWorker.Migrations.csproj migrations/SesWorker.Migrations/
 RUN dotnet restore src/SesWorker.Worker/SesWorker.Worker.csproj \
  && dotnet restore src/SesWorker.Cli/SesWorker.Cli.csproj \

@@ -67,7 +67,7 @@ internal static class ReportPrinter
             ("max accepted in any 1 s window (over appIds)", $"{sim.MaxInAnySecond}", Targets.WindowName),
             ("  at MAIL FROM (answered 250)", $"{sim.MaxInAnySecondAtMailFrom}", Targets.MailFromWindowName),
             ("  at the end of DATA (refused ones too)", $"{sim.MaxInAnySecondAtEndOfData}", Targets.EndOfDataWindowName),
-            ("  tightest 21 counted, MAIL FROM / end of DATA", $"{Ms(sim.TightestMailFromMs)} / {Ms(sim.TightestEndOfDataMs)} ms (over 1000 is within the rule)", null),
+            ("  tightest 21 counted, MAIL FROM / end of DATA", $"{Ms(sim.TightestMailFromMs)} / {Ms(sim.TightestEndOfDataMs)} (over 1000 ms is within the rule)", null),
             ("RequestLimitExceeded.SmtpRateLimit replies", $"{sim.Throttled}", Targets.ThrottledName),
             ("other refusals", sim.OtherRefusals.Count == 0 ? "none" : string.Join(", ", sim.OtherRefusals.Select(r => $"{r.Key} x{r.Value}")), null),
             ("accepted / duplicates / SMTP connections used", $"{sim.Accepted} / {sim.Duplicates} / {sim.Connections}", null),
@@ -130,7 +130,7 @@ internal static class ReportPrinter
         Line(output, $"  duplicates (accepted more than once): {c.Duplicates}, of which recorded unknown {c.DuplicatesRecordedUnknown}, beyond unknown {c.DuplicatesBeyondUnknown}");
     }
 
-    private static string Ms(double? value) => value is { } ms ? ms.ToString("F0", CultureInfo.InvariantCulture) : "-";
+    private static string Ms(double? value) => value is { } ms ? Millis(ms) : "-";
 
     private static string Millis(double value) => double.IsPositiveInfinity(value) ? "not all sent" : $"{value:F0} ms";
 
