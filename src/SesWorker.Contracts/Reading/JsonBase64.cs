@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 
 namespace SesWorker.Contracts.Reading;
@@ -5,10 +6,13 @@ namespace SesWorker.Contracts.Reading;
 /// <summary>
 /// Base64 as it stands inside a JSON string in a message body: possibly with escapes (System.Text.Json writes '+' as
 /// \u002B; some encoders write '/' as \/). Read through a few kilobytes at a time, so an attachment is never copied
-/// whole to undo them.
+/// whole to undo them. Runs without an escape are found and copied with the vectorized span searches: a loop over every
+/// byte was a third of a worker's CPU while it sent 7.6 MB attachments.
 /// </summary>
 public static class JsonBase64
 {
+    private static readonly SearchValues<byte> Alphabet = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"u8);
+
     /// <summary>
     /// Copies unescaped bytes from <paramref name="input"/> at <paramref name="position"/> into <paramref name="output"/>
     /// until it is full or the input ends; returns how many were written, or -1 for an escape that is not an ASCII
@@ -19,34 +23,22 @@ public static class JsonBase64
         var written = 0;
         while (position < input.Length && written < output.Length)
         {
-            var b = input[position];
-            if (b != '\\')
+            var run = input.Slice(position, Math.Min(input.Length - position, output.Length - written));
+            var plain = run.IndexOf((byte)'\\');
+            if (plain != 0)
             {
-                output[written++] = b;
-                position++;
+                if (plain < 0)
+                    plain = run.Length;
+                run[..plain].CopyTo(output[written..]);
+                written += plain;
+                position += plain;
                 continue;
             }
 
-            if (position + 1 >= input.Length)
+            if (!TryUnescape(input, position, out var value, out var used))
                 return -1;
-            switch (input[position + 1])
-            {
-                case (byte)'u' when position + 6 <= input.Length
-                    && Utf8Parser.TryParse(input.Slice(position + 2, 4), out ushort code, out var used, 'x') && used == 4 && code < 0x80:
-                    output[written++] = (byte)code;
-                    position += 6;
-                    break;
-                case (byte)'/' or (byte)'\\' or (byte)'"':
-                    output[written++] = input[position + 1];
-                    position += 2;
-                    break;
-                case (byte)'n' or (byte)'r' or (byte)'t':
-                    output[written++] = (byte)' ';
-                    position += 2;
-                    break;
-                default:
-                    return -1;
-            }
+            output[written++] = value;
+            position += used;
         }
 
         return written;
@@ -54,40 +46,85 @@ public static class JsonBase64
 
     /// <summary>
     /// Whether the (possibly escaped) text is base64 (whitespace allowed, '=' padding only at the end), and the length it
-    /// decodes to; the same verdict as <see cref="Base64.IsValid(ReadOnlySpan{byte}, out int)"/> on the unescaped text.
+    /// decodes to; the same verdict as <see cref="Convert.TryFromBase64String"/> on the unescaped text (bits past the
+    /// last byte ignored, as MimeKit's decoder and <c>Base64ContentStream</c> do).
     /// </summary>
     public static bool IsValid(ReadOnlySpan<byte> escaped, out int decodedLength)
     {
         decodedLength = 0;
-        Span<byte> chunk = stackalloc byte[1024];
         long significant = 0;
         var padding = 0;
         var position = 0;
         while (position < escaped.Length)
         {
-            var n = Unescape(escaped, ref position, chunk);
-            if (n < 0)
-                return false;
-            foreach (var c in chunk[..n])
+            var plain = escaped[position..].IndexOfAnyExcept(Alphabet);
+            if (plain != 0)
             {
-                if (c is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
-                    continue;
-                if (c == '=')
-                {
-                    if (++padding > 2)
-                        return false;
-                    continue;
-                }
-
-                if (padding > 0 || !(c is >= (byte)'A' and <= (byte)'Z' or >= (byte)'a' and <= (byte)'z' or >= (byte)'0' and <= (byte)'9' or (byte)'+' or (byte)'/'))
+                if (padding > 0)
                     return false;
-                significant++;
+                if (plain < 0)
+                    plain = escaped.Length - position;
+                significant += plain;
+                position += plain;
+                continue;
             }
+
+            var c = escaped[position];
+            if (c == '\\')
+            {
+                if (!TryUnescape(escaped, position, out c, out var used))
+                    return false;
+                position += used;
+            }
+            else
+            {
+                position++;
+            }
+
+            if (c is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+                continue;
+            if (c == '=')
+            {
+                if (++padding > 2)
+                    return false;
+                continue;
+            }
+
+            if (padding > 0 || !Alphabet.Contains(c))
+                return false;
+            significant++;
         }
 
         if ((significant + padding) % 4 != 0)
             return false;
         decodedLength = (int)(significant * 6 / 8);
         return true;
+    }
+
+    /// <summary>The escape at <paramref name="position"/> (a backslash): the ASCII byte it stands for and its length.</summary>
+    private static bool TryUnescape(ReadOnlySpan<byte> input, int position, out byte value, out int used)
+    {
+        value = 0;
+        used = 0;
+        if (position + 1 >= input.Length)
+            return false;
+        switch (input[position + 1])
+        {
+            case (byte)'u' when position + 6 <= input.Length
+                && Utf8Parser.TryParse(input.Slice(position + 2, 4), out ushort code, out var digits, 'x') && digits == 4 && code < 0x80:
+                value = (byte)code;
+                used = 6;
+                return true;
+            case (byte)'/' or (byte)'\\' or (byte)'"':
+                value = input[position + 1];
+                used = 2;
+                return true;
+            case (byte)'n' or (byte)'r' or (byte)'t':
+                value = (byte)' ';
+                used = 2;
+                return true;
+            default:
+                return false;
+        }
     }
 }

@@ -1,4 +1,5 @@
-using MimeKit.Encodings;
+using System.Buffers;
+using System.Buffers.Text;
 using SesWorker.Contracts.Reading;
 
 namespace SesWorker.Core.Mime;
@@ -7,16 +8,20 @@ namespace SesWorker.Core.Mime;
 /// An attachment's file, decoded from base64 as it is read, a few kilobytes at a time, from the JSON string the message
 /// body holds (its escapes undone on the way, <see cref="JsonBase64"/>): MimeKit reads it to write the part (encoding it
 /// again in 76-character lines), once to measure and once to send, and no copy of the whole file is made, encoded or
-/// decoded. Rewinds to the start; seeks nowhere else.
+/// decoded. Decoded by .NET's vectorized <see cref="Base64"/> in whole 4-character blocks (whitespace taken out first);
+/// MimeKit's decoder, a byte at a time, was 9% of a worker's CPU while it sent 7.6 MB attachments. Rewinds to the
+/// start; seeks nowhere else.
 /// </summary>
 public sealed class Base64ContentStream : Stream
 {
     private const int InputChunk = 4096;
+    private static readonly SearchValues<byte> Whitespace = SearchValues.Create(" \t\r\n"u8);
 
     private readonly ReadOnlyMemory<byte> _input;
-    private readonly Base64Decoder _decoder = new();
-    private readonly byte[] _unescaped = new byte[InputChunk];
-    private readonly byte[] _decoded;
+    // An incomplete block carried over from the last chunk (at most 3 characters), then the next chunk.
+    private readonly byte[] _text = new byte[3 + InputChunk];
+    private readonly byte[] _decoded = new byte[(3 + InputChunk) / 4 * 3];
+    private int _carried;
     private int _consumed;
     private int _decodedStart;
     private int _decodedEnd;
@@ -27,7 +32,6 @@ public sealed class Base64ContentStream : Stream
     public Base64ContentStream(ReadOnlyMemory<byte> base64)
     {
         _input = base64;
-        _decoded = new byte[_decoder.EstimateOutputLength(InputChunk)];
     }
 
     public override bool CanRead => true;
@@ -39,7 +43,7 @@ public sealed class Base64ContentStream : Stream
     /// before it asks), or else worked out then by a pass over the whole base64. That pass, made in the constructor
     /// before, repeated the validator's: 7.6% of a worker's CPU samples while it sent large attachments.
     /// </summary>
-    public override long Length => _length ??= JsonBase64.IsValid(_input.Span, out var decodedLength) ? decodedLength : _decoder.EstimateOutputLength(_input.Length);
+    public override long Length => _length ??= JsonBase64.IsValid(_input.Span, out var decodedLength) ? decodedLength : Base64.GetMaxDecodedFromUtf8Length(_input.Length);
 
     public override long Position
     {
@@ -53,17 +57,33 @@ public sealed class Base64ContentStream : Stream
     {
         while (_decodedStart == _decodedEnd)
         {
-            if (_consumed == _input.Length)
+            if (_consumed == _input.Length && _carried == 0)
             {
                 // Read through from the start (the only place it seeks to): what it decoded is its length.
                 _length ??= _position;
                 return 0;
             }
 
-            var unescaped = JsonBase64.Unescape(_input.Span, ref _consumed, _unescaped);
+            if (_consumed == _input.Length)
+                throw new InvalidDataException("The attachment's base64 ends inside a block.");
+            var unescaped = JsonBase64.Unescape(_input.Span, ref _consumed, _text.AsSpan(_carried, InputChunk));
             if (unescaped < 0)
                 throw new InvalidDataException("The attachment's base64 has an escape that is not an ASCII character.");
-            _decodedEnd = _decoder.Decode(_unescaped, 0, unescaped, _decoded);
+            var text = _text.AsSpan(0, WithoutWhitespace(_text.AsSpan(0, _carried + unescaped)));
+            // Whole blocks only; the input's last block (which holds the padding, if any) by hand: .NET's decoder refuses
+            // a last character with bits it does not use set, which Convert (and the validator) accept.
+            var final = _consumed == _input.Length;
+            if (final && text.Length % 4 != 0)
+                throw new InvalidDataException("The attachment's base64 ends inside a block.");
+            var last = final && text.Length > 0 ? 4 : 0;
+            var blocks = text.Length - text.Length % 4 - last;
+            if (Base64.DecodeFromUtf8(text[..blocks], _decoded, out _, out _decodedEnd) != OperationStatus.Done)
+                throw new InvalidDataException("The attachment's content is not base64.");
+            if (last > 0)
+                _decodedEnd += DecodeLastBlock(text.Slice(blocks, 4), _decoded.AsSpan(_decodedEnd));
+            blocks += last;
+            text[blocks..].CopyTo(_text);
+            _carried = text.Length - blocks;
             _decodedStart = 0;
         }
 
@@ -86,11 +106,60 @@ public sealed class Base64ContentStream : Stream
             return _position;
         if (target != 0)
             throw new NotSupportedException("A base64 content stream rewinds to its start only.");
-        _decoder.Reset();
+        _carried = 0;
         _consumed = 0;
         _decodedStart = _decodedEnd = 0;
         _position = 0;
         return 0;
+    }
+
+    /// <summary>One block of 4 characters, '=' padding allowed in the last two; the bits past the last byte are ignored.</summary>
+    private static int DecodeLastBlock(ReadOnlySpan<byte> block, Span<byte> output)
+    {
+        var v0 = Sextet(block[0]);
+        var v1 = Sextet(block[1]);
+        output[0] = (byte)((v0 << 2) | (v1 >> 4));
+        if (block[2] == '=')
+            return block[3] == '=' ? 1 : throw new InvalidDataException("The attachment's base64 has padding inside a block.");
+        var v2 = Sextet(block[2]);
+        output[1] = (byte)(((v1 & 0xF) << 4) | (v2 >> 2));
+        if (block[3] == '=')
+            return 2;
+        output[2] = (byte)(((v2 & 0x3) << 6) | Sextet(block[3]));
+        return 3;
+    }
+
+    private static int Sextet(byte c) => c switch
+    {
+        >= (byte)'A' and <= (byte)'Z' => c - 'A',
+        >= (byte)'a' and <= (byte)'z' => c - 'a' + 26,
+        >= (byte)'0' and <= (byte)'9' => c - '0' + 52,
+        (byte)'+' => 62,
+        (byte)'/' => 63,
+        _ => throw new InvalidDataException("The attachment's content is not base64."),
+    };
+
+    /// <summary>Moves the characters that are not whitespace to the front, run by run; returns how many there are.</summary>
+    private static int WithoutWhitespace(Span<byte> text)
+    {
+        var kept = text.IndexOfAny(Whitespace);
+        if (kept < 0)
+            return text.Length;
+        var next = kept;
+        while (next < text.Length)
+        {
+            var skip = text[next..].IndexOfAnyExcept(Whitespace);
+            if (skip < 0)
+                break;
+            next += skip;
+            var run = text[next..].IndexOfAny(Whitespace);
+            var length = run < 0 ? text.Length - next : run;
+            text.Slice(next, length).CopyTo(text[kept..]);
+            kept += length;
+            next += length;
+        }
+
+        return kept;
     }
 
     public override void Flush()
