@@ -72,6 +72,10 @@ public static class SesWorkerHostExtensions
 
         services.AddMassTransit(bus =>
         {
+            // MassTransit 8.4+ reports the bus's configuration to usage-tracking.masstransit.io a while after it starts
+            // (workers logged "Failed to report usage telemetry" where there is no way out). A worker sends nothing
+            // anywhere but to its broker, its database and its provider.
+            bus.DisableUsageTelemetry();
             bus.AddConsumer<SendEmailConsumer>();
             bus.AddConsumer<LaneConsumer>();
             bus.UsingRabbitMq((context, cfg) =>

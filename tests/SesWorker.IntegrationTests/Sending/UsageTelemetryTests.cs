@@ -1,0 +1,15 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using SesWorker.IntegrationTests.Infrastructure;
+
+namespace SesWorker.IntegrationTests.Sending;
+
+[Collection(ServiceBackedTests.Name)]
+public sealed class UsageTelemetryTests(SesWorkerFixture fixture)
+{
+    /// <summary>MassTransit's usage report (to usage-tracking.masstransit.io) is off in the worker as it is built.</summary>
+    [Fact]
+    public void The_worker_reports_no_usage_telemetry_to_MassTransit() =>
+        Assert.False(fixture.Worker.Services.GetRequiredService<IOptions<UsageTelemetryOptions>>().Value.Enabled);
+}
