@@ -168,6 +168,11 @@ public static class SesWorkerHostExtensions
             retry.Handle<NpgsqlException>();
             retry.Handle<TimeoutException>();
             retry.Handle<RateLimitBacklogException>();
+            // A large body that found no room under the container's memory limit (the GC's hard limit) gets it once
+            // the messages ahead of it settle: held and retried like an outage, not faulted into the error queue with
+            // no history row (the memory benchmark at a 384 MiB container's limit faulted one such of 260 before).
+            // MassTransit wraps one met while it serializes a deferral (the SendEmail with its attachments as text).
+            retry.Handle<Exception>(e => e is OutOfMemoryException || e.InnerException is OutOfMemoryException);
             retry.Exponential(1200, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(500));
         });
     }
