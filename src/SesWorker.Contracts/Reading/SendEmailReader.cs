@@ -33,6 +33,9 @@ public static class SendEmailReader
         MaxDepth = 64,
     };
 
+    /// <summary>A body this long is parsed as a skeleton (<see cref="JsonSkeleton"/>) where it has long strings: one with attachments.</summary>
+    internal const int SkeletonMinimumBodyLength = 64 * 1024;
+
     private static readonly JsonReaderOptions SalvageOptions = new()
     {
         AllowTrailingCommas = true,
@@ -40,20 +43,24 @@ public static class SendEmailReader
         MaxDepth = 64,
     };
 
-    public static SendEmailReadResult Read(ReadOnlyMemory<byte> body)
+    public static SendEmailReadResult Read(ReadOnlyMemory<byte> body) => Read(body, allowSkeleton: true);
+
+    /// <summary><paramref name="allowSkeleton"/> false: the whole body parsed as a document (tests hold both ways to the same results).</summary>
+    internal static SendEmailReadResult Read(ReadOnlyMemory<byte> body, bool allowSkeleton)
     {
         var json = body.Span.StartsWith("\uFEFF"u8) ? body[3..] : body;
         if (json.Span.Trim(" \t\r\n"u8).IsEmpty)
             return SendEmailReadResult.Unreadable(SendEmailReadCodes.NoEmailId, "The body is empty.");
 
+        using var skeleton = allowSkeleton && json.Length >= SkeletonMinimumBodyLength ? JsonSkeleton.TryCreate(json) : null;
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, DocumentOptions);
+            document = JsonDocument.Parse(skeleton?.Json ?? json, DocumentOptions);
         }
         catch (JsonException exception)
         {
-            return Salvage(json.Span, exception.Message);
+            return Salvage(json.Span, skeleton is null ? exception.Message : ParserMessage(json, exception));
         }
 
         using (document)
@@ -61,13 +68,28 @@ public static class SendEmailReader
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 return SendEmailReadResult.Unreadable(SendEmailReadCodes.NoEmailId, $"The body is a JSON {Kind(root.ValueKind)}, not an object.");
-            var result = ReadCommand(Fields.Of(Unwrap(root, out var envelope)), json);
-            return envelope ? result.WithEnvelopeHeaders(EnvelopeHeaders(root)) : result;
+            var scope = new ReadScope(json, skeleton);
+            var result = ReadCommand(Fields.Of(Unwrap(root, out var envelope)), scope);
+            return envelope ? result.WithEnvelopeHeaders(EnvelopeHeaders(root, scope)) : result;
+        }
+    }
+
+    /// <summary>The parser's message about the body itself: a skeleton's line and byte positions are not the body's.</summary>
+    private static string ParserMessage(ReadOnlyMemory<byte> json, JsonException skeletonError)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, DocumentOptions);
+            return skeletonError.Message;
+        }
+        catch (JsonException exception)
+        {
+            return exception.Message;
         }
     }
 
     /// <summary>The "headers" of a MassTransit envelope: strings, whole and other numbers, booleans.</summary>
-    private static Dictionary<string, object> EnvelopeHeaders(JsonElement envelope)
+    private static Dictionary<string, object> EnvelopeHeaders(JsonElement envelope, ReadScope scope)
     {
         var found = new Dictionary<string, object>(StringComparer.Ordinal);
         foreach (var property in envelope.EnumerateObject())
@@ -78,7 +100,7 @@ public static class SendEmailReader
             {
                 object? value = header.Value.ValueKind switch
                 {
-                    JsonValueKind.String => header.Value.GetString(),
+                    JsonValueKind.String => scope.GetString(header.Value),
                     JsonValueKind.True => true,
                     JsonValueKind.False => false,
                     JsonValueKind.Number => header.Value.TryGetInt64(out var whole) ? whole : header.Value.GetDouble(),
@@ -129,11 +151,10 @@ public static class SendEmailReader
         return message ?? root;
     }
 
-    private static SendEmailReadResult ReadCommand(Fields fields, ReadOnlyMemory<byte> source)
+    private static SendEmailReadResult ReadCommand(Fields fields, ReadScope scope)
     {
-        var errors = new List<string>();
-        var appId = ReadAppId(fields.AppId, errors);
-        var id = ResolveEmailId(EmailIdToken.Of(fields.EmailId), EmailIdToken.Of(fields.ProducerKey), appId);
+        var appId = ReadAppId(fields.AppId, scope);
+        var id = ResolveEmailId(scope.Token(fields.EmailId), scope.Token(fields.ProducerKey), appId);
         if (id.Failure is { } failure)
             return failure;
 
@@ -142,18 +163,18 @@ public static class SendEmailReader
             EmailId = id.EmailId,
             ProducerKey = id.ProducerKey,
             AppId = appId,
-            From = ReadAddress(fields.From, "from", errors),
-            To = ReadAddresses(fields.To, errors),
-            ReplyTo = ReadAddress(fields.ReplyTo, "replyTo", errors),
-            Subject = ReadString(fields.Subject, "subject", errors),
-            Text = ReadString(fields.Text, "text", errors),
-            Html = ReadString(fields.Html, "html", errors),
-            Attachments = ReadAttachments(fields.Attachments, source, errors),
-            MessageId = ReadString(fields.MessageId, "messageId", errors),
-            Metadata = ReadMetadata(fields.Metadata, errors),
-            CorrelationId = ReadGuid(fields.CorrelationId, "correlationId", errors),
+            From = ReadAddress(fields.From, "from", scope),
+            To = ReadAddresses(fields.To, scope),
+            ReplyTo = ReadAddress(fields.ReplyTo, "replyTo", scope),
+            Subject = ReadString(fields.Subject, "subject", scope),
+            Text = ReadString(fields.Text, "text", scope),
+            Html = ReadString(fields.Html, "html", scope),
+            Attachments = ReadAttachments(fields.Attachments, scope),
+            MessageId = ReadString(fields.MessageId, "messageId", scope),
+            Metadata = ReadMetadata(fields.Metadata, scope),
+            CorrelationId = ReadGuid(fields.CorrelationId, "correlationId", scope),
         };
-        return errors.Count == 0 ? SendEmailReadResult.Readable(command) : SendEmailReadResult.Malformed(command, string.Join("; ", errors));
+        return scope.ErrorCount == 0 ? SendEmailReadResult.Readable(command) : SendEmailReadResult.Malformed(command, scope.Errors);
     }
 
     private static (Guid EmailId, string? ProducerKey, SendEmailReadResult? Failure) ResolveEmailId(EmailIdToken emailId, EmailIdToken producerKey, string? appId)
@@ -194,49 +215,49 @@ public static class SendEmailReader
         static (Guid, string?, SendEmailReadResult?) Refuse(string code, string reason) => (Guid.Empty, null, SendEmailReadResult.Unreadable(code, reason));
     }
 
-    private static string? ReadAppId(JsonElement? element, List<string> errors)
+    private static string? ReadAppId(JsonElement? element, ReadScope scope)
     {
         switch (element)
         {
             case null or { ValueKind: JsonValueKind.Null }:
                 return null;
             case { ValueKind: JsonValueKind.String } e:
-                return Text(e, "appId", errors);
+                return Text(e, "appId", scope);
             case { ValueKind: JsonValueKind.Number } e when e.TryGetInt64(out var number):
                 // Tencent's appIds are numbers; "1250000000" and 1250000000 are the same account.
                 return number.ToString(CultureInfo.InvariantCulture);
             case { } e:
-                errors.Add($"appId must be a string or a whole number, not {Describe(e)}.");
+                scope.Add($"appId must be a string or a whole number, not {Describe(e, scope)}.");
                 return null;
         }
     }
 
-    private static string? ReadString(JsonElement? element, string name, List<string> errors) => element switch
+    private static string? ReadString(JsonElement? element, string name, ReadScope scope) => element switch
     {
         null or { ValueKind: JsonValueKind.Null } => null,
-        { ValueKind: JsonValueKind.String } e => Text(e, name, errors),
-        { } e => Error<string>(errors, $"{name} must be a string, not {Describe(e)}."),
+        { ValueKind: JsonValueKind.String } e => Text(e, name, scope),
+        { } e => Error<string>(scope, $"{name} must be a string, not {Describe(e, scope)}."),
     };
 
-    private static Guid? ReadGuid(JsonElement? element, string name, List<string> errors)
+    private static Guid? ReadGuid(JsonElement? element, string name, ReadScope scope)
     {
-        var text = ReadString(element, name, errors);
+        var text = ReadString(element, name, scope);
         if (string.IsNullOrWhiteSpace(text))
             return null;
         if (Guid.TryParse(text, out var guid))
             return guid;
-        errors.Add($"{name} '{Clip(text)}' is not a GUID.");
+        scope.Add($"{name} '{Clip(text)}' is not a GUID.");
         return null;
     }
 
-    private static EmailAddress? ReadAddress(JsonElement? element, string name, List<string> errors)
+    private static EmailAddress? ReadAddress(JsonElement? element, string name, ReadScope scope)
     {
         switch (element)
         {
             case null or { ValueKind: JsonValueKind.Null }:
                 return null;
             case { ValueKind: JsonValueKind.String } e:
-                return Text(e, name, errors) is { } text ? MailboxText.Parse(text) : null;
+                return Text(e, name, scope) is { } text ? MailboxText.Parse(text) : null;
             case { ValueKind: JsonValueKind.Object } e:
                 JsonElement? address = null, display = null;
                 foreach (var property in e.EnumerateObject())
@@ -249,19 +270,19 @@ public static class SendEmailReader
 
                 if (address is null)
                 {
-                    errors.Add($"{name} has no address.");
+                    scope.Add($"{name} has no address.");
                     return null;
                 }
 
-                var value = ReadString(address, $"{name}.address", errors);
-                return value is null ? null : new EmailAddress { Address = value, Name = ReadString(display, $"{name}.name", errors) };
+                var value = ReadString(address, $"{name}.address", scope);
+                return value is null ? null : new EmailAddress { Address = value, Name = ReadString(display, $"{name}.name", scope) };
             case { } e:
-                errors.Add($"{name} must be an address (\"a@b\", \"Name <a@b>\" or {{\"address\": ...}}), not {Describe(e)}.");
+                scope.Add($"{name} must be an address (\"a@b\", \"Name <a@b>\" or {{\"address\": ...}}), not {Describe(e, scope)}.");
                 return null;
         }
     }
 
-    private static List<EmailAddress>? ReadAddresses(JsonElement? element, List<string> errors)
+    private static List<EmailAddress>? ReadAddresses(JsonElement? element, ReadScope scope)
     {
         switch (element)
         {
@@ -269,7 +290,7 @@ public static class SendEmailReader
                 return null;
             case { ValueKind: JsonValueKind.String or JsonValueKind.Object }:
                 // One recipient need not be wrapped in an array.
-                return ReadAddress(element, "to", errors) is { } single ? [single] : null;
+                return ReadAddress(element, "to", scope) is { } single ? [single] : null;
             case { ValueKind: JsonValueKind.Array } e:
                 var list = new List<EmailAddress>(e.GetArrayLength());
                 var index = 0;
@@ -277,19 +298,19 @@ public static class SendEmailReader
                 {
                     var name = $"to[{index++}]";
                     if (item.ValueKind == JsonValueKind.Null)
-                        errors.Add($"{name} is null.");
-                    else if (ReadAddress(item, name, errors) is { } address)
+                        scope.Add($"{name} is null.");
+                    else if (ReadAddress(item, name, scope) is { } address)
                         list.Add(address);
                 }
 
                 return list;
             case { } e:
-                errors.Add($"to must be an array of addresses, not {Describe(e)}.");
+                scope.Add($"to must be an array of addresses, not {Describe(e, scope)}.");
                 return null;
         }
     }
 
-    private static List<EmailAttachment>? ReadAttachments(JsonElement? element, ReadOnlyMemory<byte> source, List<string> errors)
+    private static List<EmailAttachment>? ReadAttachments(JsonElement? element, ReadScope scope)
     {
         switch (element)
         {
@@ -303,7 +324,7 @@ public static class SendEmailReader
                     var name = $"attachments[{index++}]";
                     if (item.ValueKind != JsonValueKind.Object)
                     {
-                        errors.Add($"{name} must be an object, not {Describe(item)}.");
+                        scope.Add($"{name} must be an object, not {Describe(item, scope)}.");
                         continue;
                     }
 
@@ -319,36 +340,21 @@ public static class SendEmailReader
                     }
 
                     // A missing name or content is left empty: the provider's rules give it a precise code.
-                    var file = ReadString(fileName, $"{name}.fileName", errors) ?? string.Empty;
-                    var type = ReadString(contentType, $"{name}.contentType", errors);
-                    list.Add(content is { ValueKind: JsonValueKind.String } text && Encoded(text, source) is { } encoded
+                    var file = ReadString(fileName, $"{name}.fileName", scope) ?? string.Empty;
+                    var type = ReadString(contentType, $"{name}.contentType", scope);
+                    list.Add(content is { ValueKind: JsonValueKind.String } text && scope.Encoded(text) is { } encoded
                         ? new EmailAttachment(file, type, encoded)
-                        : new EmailAttachment { FileName = file, ContentType = type, Content = ReadString(content, $"{name}.content", errors) ?? string.Empty });
+                        : new EmailAttachment { FileName = file, ContentType = type, Content = ReadString(content, $"{name}.content", scope) ?? string.Empty });
                 }
 
                 return list;
             case { } e:
-                errors.Add($"attachments must be an array, not {Describe(e)}.");
+                scope.Add($"attachments must be an array, not {Describe(e, scope)}.");
                 return null;
         }
     }
 
-    /// <summary>
-    /// An attachment's base64 without a string or a copy: the very bytes of the JSON string in the body, escapes and all
-    /// (<see cref="JsonBase64"/> undoes them while the part is written). Null when the value is not ASCII, so the string
-    /// path reports it.
-    /// </summary>
-    private static ReadOnlyMemory<byte>? Encoded(JsonElement element, ReadOnlyMemory<byte> source)
-    {
-        var raw = JsonMarshal.GetRawUtf8Value(element);
-        if (raw.Length < 2 || !Ascii.IsValid(raw))
-            return null;
-        // JsonDocument parsed the body in place: the value is a slice of it.
-        var offset = Unsafe.ByteOffset(ref MemoryMarshal.GetReference(source.Span), ref MemoryMarshal.GetReference(raw));
-        return offset >= 0 && offset + raw.Length <= source.Length ? source.Slice((int)offset + 1, raw.Length - 2) : null;
-    }
-
-    private static Dictionary<string, string>? ReadMetadata(JsonElement? element, List<string> errors)
+    private static Dictionary<string, string>? ReadMetadata(JsonElement? element, ReadScope scope)
     {
         switch (element)
         {
@@ -363,21 +369,21 @@ public static class SendEmailReader
                         case JsonValueKind.Null:
                             break;
                         case JsonValueKind.String:
-                            if (Text(property.Value, $"metadata.{Clip(property.Name)}", errors) is { } text)
+                            if (Text(property.Value, $"metadata.{Clip(property.Name)}", scope) is { } text)
                                 map[property.Name] = text;
                             break;
                         case JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False:
                             map[property.Name] = property.Value.GetRawText();
                             break;
                         default:
-                            errors.Add($"metadata.{Clip(property.Name)} must be a string, not {Describe(property.Value)}.");
+                            scope.Add($"metadata.{Clip(property.Name)} must be a string, not {Describe(property.Value, scope)}.");
                             break;
                     }
                 }
 
                 return map;
             case { } e:
-                errors.Add($"metadata must be an object of strings, not {Describe(e)}.");
+                scope.Add($"metadata must be an object of strings, not {Describe(e, scope)}.");
                 return null;
         }
     }
@@ -450,30 +456,30 @@ public static class SendEmailReader
         return SendEmailReadResult.Malformed(partial, $"The body is not valid JSON: {parserMessage}");
     }
 
-    private static string? Text(JsonElement element, string name, List<string> errors)
+    private static string? Text(JsonElement element, string name, ReadScope scope)
     {
         try
         {
-            return element.GetString();
+            return scope.GetString(element);
         }
         catch (InvalidOperationException)
         {
-            errors.Add($"{name} is not valid UTF-8.");
+            scope.Add($"{name} is not valid UTF-8.");
             return null;
         }
     }
 
-    private static T? Error<T>(List<string> errors, string message) where T : class
+    private static T? Error<T>(ReadScope scope, string message) where T : class
     {
-        errors.Add(message);
+        scope.Add(message);
         return null;
     }
 
     internal static bool Is(string? name, string expected) => string.Equals(name, expected, StringComparison.OrdinalIgnoreCase);
 
-    private static string Describe(JsonElement element) => element.ValueKind switch
+    private static string Describe(JsonElement element, ReadScope scope) => element.ValueKind switch
     {
-        JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => $"the {Kind(element.ValueKind)} {Clip(element.GetRawText())}",
+        JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => $"the {Kind(element.ValueKind)} {Clip(scope.RawText(element))}",
         _ => $"a JSON {Kind(element.ValueKind)}",
     };
 
@@ -490,6 +496,67 @@ public static class SendEmailReader
 
     /// <summary>Reasons go into a text column and logs: a 10 MB value is cut to its start.</summary>
     internal static string Clip(string text) => text.Length <= 64 ? text : string.Concat(text.AsSpan(0, 61), "...");
+
+    /// <summary>
+    /// What one read collects: its errors, and its string values, from the document or, where a skeleton cut them,
+    /// from the body where they stand.
+    /// </summary>
+    private sealed class ReadScope(ReadOnlyMemory<byte> source, JsonSkeleton? skeleton)
+    {
+        private readonly List<string> errors = [];
+
+        public int ErrorCount => errors.Count;
+
+        public string Errors => string.Join("; ", errors);
+
+        public void Add(string error) => errors.Add(error);
+
+        public string? GetString(JsonElement element) =>
+            skeleton is not null && skeleton.TryGetCut(element, out var value) ? JsonSkeleton.GetString(value) : element.GetString();
+
+        public string RawText(JsonElement element) =>
+            skeleton is not null && skeleton.TryGetCut(element, out var value) ? JsonSkeleton.Start(value) : element.GetRawText();
+
+        public EmailIdToken Token(JsonElement? element)
+        {
+            if (element is not { } e || skeleton is null || !skeleton.TryGetCut(e, out var value))
+                return EmailIdToken.Of(element);
+            try
+            {
+                return new(JsonValueKind.String, JsonSkeleton.GetString(value));
+            }
+            catch (InvalidOperationException)
+            {
+                return new(JsonValueKind.String, null);
+            }
+        }
+
+        /// <summary>
+        /// An attachment's base64 without a string or a copy: the very bytes of the JSON string in the body, escapes and
+        /// all (<see cref="JsonBase64"/> undoes them while the part is written). Null when the value is not ASCII, so the
+        /// string path reports it, and for a value a skeleton did not cut (a short one: read as a string).
+        /// </summary>
+        public ReadOnlyMemory<byte>? Encoded(JsonElement element)
+        {
+            ReadOnlyMemory<byte> value;
+            if (skeleton is not null)
+            {
+                if (!skeleton.TryGetCut(element, out value))
+                    return null;
+            }
+            else
+            {
+                // JsonDocument parsed the body in place: the value is a slice of it.
+                var raw = JsonMarshal.GetRawUtf8Value(element);
+                var offset = Unsafe.ByteOffset(ref MemoryMarshal.GetReference(source.Span), ref MemoryMarshal.GetReference(raw));
+                if (offset < 0 || offset + raw.Length > source.Length)
+                    return null;
+                value = source.Slice((int)offset, raw.Length);
+            }
+
+            return value.Length >= 2 && Ascii.IsValid(value.Span) ? value[1..^1] : null;
+        }
+    }
 
     /// <summary>The command's properties by name, any casing, found in one pass; unknown names are ignored (newer producers).</summary>
     private sealed class Fields
