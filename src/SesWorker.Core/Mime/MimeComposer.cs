@@ -47,7 +47,7 @@ public sealed class MimeComposer(TimeProvider timeProvider)
         using var sink = new WireMeasuringStream();
         message.WriteTo(WireFormat, sink);
         // Every attachment part knows its decoded length: measure those rather than parse the base64 again.
-        var attachmentBytes = message.Attachments.OfType<MimePart>().Sum(part => EncodedLength(part.Content?.Stream?.Length ?? 0));
+        var attachmentBytes = message.Attachments.OfType<Base64AttachmentPart>().Sum(part => EncodedLength(part.DecodedLength));
         return new ComposedEmail(message, message.MessageId, sink.Length, sink.Length - attachmentBytes, sink.LongestLine, sink.HashHex());
     }
 
@@ -77,20 +77,17 @@ public sealed class MimeComposer(TimeProvider timeProvider)
         return part;
     }
 
-    private static MimePart AttachmentPart(EmailAttachment attachment)
+    private static Base64AttachmentPart AttachmentPart(EmailAttachment attachment)
     {
         var contentType = ContentType.Parse(attachment.ContentType ?? "application/octet-stream");
-        var part = new MimePart(contentType)
-        {
-            // Read from a body, the base64 is decoded while MimeKit writes (and encodes it again in 76-character lines),
-            // a few kilobytes at a time: the decoded file is never held whole.
-            Content = new MimeContent(attachment.IsEncoded
+        // Read from a body, the base64 is decoded while the part is written (and encoded again in 76-character lines),
+        // a few kilobytes at a time: the decoded file is never held whole.
+        var part = new Base64AttachmentPart(
+            contentType,
+            attachment.FileName,
+            attachment.IsEncoded
                 ? new Base64ContentStream(attachment.EncodedContent)
-                : new MemoryStream(Convert.FromBase64String(attachment.Content), writable: false)),
-            ContentDisposition = new ContentDisposition(ContentDisposition.Attachment),
-            ContentTransferEncoding = ContentEncoding.Base64,
-            FileName = attachment.FileName,
-        };
+                : new MemoryStream(Convert.FromBase64String(attachment.Content), writable: false));
 
         // The provider's samples send non-ASCII names as RFC 2047 UTF-8 encoded-words; MimeKit on its own would
         // pick RFC 2231 or the narrowest charset (ISO-8859-1), so the encoded form is written as the value itself.
