@@ -61,7 +61,7 @@ public static class SesWorkerHostExtensions
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<EmailSendHandler>();
         services.AddSingleton<SendLanes>();
-        services.AddSingleton<LargeBodyForwarder>();
+        services.AddSingleton<LaneForwarder>();
         services.AddSingleton(sp => new SendGate(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.MaxConcurrentSends));
         services.AddSingleton(sp => new ByteBudget(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.InFlightBytes));
         services.AddHostedService<WarmUp>();

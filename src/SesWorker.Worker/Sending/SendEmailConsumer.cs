@@ -20,7 +20,7 @@ namespace SesWorker.Worker.Sending;
 /// </list>
 /// </summary>
 public sealed partial class SendEmailConsumer(
-    EmailSendHandler handler, SendLanes lanes, SendGate gate, ByteBudget budget, LargeBodyForwarder forwarder, IOptions<WorkerOptions> options,
+    EmailSendHandler handler, SendLanes lanes, SendGate gate, ByteBudget budget, LaneForwarder forwarder, IOptions<WorkerOptions> options,
     ILogger<SendEmailConsumer> logger)
     : IConsumer<IncomingSendEmail>
 {
@@ -45,23 +45,10 @@ public sealed partial class SendEmailConsumer(
         // AMQP headers, and from a MassTransit envelope's own headers, where MassTransit keeps them.
         var headers = context.ReceiveContext.TransportHeaders.GetAll().Concat(read.EnvelopeHeaders)
             .Where(h => !h.Key.StartsWith("MT-", StringComparison.Ordinal) && !h.Key.StartsWith("x-", StringComparison.Ordinal));
+        // As the same bytes, from the delivery's own memory.
         if (body.Length > options.Value.LaneMaxBodyBytes)
-        {
-            // From the delivery's own memory: MassTransit's send would copy the whole body first.
-            await forwarder.ForwardAsync(lanes.Large.Queue, body, headers, context.CancellationToken);
-            Log.Routed(logger, message.EmailId, lanes.Large.Address);
-            return;
-        }
-
-        var endpoint = await context.GetSendEndpoint(lane.Address);
-        await endpoint.Send(message, send =>
-        {
-            send.Durable = true;
-            send.Serializer = new ForwardedBody(body);
-            send.ContentType = ForwardedBody.Json;
-            foreach (var header in headers)
-                send.Headers.Set(header.Key, header.Value);
-        }, context.CancellationToken);
+            lane = lanes.Large;
+        await forwarder.ForwardAsync(lane.Queue, body, headers, context.CancellationToken);
         Log.Routed(logger, message.EmailId, lane.Address);
     }
 

@@ -79,9 +79,8 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// What a body costs in memory per byte (README, Memory): the buffer RabbitMQ's client rents to assemble it (rounded
-    /// up to a power of two, and kept by its pool), and at the intake the buffer the client rents to frame it on to the
-    /// large lane (the same again; <see cref="LargeBodyForwarder"/> publishes from the delivery, without MassTransit's
-    /// copy). The budget is charged this much.
+    /// up to a power of two, and kept by its pool), and at the intake the buffer the client rents to frame it on to its
+    /// lane (the same again; <see cref="LaneForwarder"/> publishes from the delivery, without MassTransit's copy). The budget is charged this much.
     /// </summary>
     public const int FootprintPerBodyByte = 3;
 
