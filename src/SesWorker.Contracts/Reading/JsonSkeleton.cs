@@ -20,7 +20,7 @@ namespace SesWorker.Contracts.Reading;
 internal sealed class JsonSkeleton : IDisposable
 {
     /// <summary>A value shorter than this stays in the skeleton: cutting it would save nothing.</summary>
-    public const int MinimumCutLength = 1024;
+    private const int MinimumCutLength = 1024;
 
     /// <summary>The end of a run inside a string: a quote, a backslash, or a character JSON forbids there.</summary>
     private static readonly SearchValues<byte> StringStops = SearchValues.Create(
@@ -104,12 +104,12 @@ internal sealed class JsonSkeleton : IDisposable
         return true;
     }
 
-    /// <summary>A cut value as a string, as <see cref="JsonElement.GetString"/> would have read it (and throwing as it does for invalid UTF-8).</summary>
-    public static string? GetString(ReadOnlyMemory<byte> value)
+    /// <summary>A reader on a cut value's string token: read as <see cref="JsonElement.GetString"/> reads it (and throwing as it does for invalid UTF-8).</summary>
+    public static Utf8JsonReader Reader(ReadOnlyMemory<byte> value)
     {
         var reader = new Utf8JsonReader(value.Span);
         reader.Read();
-        return reader.GetString();
+        return reader;
     }
 
     /// <summary>The start of a cut value as text, enough for a message that quotes it clipped.</summary>

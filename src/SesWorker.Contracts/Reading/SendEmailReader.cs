@@ -512,7 +512,7 @@ public static class SendEmailReader
         public void Add(string error) => errors.Add(error);
 
         public string? GetString(JsonElement element) =>
-            skeleton is not null && skeleton.TryGetCut(element, out var value) ? JsonSkeleton.GetString(value) : element.GetString();
+            skeleton is not null && skeleton.TryGetCut(element, out var value) ? JsonSkeleton.Reader(value).GetString() : element.GetString();
 
         public string RawText(JsonElement element) =>
             skeleton is not null && skeleton.TryGetCut(element, out var value) ? JsonSkeleton.Start(value) : element.GetRawText();
@@ -521,14 +521,8 @@ public static class SendEmailReader
         {
             if (element is not { } e || skeleton is null || !skeleton.TryGetCut(e, out var value))
                 return EmailIdToken.Of(element);
-            try
-            {
-                return new(JsonValueKind.String, JsonSkeleton.GetString(value));
-            }
-            catch (InvalidOperationException)
-            {
-                return new(JsonValueKind.String, null);
-            }
+            var reader = JsonSkeleton.Reader(value);
+            return EmailIdToken.Of(ref reader);
         }
 
         /// <summary>

@@ -51,7 +51,7 @@ internal sealed class Base64AttachmentPart : MimeEntity
     public override void WriteTo(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default)
     {
         base.WriteTo(options, stream, contentOnly, cancellationToken);
-        var (input, output) = RentBuffers(options);
+        var (input, output) = RentBuffers();
         try
         {
             content.Position = 0;
@@ -72,7 +72,7 @@ internal sealed class Base64AttachmentPart : MimeEntity
     public override async Task WriteToAsync(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default)
     {
         await base.WriteToAsync(options, stream, contentOnly, cancellationToken);
-        var (input, output) = RentBuffers(options);
+        var (input, output) = RentBuffers();
         try
         {
             content.Position = 0;
@@ -94,9 +94,10 @@ internal sealed class Base64AttachmentPart : MimeEntity
         base.Dispose(disposing);
     }
 
-    private static (byte[] Input, byte[] Output) RentBuffers(FormatOptions options) => (
+    /// <summary>A block of lines in and out: 76 characters and at most a CRLF for every 57 bytes.</summary>
+    private static (byte[] Input, byte[] Output) RentBuffers() => (
         ArrayPool<byte>.Shared.Rent(BytesPerLine * LinesPerBlock),
-        ArrayPool<byte>.Shared.Rent((76 + NewLine(options).Length) * LinesPerBlock));
+        ArrayPool<byte>.Shared.Rent((76 + 2) * LinesPerBlock));
 
     private static byte[] NewLine(FormatOptions options) => options.NewLineFormat == NewLineFormat.Unix ? Lf : CrLf;
 

@@ -49,12 +49,12 @@ public sealed partial class SendEmailConsumer(
         if (body.Length > options.Value.LaneMaxBodyBytes)
             lane = lanes.Large;
         await forwarder.ForwardAsync(lane.Queue, body, headers, context.CancellationToken);
-        Log.Routed(logger, message.EmailId, lane.Address);
+        Log.Routed(logger, message.EmailId, lane.Queue);
     }
 
     private static partial class Log
     {
-        [LoggerMessage(2010, LogLevel.Trace, "Email {EmailId} moved to {Address}")]
-        public static partial void Routed(ILogger logger, Guid emailId, Uri address);
+        [LoggerMessage(2010, LogLevel.Trace, "Email {EmailId} moved to {Queue}")]
+        public static partial void Routed(ILogger logger, Guid emailId, string queue);
     }
 }

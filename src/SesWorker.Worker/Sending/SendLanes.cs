@@ -35,7 +35,4 @@ public sealed class SendLanes
     public SendLane? For(string? appId) => appId is not null && _lanes.TryGetValue(appId, out var lane) ? lane : null;
 }
 
-public sealed record SendLane(string AppId, string Queue)
-{
-    public Uri Address { get; } = new($"exchange:{Queue}");
-}
+public sealed record SendLane(string AppId, string Queue);
