@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The benchmark command (DESIGN.md, Targets):
-#   infra/bench.sh [--no-build] [--scenario one-app|many-apps|throughput|latency|fairness|crash|memory] [--workers K] [--apps N]
+#   infra/bench.sh [--no-build] [--scenario one-app|many-apps|throughput|latency|fairness|crash|memory|memory-small] [--workers K] [--apps N]
 #                  [--backlog N] [--per-app N] [--concurrency N] [--recipient-cap on|off] [--simulator-rate R]
 #                  [--latency [REPLY=]SPEC]... [--hold-end-of-data N@D] [--kill-after N] [--max-seconds S] [--naive N|Ss]
 #                  [--vhost NAME] [--keep-db]

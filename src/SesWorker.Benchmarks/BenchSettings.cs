@@ -7,7 +7,7 @@ namespace SesWorker.Benchmarks;
 internal sealed record BenchSettings
 {
     public const string Usage = """
-        usage: infra/bench.sh [--no-build] [--scenario one-app|many-apps|throughput|latency|fairness|crash|memory] [--workers K]
+        usage: infra/bench.sh [--no-build] [--scenario one-app|many-apps|throughput|latency|fairness|crash|memory|memory-small] [--workers K]
                               [--apps N] [--backlog N] [--per-app N] [--warmup N] [--concurrency N] [--recipient-cap on|off]
                               [--simulator-rate R] [--latency [REPLY=]SPEC]... [--hold-end-of-data N@DURATION]
                               [--kill-after N] [--max-seconds S] [--naive N|Ss] [--vhost NAME] [--keep-db] [--worker-env KEY=VALUE]...
@@ -26,6 +26,8 @@ internal sealed record BenchSettings
           memory      20 appIds, 1 worker, full concurrency: 60 messages with one 3.9 MB attachment, then 200 with two
                       of 3.8 MB (two of 3.9 MB are 10.67 MB on the wire, over the provider's 10 MB per message): peak
                       worker RSS (VmHWM; target <= 256 MiB), all sent
+          memory-small  the same worker and appIds with 8,000 small messages (no attachment): peak worker RSS
+                      (target <= 200 MiB), all sent
           --backlog is the total message count, spread round-robin over the appIds (fairness: appId A's alone).
           --latency sets the simulator's reply delay, the simulator's syntax: 0 | 100ms | 100ms±30ms | 1%@2s |
           100ms±30ms,1%@2s, or REPLY=SPEC for one reply (greeting ehlo auth mail rcpt data end-of-data rset noop quit);
@@ -101,7 +103,7 @@ internal sealed record BenchSettings
         Timeout ?? (Scenario == "fairness"
             ? TimeSpan.FromSeconds(120 + (4.0 * PerApp / 19.5))
             // Two gigabytes go through RabbitMQ before the last message can be sent.
-            : Scenario == "memory" ? TimeSpan.FromSeconds(900)
+            : Scenario is "memory" or "memory-small" ? TimeSpan.FromSeconds(900)
             : TimeSpan.FromSeconds(120 + (4.0 * Math.Ceiling((double)Math.Max(Backlog, Warmup) / Apps) / 19.5)));
 
     /// <summary>Sets the simulator's reply latencies from <see cref="Latency"/> and <see cref="HoldEndOfData"/>.</summary>
@@ -180,6 +182,11 @@ internal sealed record BenchSettings
             {
                 Scenario = scenario, Apps = 20, Backlog = BenchMessages.MemoryOneAttachment + BenchMessages.MemoryTwoAttachments, Workers = 1,
                 RecipientCap = false, Naive = NaiveBudget.Parse("0"),
+            },
+            // The memory scenario's worker and appIds with small messages only: what a worker holds that no body does.
+            "memory-small" => new BenchSettings
+            {
+                Scenario = scenario, Apps = 20, Backlog = 8000, Workers = 1, RecipientCap = false, Naive = NaiveBudget.Parse("0"),
             },
             _ => null,
         };

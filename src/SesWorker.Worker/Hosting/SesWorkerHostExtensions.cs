@@ -184,16 +184,24 @@ public static class SesWorkerHostExtensions
         return builder.Build();
     }
 
+    /// <summary>
+    /// The turns the database pool is sized for (+ 8): at 128 turns and 100 ms ± 30 ms per reply one worker made 187
+    /// sends/s, and its statements need a few connections at a time, not one per turn (README, Isolation between appIds).
+    /// </summary>
+    internal const int PoolTurns = 32;
+
     /// <summary>The worker's defaults for its connections, where the connection string does not set them.</summary>
     internal static void Configure(NpgsqlConnectionStringBuilder connectionString, int maxConcurrentSends)
     {
         ArgumentNullException.ThrowIfNull(connectionString);
-        // A send uses one connection at a time, and only in its turn (SendGate), so the pool needs the turns and a few
-        // more (heartbeat, the intake's refusals), not Npgsql's 100: replicas at 100 each can open more than PostgreSQL
-        // allows (53300: too many clients, seen in the fairness benchmark with 128 turns, and with turns given back
-        // while sends waited). An explicit Maximum Pool Size wins.
+        // A send uses one connection at a time, and only in its turn (SendGate), for a few short statements: most of a
+        // turn is the provider's replies. So the pool follows the turns up to PoolTurns and adds a few more (heartbeat,
+        // the intake's refusals), not Npgsql's 100, and not one per turn: replicas at 100 each, or at 128 turns each,
+        // open more than PostgreSQL allows (53300: too many clients, seen in the fairness benchmark with 128 turns and
+        // the pool at turns + 8). A send finding the pool busy waits for a connection in its turn. An explicit Maximum
+        // Pool Size wins.
         if (!SetsMaxPoolSize(connectionString))
-            connectionString.MaxPoolSize = maxConcurrentSends + 8;
+            connectionString.MaxPoolSize = Math.Min(maxConcurrentSends, PoolTurns) + 8;
         // The hot path runs the same few statements for every message: prepared once per connection, PostgreSQL
         // stops parsing and planning them each time. An explicit setting in the connection string wins.
         if (connectionString.MaxAutoPrepare == 0)

@@ -35,11 +35,14 @@ public sealed class WorkerOptions
     /// <summary>
     /// Sends this process works on at once across all lanes (<see cref="SendGate"/>): what bounds the work, and the
     /// database connections it needs, however many appIds are configured. A busy appId uses what idle ones leave, up to
-    /// its <see cref="LaneConcurrency"/>. The database pool is sized from it (this + 8 connections) unless the connection
-    /// string sets Maximum Pool Size; then keep it below that: a send holds at most one connection at a time. 32 holds one appId's need at the slowest provider the
-    /// lanes are sized for (24) in a single replica; on two cores, 3 workers with 200 appIds at 0 ms made 112 sends/s at
-    /// 32 (2,242 fresh slots for 2,000 sends, database round trip p50 13.5 ms) and 106/s at 64 (3,616; 28 ms): more
-    /// sends at once only queue on the database and make sends late.
+    /// its <see cref="LaneConcurrency"/>. The database pool follows it up to 32 turns (+ 8 connections) unless the
+    /// connection string sets Maximum Pool Size: a send holds at most one connection at a time, for a few statements.
+    /// 32 holds one appId's need at the slowest provider the lanes are sized for (24) in a single replica. A turn lasts
+    /// the whole transaction, so at a distant provider the turns bound a replica's rate where it has CPU to spare: one
+    /// worker, 20 appIds, 100 ms ± 30 ms per reply made 73 sends/s at 32, 129 at 64, 199 at 128 (README, Isolation
+    /// between appIds). Where replicas share too few cores more turns cost more than they carry: on two cores, 3 workers
+    /// made 112 sends/s with 200 appIds at 0 ms at 32 and 106/s at 64, and the fairness benchmark's small appIds got
+    /// 4.5/s each at 32, 3.2 at 64 and 3.0 at 128 (more TLS connections and late sends on a saturated machine).
     /// </summary>
     [Range(1, 4096)]
     public int MaxConcurrentSends { get; set; } = 32;

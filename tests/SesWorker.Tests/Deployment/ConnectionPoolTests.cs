@@ -19,16 +19,35 @@ public sealed class ConnectionPoolTests
     /// connection string sets is kept.
     /// </summary>
     [Theory]
-    [InlineData("Host=postgres;Database=sesworker", 40, 32, true)]
-    [InlineData("Host=postgres;Maximum Pool Size=12;Max Auto Prepare=5;No Reset On Close=false", 12, 5, false)]
+    [InlineData("Host=postgres;Database=sesworker", 32, 40, 32, true)]
+    [InlineData("Host=postgres;Database=sesworker", 8, 16, 32, true)]
+    [InlineData("Host=postgres;Maximum Pool Size=12;Max Auto Prepare=5;No Reset On Close=false", 32, 12, 5, false)]
     public void The_worker_sets_its_connection_defaults_only_where_the_connection_string_is_silent(
-        string given, int maxPoolSize, int maxAutoPrepare, bool noResetOnClose)
+        string given, int turns, int maxPoolSize, int maxAutoPrepare, bool noResetOnClose)
     {
         var connectionString = new NpgsqlConnectionStringBuilder(given);
-        SesWorkerHostExtensions.Configure(connectionString, maxConcurrentSends: 32);
+        SesWorkerHostExtensions.Configure(connectionString, maxConcurrentSends: turns);
 
         Assert.Equal(maxPoolSize, connectionString.MaxPoolSize);
         Assert.Equal(maxAutoPrepare, connectionString.MaxAutoPrepare);
         Assert.Equal(noResetOnClose, connectionString.NoResetOnClose);
+    }
+
+    /// <summary>
+    /// A send holds a connection for a few short statements of its turn, most of which is the provider's replies: more
+    /// turns (a distant provider) do not grow the pool past 40, so replicas with 128 turns each stay under PostgreSQL's
+    /// connection limit (three at turns + 8 would have opened 408 against the 200 the compose file allows).
+    /// </summary>
+    [Theory]
+    [InlineData(32, 40)]
+    [InlineData(64, 40)]
+    [InlineData(128, 40)]
+    [InlineData(4096, 40)]
+    public void More_turns_do_not_grow_the_pool_past_forty(int turns, int maxPoolSize)
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder("Host=postgres;Database=sesworker");
+        SesWorkerHostExtensions.Configure(connectionString, maxConcurrentSends: turns);
+
+        Assert.Equal(maxPoolSize, connectionString.MaxPoolSize);
     }
 }
