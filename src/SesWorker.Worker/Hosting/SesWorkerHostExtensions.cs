@@ -62,7 +62,8 @@ public static class SesWorkerHostExtensions
         services.AddSingleton<EmailSendHandler>();
         services.AddSingleton<SendLanes>();
         services.AddSingleton<LaneForwarder>();
-        services.AddSingleton(sp => new SendGate(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.MaxConcurrentSends));
+        services.AddSingleton(sp => new SendGate(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.ConcurrentSendsRange.Floor));
+        services.AddHostedService<GateSizer>();
         services.AddSingleton(sp => new ByteBudget(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.InFlightBytes));
         services.AddHostedService<WarmUp>();
         services.AddHostedService<MetricsSummary>();

@@ -58,6 +58,23 @@ public sealed class SendMetrics : IDisposable
 
     public long Excuses => Interlocked.Read(ref _excuseCount);
 
+    /// <summary>Slots granted since the process started.</summary>
+    public long Slots => Interlocked.Read(ref _slotCount);
+
+    /// <summary>Of those, slots with room before them: the appId was sending below its rate.</summary>
+    public long SlotsBelowRate => Interlocked.Read(ref _slotBelowRateCount);
+
+    private long _slotCount;
+    private long _slotBelowRateCount;
+
+    /// <summary>A slot granted; <paramref name="belowRate"/> when it had room before it (the appId's schedule not full).</summary>
+    public void RecordSlot(bool belowRate)
+    {
+        Interlocked.Increment(ref _slotCount);
+        if (belowRate)
+            Interlocked.Increment(ref _slotBelowRateCount);
+    }
+
     private long _excuseCount;
 
     public void RecordExcuse()

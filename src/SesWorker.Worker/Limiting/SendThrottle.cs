@@ -118,6 +118,7 @@ public sealed partial class SendThrottle(
                         return null;
                     case RateLimitVerdict.Granted:
                         metrics.RecordWait(held.Elapsed + grant.Wait);
+                        metrics.RecordSlot(belowRate: reservation.EarliestContentAt < reservation.ContentAt);
                         return new SendSlot(app.AppId, reservation.StartAt, reservation.ContentAt, grant.SlotAt, reservation.Uncertainty,
                             reservation.EarliestContentAt, grant.Allowance);
                 }

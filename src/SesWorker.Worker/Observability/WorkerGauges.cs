@@ -28,7 +28,9 @@ internal sealed class WorkerGauges : IHostedService
         meter.CreateObservableGauge("sesworker.inflight.waiting", () => budget.Waiting,
             description: "Messages delivered to this process that wait for room in the budget.");
         meter.CreateObservableGauge("sesworker.sends.in_progress", () => gate.InUse,
-            description: "Sends this process works on now, all lanes together (at most Worker:MaxConcurrentSends).");
+            description: "Sends this process works on now, all lanes together (at most sesworker.sends.turns).");
+        meter.CreateObservableGauge("sesworker.sends.turns", () => gate.Capacity,
+            description: "Sends this process may work on at once now (Worker:MinConcurrentSends to Worker:MaxConcurrentSends, set by the load).");
         meter.CreateObservableGauge("sesworker.sends.waiting", () => gate.Waiting,
             description: "Messages delivered to this process that wait for a turn to be sent (Worker:MaxConcurrentSends).");
         meter.CreateObservableCounter("sesworker.inflight.oversized", () => budget.Oversized,

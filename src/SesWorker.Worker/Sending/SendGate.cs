@@ -19,14 +19,56 @@ public sealed class SendGate
     private int _inUse;
     private int _waiting;
     private int _highWater;
+    private int _capacity;
+    private long _waits;
 
     public SendGate(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        Capacity = capacity;
+        _capacity = capacity;
     }
 
-    public int Capacity { get; }
+    /// <summary>The turns now: <see cref="GateSizer"/> moves them between the configured floor and ceiling.</summary>
+    public int Capacity
+    {
+        get
+        {
+            lock (_lock)
+                return _capacity;
+        }
+    }
+
+    /// <summary>How many times a send has had to wait for a turn since the process started.</summary>
+    public long Waits
+    {
+        get
+        {
+            lock (_lock)
+                return _waits;
+        }
+    }
+
+    /// <summary>
+    /// Sets the turns to <paramref name="capacity"/>: more let waiting sends in at once (fewest-held lane first, as
+    /// always); fewer take nothing back, and new sends wait until enough have finished.
+    /// </summary>
+    public void Resize(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        List<Waiter>? granted = null;
+        lock (_lock)
+        {
+            _capacity = capacity;
+            while (Next() is { } waiter)
+                (granted ??= []).Add(waiter);
+        }
+
+        if (granted is not null)
+        {
+            foreach (var waiter in granted)
+                Grant(waiter);
+        }
+    }
 
     /// <summary>Sends in progress now.</summary>
     public int InUse
@@ -67,13 +109,14 @@ public sealed class SendGate
         {
             if (!_lanes.TryGetValue(lane, out var state))
                 _lanes[lane] = state = new Lane();
-            if (_inUse < Capacity && _ready.Count == 0)
+            if (_inUse < _capacity && _ready.Count == 0)
             {
                 Take(state);
                 return ValueTask.FromResult(new Turn(this, state));
             }
 
             cancellationToken.ThrowIfCancellationRequested();
+            _waits++;
             waiter = new Waiter(this, state);
             waiter.Node = state.Waiters.AddLast(waiter);
             if (state.Ready is null)
@@ -109,7 +152,7 @@ public sealed class SendGate
     /// <summary>Under the lock: the waiter of the ready lane with the fewest turns, which then goes to the back.</summary>
     private Waiter? Next()
     {
-        if (_inUse >= Capacity || _ready.First is null)
+        if (_inUse >= _capacity || _ready.First is null)
             return null;
         var chosen = _ready.First;
         for (var node = chosen.Next; node is not null; node = node.Next)

@@ -33,19 +33,31 @@ public sealed class WorkerOptions
     public int LaneConcurrency { get; set; } = 24;
 
     /// <summary>
-    /// Sends this process works on at once across all lanes (<see cref="SendGate"/>): what bounds the work, and the
-    /// database connections it needs, however many appIds are configured. A busy appId uses what idle ones leave, up to
-    /// its <see cref="LaneConcurrency"/>. The database pool follows it up to 32 turns (+ 8 connections) unless the
-    /// connection string sets Maximum Pool Size: a send holds at most one connection at a time, for a few statements.
-    /// 32 holds one appId's need at the slowest provider the lanes are sized for (24) in a single replica. A turn lasts
-    /// the whole transaction, so at a distant provider the turns bound a replica's rate where it has CPU to spare: one
-    /// worker, 20 appIds, 100 ms ± 30 ms per reply made 73 sends/s at 32, 129 at 64, 199 at 128 (README, Isolation
-    /// between appIds). Where replicas share too few cores more turns cost more than they carry: on two cores, 3 workers
-    /// made 112 sends/s with 200 appIds at 0 ms at 32 and 106/s at 64, and the fairness benchmark's small appIds got
-    /// 4.5/s each at 32, 3.2 at 64 and 3.0 at 128 (more TLS connections and late sends on a saturated machine).
+    /// The most sends this process works on at once across all lanes (<see cref="SendGate"/>): what bounds the work, and
+    /// the database connections it needs, however many appIds are configured. A busy appId uses what idle ones leave, up
+    /// to its <see cref="LaneConcurrency"/>. The gate starts at <see cref="MinConcurrentSends"/> and grows towards this
+    /// while sends wait for a turn, their appIds are below their rates and they reach the wire on time; it shrinks when
+    /// they go late (<see cref="GateSizing"/>). A turn lasts the whole transaction, so at a distant provider the turns
+    /// bound a replica that has CPU to spare: one worker, 20 appIds, 100 ms ± 30 ms per reply made 73 sends/s at 32, 129
+    /// at 64, 199 at 128 (README, Isolation between appIds). Where replicas share too few cores more turns cost more than
+    /// they carry: on two cores the fairness benchmark's small appIds got 4.5/s each at 32 and 3.0 at 128. The database
+    /// pool follows the turns only up to 32 (+ 8 connections) unless the connection string sets Maximum Pool Size: a
+    /// send holds at most one connection at a time, for a few statements.
     /// </summary>
     [Range(1, 4096)]
-    public int MaxConcurrentSends { get; set; } = 32;
+    public int MaxConcurrentSends { get; set; } = 128;
+
+    /// <summary>
+    /// The turns the gate starts with and never goes below (at most <see cref="MaxConcurrentSends"/>). 32 holds one
+    /// appId's need at the slowest provider the lanes are sized for (24) in a single replica; on two cores, 3 workers with
+    /// 200 appIds at 0 ms made 112 sends/s at 32 and 106/s at 64. Set it to <see cref="MaxConcurrentSends"/> for a fixed
+    /// gate.
+    /// </summary>
+    [Range(1, 4096)]
+    public int MinConcurrentSends { get; set; } = 32;
+
+    /// <summary>The gate's floor and ceiling: <see cref="MinConcurrentSends"/> capped by <see cref="MaxConcurrentSends"/>.</summary>
+    public (int Floor, int Ceiling) ConcurrentSendsRange => (Math.Min(MinConcurrentSends, MaxConcurrentSends), MaxConcurrentSends);
 
     /// <summary>
     /// The bytes of message bodies this process holds while it works on them (<see cref="Memory.ByteBudget"/>), from

@@ -93,4 +93,32 @@ public sealed class SendGateTests
             served.Add(id);
         return turn;
     }
+
+    [Fact]
+    public async Task More_turns_let_waiting_sends_in_at_once_and_fewer_take_nothing_back()
+    {
+        var gate = new SendGate(1);
+        var first = await gate.EnterAsync("a", CancellationToken.None);
+        var waiting = new[] { gate.EnterAsync("a", CancellationToken.None).AsTask(), gate.EnterAsync("b", CancellationToken.None).AsTask() };
+        Assert.Equal(2, gate.Waits);
+        Assert.All(waiting, t => Assert.False(t.IsCompleted));
+
+        gate.Resize(3);
+
+        var turns = await Task.WhenAll(waiting);
+        Assert.Equal(3, gate.InUse);
+        Assert.Equal(3, gate.Capacity);
+
+        // Down to one: the three keep their turns, and a new send waits until two of them are done.
+        gate.Resize(1);
+        var late = gate.EnterAsync("c", CancellationToken.None).AsTask();
+        turns[0].Dispose();
+        first.Dispose();
+        Assert.False(late.IsCompleted);
+        turns[1].Dispose();
+        (await late).Dispose();
+        Assert.Equal(0, gate.InUse);
+        Assert.Equal(3, gate.HighWater);
+        Assert.Equal(3, gate.Waits);
+    }
 }

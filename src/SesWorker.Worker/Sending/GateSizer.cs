@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SesWorker.Worker.Limiting;
+
+namespace SesWorker.Worker.Sending;
+
+/// <summary>
+/// What the gate saw in one period: sends that waited for a turn, slots granted, how many of those had room before
+/// them (their appId below its rate), and sends that reached the wire too late for their slot and took a fresh one.
+/// </summary>
+public readonly record struct GateSample(long Waits, long Slots, long SlotsBelowRate, long LateSends);
+
+/// <summary>
+/// How many turns the gate should have (<see cref="WorkerOptions.MinConcurrentSends"/> to
+/// <see cref="WorkerOptions.MaxConcurrentSends"/>). A turn lasts a send's whole transaction, most of it the provider's
+/// replies, so with a distant provider the turns, not the CPU, bound a replica: one worker, 20 appIds, 100 ms per reply
+/// made 73 sends/s at 32 turns and 199 at 128. Where replicas share too few cores, more turns only make more sends late
+/// (fairness benchmark, three workers on two cores: small appIds 4.5/s each at 32, 3.0 at 128). So the turns grow while
+/// sends wait for one, their appIds are below their rates (the turns bind, not the limiter) and they reach the wire on
+/// time; they shrink when sends start to go late.
+/// </summary>
+public static class GateSizing
+{
+    /// <summary>Fewer slots than this in a period say nothing either way.</summary>
+    public const int MinSlots = 20;
+
+    /// <summary>Turns added in a period that asks for more.</summary>
+    public const int Step = 16;
+
+    /// <summary>Grow only while at most this share of sends took a fresh slot for being late.</summary>
+    public const double GrowWhileLateAtMost = 0.10;
+
+    /// <summary>Shrink by a quarter when more than this share did.</summary>
+    public const double ShrinkWhenLateAbove = 0.20;
+
+    /// <summary>Grow only while at least this share of slots had room before them (the appIds below their rates).</summary>
+    public const double GrowWhileBelowRateAtLeast = 0.5;
+
+    public static int Next(int turns, int floor, int ceiling, GateSample sample)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(floor, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ceiling, floor);
+        turns = Math.Clamp(turns, floor, ceiling);
+        if (sample.Slots < MinSlots)
+            return turns;
+        var late = (double)sample.LateSends / sample.Slots;
+        if (late > ShrinkWhenLateAbove)
+            return Math.Max(floor, turns - Math.Max(1, turns / 4));
+        var belowRate = (double)sample.SlotsBelowRate / sample.Slots;
+        if (sample.Waits > 0 && late <= GrowWhileLateAtMost && belowRate >= GrowWhileBelowRateAtLeast)
+            return Math.Min(ceiling, turns + Step);
+        return turns;
+    }
+}
+
+/// <summary>Every <see cref="Period"/>, sets the gate's turns from what the period saw (<see cref="GateSizing"/>).</summary>
+public sealed partial class GateSizer(SendGate gate, SendMetrics metrics, IOptions<WorkerOptions> options, ILogger<GateSizer> logger)
+    : BackgroundService
+{
+    public static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var (floor, ceiling) = options.Value.ConcurrentSendsRange;
+        if (floor == ceiling)
+            return;
+        var last = Read();
+        using var timer = new PeriodicTimer(Period);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var now = Read();
+                var sample = new GateSample(now.Waits - last.Waits, now.Slots - last.Slots, now.SlotsBelowRate - last.SlotsBelowRate,
+                    now.LateSends - last.LateSends);
+                last = now;
+                var turns = gate.Capacity;
+                var next = GateSizing.Next(turns, floor, ceiling, sample);
+                if (next == turns)
+                    continue;
+                gate.Resize(next);
+                Log.Resized(logger, turns, next, sample.Slots, sample.LateSends, sample.SlotsBelowRate, sample.Waits);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private GateSample Read() => new(gate.Waits, metrics.Slots, metrics.SlotsBelowRate, metrics.LateSends);
+
+    private static partial class Log
+    {
+        [LoggerMessage(3110, LogLevel.Debug,
+            "Send turns {Turns} -> {Next}: {Slots} slots in the last period, {Late} late, {BelowRate} below their appId's rate, {Waits} sends waited for a turn")]
+        public static partial void Resized(ILogger logger, int turns, int next, long slots, long late, long belowRate, long waits);
+    }
+}
