@@ -22,8 +22,14 @@ public readonly record struct GateSample(long Waits, long Slots, long SlotsBelow
 /// </summary>
 public static class GateSizing
 {
-    /// <summary>Fewer slots than this in a period say nothing either way.</summary>
-    public const int MinSlots = 20;
+    /// <summary>
+    /// Fewer slots than this in a period (20 sends/s in 2 s) say nothing either way. Below it the first seconds of a
+    /// backlog looked like room: in the crash benchmark (3 appIds at their full rates, three workers) every appId's first
+    /// slots had room before them, a worker grew to 48 turns at 11-15 sends/s and held 47 claims when it was killed
+    /// instead of 32. The price: a replica whose 32 turns carry under 20 sends/s (a provider over 400 ms per reply) keeps
+    /// its floor; raise <see cref="WorkerOptions.MinConcurrentSends"/> there.
+    /// </summary>
+    public const int MinSlots = 40;
 
     /// <summary>Turns added in a period that asks for more.</summary>
     public const int Step = 16;
