@@ -95,6 +95,9 @@ internal sealed record BenchSettings
     /// <summary>The limiter targets (>= 19.5/s per appId sustained) only make sense when every appId has a backlog.</summary>
     public bool LimiterScenario => Scenario is "one-app" or "many-apps" or "latency";
 
+    /// <summary>The scenarios that measure the worker's memory (peak RSS against a bound, every message sent).</summary>
+    public bool MemoryScenario => Scenario is "memory" or "memory-small";
+
     /// <summary>
     /// Enough for a slow machine: four times the ideal duration at 19.5/s per appId, plus start-up; fairness waits for
     /// the small appIds only.
@@ -103,7 +106,7 @@ internal sealed record BenchSettings
         Timeout ?? (Scenario == "fairness"
             ? TimeSpan.FromSeconds(120 + (4.0 * PerApp / 19.5))
             // Two gigabytes go through RabbitMQ before the last message can be sent.
-            : Scenario is "memory" or "memory-small" ? TimeSpan.FromSeconds(900)
+            : MemoryScenario ? TimeSpan.FromSeconds(900)
             : TimeSpan.FromSeconds(120 + (4.0 * Math.Ceiling((double)Math.Max(Backlog, Warmup) / Apps) / 19.5)));
 
     /// <summary>Sets the simulator's reply latencies from <see cref="Latency"/> and <see cref="HoldEndOfData"/>.</summary>

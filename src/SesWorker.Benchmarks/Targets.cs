@@ -100,7 +100,7 @@ internal static class Targets
             }
         }
 
-        if (settings.Scenario is "memory" or "memory-small")
+        if (settings.MemoryScenario)
         {
             var rss = workers.Max(w => w.MaxRssMiB);
             var bound = settings.Scenario == "memory" ? MemoryRssMiB : MemorySmallRssMiB;

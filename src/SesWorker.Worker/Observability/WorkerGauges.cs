@@ -32,7 +32,7 @@ internal sealed class WorkerGauges : IHostedService
         meter.CreateObservableGauge("sesworker.sends.turns", () => gate.Capacity,
             description: "Sends this process may work on at once now (Worker:MinConcurrentSends to Worker:MaxConcurrentSends, set by the load).");
         meter.CreateObservableGauge("sesworker.sends.waiting", () => gate.Waiting,
-            description: "Messages delivered to this process that wait for a turn to be sent (Worker:MaxConcurrentSends).");
+            description: "Messages delivered to this process that wait for a turn to be sent (sesworker.sends.turns).");
         meter.CreateObservableCounter("sesworker.inflight.oversized", () => budget.Oversized,
             description: "Messages larger than the whole budget, each sent alone.");
     }

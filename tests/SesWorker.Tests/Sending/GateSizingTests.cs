@@ -16,12 +16,8 @@ public sealed class GateSizingTests
     {
         // One worker, 20 appIds at 100 ms per reply: 146 slots a period, 5 late (3.4%), every appId below its rate.
         var sample = new GateSample(Waits: 300, Slots: 146, SlotsBelowRate: 140, LateSends: 5);
-        var turns = Floor;
-        var steps = new List<int>();
-        for (var i = 0; i < 10; i++)
-            steps.Add(turns = GateSizing.Next(turns, Floor, Ceiling, sample));
 
-        Assert.Equal([48, 64, 80, 96, 112, 128, 128, 128, 128, 128], steps);
+        Assert.Equal([48, 64, 80, 96, 112, 128, 128, 128, 128, 128], Steps(Floor, sample, 10));
     }
 
     [Fact]
@@ -29,12 +25,17 @@ public sealed class GateSizingTests
     {
         // Three workers on two cores: 73% of the sends found late.
         var sample = new GateSample(Waits: 50, Slots: 40, SlotsBelowRate: 30, LateSends: 29);
-        var turns = Ceiling;
-        var steps = new List<int>();
-        for (var i = 0; i < 6; i++)
-            steps.Add(turns = GateSizing.Next(turns, Floor, Ceiling, sample));
 
-        Assert.Equal([96, 72, 54, 41, 32, 32], steps);
+        Assert.Equal([96, 72, 54, 41, 32, 32], Steps(Ceiling, sample, 6));
+    }
+
+    /// <summary>The turns after each of <paramref name="periods"/> periods that all saw <paramref name="sample"/>.</summary>
+    private static List<int> Steps(int turns, GateSample sample, int periods)
+    {
+        var steps = new List<int>();
+        for (var i = 0; i < periods; i++)
+            steps.Add(turns = GateSizing.Next(turns, Floor, Ceiling, sample));
+        return steps;
     }
 
     [Theory]
