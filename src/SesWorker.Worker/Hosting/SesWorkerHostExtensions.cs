@@ -117,13 +117,14 @@ public static class SesWorkerHostExtensions
                 // Small bodies only (at most LaneMaxBodyBytes each): appIds x LaneConcurrency of them at most.
                 foreach (var lane in lanes.All)
                     ConfigureLane(cfg, context, lane.Queue, worker.LaneConcurrency);
-                // Large bodies, every appId's: as many delivered as the budget has room for.
+                // Large bodies are sent by the intake; what an older version forwarded to the large lane still goes,
+                // one at a time.
                 if (lanes.All.Count > 0)
-                    ConfigureLane(cfg, context, lanes.Large.Queue, worker.LargeLaneConcurrency);
+                    ConfigureLane(cfg, context, lanes.Large.Queue, 1);
                 // Copies of emails another worker holds, waiting for the claim ahead of every backlog: a dead worker's
                 // emails, all at once, so as many as a worker sends at once. Their bodies are what that worker had in
-                // flight: at most LargeLaneConcurrency + IntakeConcurrency large ones (the intake sends what has no lane
-                // itself), the rest at most LaneMaxBodyBytes. (At the intake's 4, 32 orphans took their turns four at a
+                // flight: at most IntakeConcurrency large ones (the intake sends those itself) and the large lane's one, the
+                // rest at most LaneMaxBodyBytes. (At the intake's 4, 32 orphans took their turns four at a
                 // time, each waiting for a slot behind its appId's backlog: 12-13 s.)
                 ConfigureLane(cfg, context, QueueNames.HeldQueue(worker.QueueName), worker.MaxConcurrentSends);
             });

@@ -4,7 +4,7 @@ using SesWorker.Worker.Memory;
 namespace SesWorker.Worker.Sending;
 
 /// <summary>
-/// Sends the messages of one appId's lane queue (or of the large lane); the lane's own concurrency bounds its sends in
+/// Sends the messages of one appId's lane queue (or of the held queue, or what an older version left in the large lane); the lane's own concurrency bounds its sends in
 /// flight, the <see cref="SendGate"/> those of all lanes together, the <see cref="ByteBudget"/> the bytes. The body is
 /// the one the producer wrote (the intake forwards it unchanged), read once here; attachments stay in it until they
 /// are written to the wire.

@@ -9,9 +9,9 @@ namespace SesWorker.Worker.Sending;
 /// <summary>
 /// Moves a body from the intake to its lane with RabbitMQ's client directly, as the producer wrote it and from the
 /// delivery's own memory. MassTransit's send publishes from an array (<c>MessageBody.GetBytes()</c>), so a body that
-/// lives in the client's pooled delivery buffer was first copied whole into a new one: 10.4 MB of garbage for each
-/// message with 7.6 MB of attachments, at the moment the worker holds the most; and for small bodies its send pipeline
-/// cost about 8% of a worker's CPU per send (throughput scenario). The publish is durable, mandatory and confirmed
+/// lives in the client's pooled delivery buffer was first copied whole into a new one, and its send pipeline cost about
+/// 8% of a worker's CPU per send (throughput scenario). Only bodies of at most <see cref="WorkerOptions.LaneMaxBodyBytes"/>
+/// move: the intake sends larger ones itself. The publish is durable, mandatory and confirmed
 /// before the intake acknowledges its copy, as MassTransit's is; a failure throws, and the intake's message is
 /// redelivered.
 /// </summary>
@@ -113,7 +113,7 @@ public sealed partial class LaneForwarder(RabbitMqConnection connection, ILogger
 
     private static partial class Log
     {
-        [LoggerMessage(2012, LogLevel.Warning, "Moving a large message to {Exchange} failed ({Reason}); the intake's copy is redelivered")]
+        [LoggerMessage(2012, LogLevel.Warning, "Moving a message to {Exchange} failed ({Reason}); the intake's copy is redelivered")]
         public static partial void ForwardFailed(ILogger logger, string exchange, string reason);
     }
 }

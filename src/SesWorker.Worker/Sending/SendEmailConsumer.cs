@@ -10,9 +10,11 @@ namespace SesWorker.Worker.Sending;
 /// <see cref="ByteBudget"/>, reads the body once with <see cref="SendEmailReader"/> and then:
 /// <list type="bullet">
 /// <item>a readable message moves, as the same bytes, to its appId's lane queue (and is acknowledged), so one appId's
-/// backlog never stands in front of another's; a body over <see cref="WorkerOptions.LaneMaxBodyBytes"/> goes to the
-/// large lane, which delivers only what the budget holds; with no lane (its appId is not configured, or missing) it
-/// cannot wait for a slot anyway: it is handled here, and fails fast;</item>
+/// backlog never stands in front of another's;</item>
+/// <item>a body over <see cref="WorkerOptions.LaneMaxBodyBytes"/> (attachments) is sent here, from the delivery's own
+/// buffer: the intake's concurrency follows the byte budget, so it holds only what the budget has room for; a message
+/// with no lane (its appId is not configured, or missing) cannot wait for a slot anyway: it is handled here, and fails
+/// fast;</item>
 /// <item>a malformed message with a readable emailId gets its history row, <c>failed</c> with
 /// <c>SesWorker.MalformedMessage</c> and the reader's reason;</item>
 /// <item>a message with no readable emailId (no id, an empty or all-zero one, not a JSON object) has no key to record
@@ -34,7 +36,10 @@ public sealed partial class SendEmailConsumer(
             return;
         var (read, command) = delivery;
         var message = command.Message;
-        if (lanes.For(message.AppId) is not { } lane)
+        // A large body is sent from here, from the delivery it arrived in: forwarded, it would cost the client a second
+        // buffer of its size to frame the publish and a third to deliver it again (README, Memory). Nor can a message
+        // without a lane wait for a slot anywhere: it fails fast.
+        if (body.Length > options.Value.LaneMaxBodyBytes || lanes.For(message.AppId) is not { } lane)
         {
             using var turn = await gate.EnterAsync(context.ReceiveContext.InputAddress.AbsolutePath, context.CancellationToken);
             await handler.HandleAsync(command);
@@ -46,8 +51,6 @@ public sealed partial class SendEmailConsumer(
         var headers = context.ReceiveContext.TransportHeaders.GetAll().Concat(read.EnvelopeHeaders)
             .Where(h => !h.Key.StartsWith("MT-", StringComparison.Ordinal) && !h.Key.StartsWith("x-", StringComparison.Ordinal));
         // As the same bytes, from the delivery's own memory.
-        if (body.Length > options.Value.LaneMaxBodyBytes)
-            lane = lanes.Large;
         await forwarder.ForwardAsync(lane.Queue, body, headers, context.CancellationToken);
         Log.Routed(logger, message.EmailId, lane.Queue);
     }

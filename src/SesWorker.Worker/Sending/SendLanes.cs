@@ -27,8 +27,9 @@ public sealed class SendLanes
     public IReadOnlyCollection<SendLane> All => _lanes.Values;
 
     /// <summary>
-    /// The lane of bodies over <see cref="WorkerOptions.LaneMaxBodyBytes"/>, every appId's: it delivers only as many as
-    /// the byte budget has room for (<see cref="WorkerOptions.LargeLaneConcurrency"/>). Declared only with lanes.
+    /// Where versions before 2026-11-28 forwarded bodies over <see cref="WorkerOptions.LaneMaxBodyBytes"/>; the intake now
+    /// sends those itself. Still consumed, one at a time, so that what an older replica left there is sent after an
+    /// upgrade. Declared only with lanes.
     /// </summary>
     public SendLane Large { get; }
 

@@ -82,9 +82,9 @@ public sealed class WorkerOptions
     private const long MiB = 1024 * 1024;
 
     /// <summary>
-    /// Bodies larger than this go to the shared large lane (<c>{QueueName}-large</c>) instead of their appId's lane: a
-    /// lane delivers up to <see cref="LaneConcurrency"/> bodies at once, so appIds x LaneConcurrency x this is what the
-    /// lanes can hold (20 appIds: 30 MiB); the large lane delivers only as many as the budget has room for.
+    /// Bodies larger than this are sent by the intake itself instead of going to their appId's lane: a lane delivers up
+    /// to <see cref="LaneConcurrency"/> bodies at once, so appIds x LaneConcurrency x this is what the lanes can hold
+    /// (20 appIds: 30 MiB); the intake holds only as many as the budget has room for (<see cref="IntakeConcurrency"/>).
     /// </summary>
     [Range(1024, 16 * 1024 * 1024)]
     public int LaneMaxBodyBytes { get; set; } = 64 * 1024;
@@ -94,8 +94,9 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// What a body costs in memory per byte (README, Memory): the buffer RabbitMQ's client rents to assemble it (rounded
-    /// up to a power of two, and kept by its pool), and at the intake the buffer the client rents to frame it on to its
-    /// lane (the same again; <see cref="LaneForwarder"/> publishes from the delivery, without MassTransit's copy). The budget is charged this much.
+    /// up to a power of two, and kept by its pool: up to 2 bytes a byte), and for a small body the buffer the client rents
+    /// to frame it on to its lane (<see cref="LaneForwarder"/> publishes from the delivery, without MassTransit's copy);
+    /// a large one is composed and written from the delivery a few KiB at a time. The budget is charged this much.
     /// </summary>
     public const int FootprintPerBodyByte = 3;
 
@@ -103,14 +104,10 @@ public sealed class WorkerOptions
     public static long Footprint(long bodyBytes) => bodyBytes * FootprintPerBodyByte;
 
     /// <summary>
-    /// Large messages sent at once (and delivered at once: prefetch is the same): as many of the largest legal bodies as
-    /// the budget holds, at least one.
-    /// </summary>
-    public int LargeLaneConcurrency => (int)Math.Clamp(InFlightBytes / Footprint(LargestLegalBody), 1, LaneConcurrency);
-
-    /// <summary>
-    /// What one of the largest legal bodies costs the intake: the client's delivery buffer and the buffer it frames the
-    /// forward in, each rented from the shared array pool, which rounds up to a power of two (16 MiB each).
+    /// What the intake allows for one of the largest legal bodies: two of the client's buffers of its size, rented from
+    /// the shared array pool, which rounds up to a power of two (16 MiB each). The intake sends such a body from its
+    /// delivery buffer; the second is room for what the pool keeps beyond the buffers in use (at the memory benchmark's
+    /// peak, 9 of 16 MiB were alive with 4 in use; README, Memory).
     /// </summary>
     public static readonly long IntakeBytesPerMessage = 2L * (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)LargestLegalBody);
 

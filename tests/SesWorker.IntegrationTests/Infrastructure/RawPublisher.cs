@@ -10,7 +10,9 @@ internal static class RawPublisher
     private static readonly JsonSerializerOptions Camel = new(JsonSerializerDefaults.Web);
 
     /// <param name="headers">AMQP headers for every message (say, those a delay queue's copy carries).</param>
-    public static async Task PublishRawAsync(this SesWorkerFixture fixture, IReadOnlyList<SendEmail> commands, IDictionary<string, object?>? headers = null)
+    /// <param name="exchange">Another exchange than send-email's (say, a lane's, as an older worker forwarded to it).</param>
+    public static async Task PublishRawAsync(this SesWorkerFixture fixture, IReadOnlyList<SendEmail> commands, IDictionary<string, object?>? headers = null,
+        string? exchange = null)
     {
         await using var connection = await fixture.ConnectRabbitMqAsync();
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true, outstandingPublisherConfirmationsRateLimiter: null));
@@ -19,7 +21,7 @@ internal static class RawPublisher
         foreach (var batch in commands.Chunk(200))
         {
             await Task.WhenAll(batch.Select(command =>
-                channel.BasicPublishAsync(SesWorkerFixture.QueueName, string.Empty, true, properties, JsonSerializer.SerializeToUtf8Bytes(command, Camel)).AsTask()));
+                channel.BasicPublishAsync(exchange ?? SesWorkerFixture.QueueName, string.Empty, true, properties, JsonSerializer.SerializeToUtf8Bytes(command, Camel)).AsTask()));
         }
     }
 }
