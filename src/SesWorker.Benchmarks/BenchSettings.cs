@@ -8,7 +8,7 @@ internal sealed record BenchSettings
 {
     public const string Usage = """
         usage: infra/bench.sh [--no-build] [--scenario one-app|many-apps|throughput|latency|fairness|crash|memory|memory-small] [--workers K]
-                              [--apps N] [--backlog N] [--per-app N] [--warmup N] [--concurrency N] [--recipient-cap on|off]
+                              [--apps N] [--backlog N] [--per-app N] [--big-attachments on|off] [--warmup N] [--concurrency N] [--recipient-cap on|off]
                               [--simulator-rate R] [--latency [REPLY=]SPEC]... [--hold-end-of-data N@DURATION]
                               [--kill-after N] [--max-seconds S] [--naive N|Ss] [--vhost NAME] [--keep-db] [--worker-env KEY=VALUE]...
           one-app     1 appId, 1000 messages, 3 workers: the limiter under a backlog
@@ -19,7 +19,9 @@ internal sealed record BenchSettings
                       --latency 100ms±30ms and with --latency 300ms±100ms); rate, most in any 1 s at MAIL FROM and at the
                       end of DATA, throttled replies
           fairness    appId A with --backlog (5000) published first, then --apps (20) small appIds with --per-app (50)
-                      each: per small appId its rate and publish-to-accept p99; ends when the small ones are done
+                      each: per small appId its rate and publish-to-accept p99; ends when the small ones are done;
+                      --big-attachments on gives A's backlog the memory scenario's attachments (small appIds behind a
+                      burst of another's large messages)
           crash       --apps (3) appIds, --backlog (900), 3 workers; worker 1 gets kill -9 once the simulator accepted
                       --kill-after (a quarter of the backlog): how long the flow paused, how long until the dead worker's
                       claims were done, duplicates beyond `unknown`
@@ -81,6 +83,9 @@ internal sealed record BenchSettings
 
     /// <summary>crash: accepted sends before the kill.</summary>
     public int KillAfter { get; init; }
+
+    /// <summary>fairness: appId A's backlog carries the memory scenario's attachments.</summary>
+    public bool BigAttachments { get; init; }
 
     /// <summary>The naive sender's phase before the workers start (<see cref="NaiveSender"/>).</summary>
     public NaiveBudget Naive { get; init; } = NaiveBudget.Default;
@@ -224,6 +229,12 @@ internal sealed record BenchSettings
                 HoldEndOfData = Take(named, "hold-end-of-data"),
                 PerApp = Number(Take(named, "per-app")) ?? defaults.PerApp,
                 KillAfter = Number(Take(named, "kill-after")) ?? 0,
+                BigAttachments = Take(named, "big-attachments") switch
+                {
+                    null or "off" => false,
+                    "on" => true,
+                    var other => throw new FormatException($"--big-attachments must be on or off, not '{other}'"),
+                },
                 Naive = Take(named, "naive") is { } naive ? NaiveBudget.Parse(naive) : defaults.Naive,
                 VirtualHost = Take(named, "vhost") ?? defaults.VirtualHost,
                 KeepDatabase = Take(named, "keep-db") is not null,

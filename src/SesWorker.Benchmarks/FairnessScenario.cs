@@ -11,7 +11,7 @@ internal static class FairnessScenario
     public static async Task<(Batch Big, Batch Small, FairnessFigures Figures)> RunAsync(
         BacklogDrain drain, BenchBroker broker, IReadOnlyList<BenchAccount> accounts, string runId, BenchSettings settings, CancellationToken ct)
     {
-        var big = await drain.PublishAsync([accounts[0]], $"{runId}-a", settings.Backlog, ct);
+        var big = await drain.PublishAsync([accounts[0]], $"{runId}-a", settings.Backlog, ct, memory: settings.BigAttachments);
         var small = await drain.PublishAsync(accounts.Skip(1).ToList(), runId, settings.Apps * settings.PerApp, ct);
         small = small with { Completed = await drain.WaitAsync(small, big.Start + drain.Timeout, ct) };
         var end = DateTimeOffset.UtcNow;

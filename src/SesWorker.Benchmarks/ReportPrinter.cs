@@ -44,7 +44,7 @@ internal static class ReportPrinter
             + $"PostgreSQL (this database) {load.PostgresPercent:F0}%, RabbitMQ (whole broker) {load.RabbitMqPercent:F0}%, this process (simulator, publisher) "
             + $"{load.BenchProcessPercent:F0}%, everything else (other processes, kernel) {load.OthersPercent:F0}%; 1-min load average {load.LoadAverageAtStart:F1} -> {load.LoadAverageAtEnd:F1}");
         var shape = s.Scenario == "fairness"
-            ? $"appId A with {s.Backlog} messages, then {s.Apps} small appIds x {s.PerApp}"
+            ? $"appId A with {s.Backlog} messages{(s.BigAttachments ? " with the memory scenario's attachments" : "")}, then {s.Apps} small appIds x {s.PerApp}"
             : $"{s.Apps} appIds, {s.Backlog} messages (~{Math.Ceiling((double)s.Backlog / s.Apps):F0} per appId, interleaved)";
         Line(output, $"setup     {shape}, {s.Workers} worker processes, "
             + $"concurrency {(s.Concurrency?.ToString(CultureInfo.InvariantCulture) ?? "default")}, recipient cap {(s.RecipientCap ? "on" : "off")}, "
