@@ -123,9 +123,9 @@ public static class SesWorkerHostExtensions
                     ConfigureLane(cfg, context, lanes.Large.Queue, 1);
                 // Copies of emails another worker holds, waiting for the claim ahead of every backlog: a dead worker's
                 // emails, all at once, so as many as a worker sends at once. Their bodies are what that worker had in
-                // flight: at most IntakeConcurrency large ones (the intake sends those itself) and the large lane's one, the
-                // rest at most LaneMaxBodyBytes. (At the intake's 4, 32 orphans took their turns four at a
-                // time, each waiting for a slot behind its appId's backlog: 12-13 s.)
+                // flight: at most IntakeConcurrency large ones (the intake sends those itself) and the large lane's one,
+                // the rest at most LaneMaxBodyBytes. (At the intake's 4, 32 orphans took their turns four at a time,
+                // each waiting for a slot behind its appId's backlog: 12-13 s.)
                 ConfigureLane(cfg, context, QueueNames.HeldQueue(worker.QueueName), worker.MaxConcurrentSends);
             });
         });

@@ -4,10 +4,10 @@ using SesWorker.Worker.Memory;
 namespace SesWorker.Worker.Sending;
 
 /// <summary>
-/// Sends the messages of one appId's lane queue (or of the held queue, or what an older version left in the large lane); the lane's own concurrency bounds its sends in
-/// flight, the <see cref="SendGate"/> those of all lanes together, the <see cref="ByteBudget"/> the bytes. The body is
-/// the one the producer wrote (the intake forwards it unchanged), read once here; attachments stay in it until they
-/// are written to the wire.
+/// Sends the messages of one appId's lane queue (or of the held queue, or what an older version left in the large
+/// lane); the lane's own concurrency bounds its sends in flight, the <see cref="SendGate"/> those of all lanes together,
+/// the <see cref="ByteBudget"/> the bytes. The body is the one the producer wrote (the intake forwards it unchanged),
+/// read once here.
 /// </summary>
 public sealed class LaneConsumer(EmailSendHandler handler, SendGate gate, ByteBudget budget) : IConsumer<IncomingSendEmail>
 {
