@@ -74,6 +74,43 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Killing_a_worker_while_its_intake_sends_attachments_loses_none_of_them()
+    {
+        // Bodies over Worker:LaneMaxBodyBytes (64 KiB) are sent by the intake from the delivery it holds, unacknowledged
+        // until the outcome is recorded: a worker killed meanwhile leaves them to the broker and its claims to the others.
+        fixture.SimulatorOptions.Latency.Default = Realistic;
+        var workers = new[] { await StartAsync("proc-a"), await StartAsync("proc-b") };
+        var attachment = new byte[300_000];
+        new Random(7).NextBytes(attachment);
+        var content = Convert.ToBase64String(attachment);
+        var commands = new[] { SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId }
+            .SelectMany(app => Enumerable.Range(0, 20).Select(i => TestMessages.Email(app, SesWorkerFixture.SenderOf(app)) with
+            {
+                Attachments = [new EmailAttachment { FileName = $"report-{i}.bin", Content = content }],
+            }))
+            .OrderBy(_ => Random.Shared.Next()).ToList();
+        await fixture.PublishRawAsync(commands);
+
+        var victim = workers[0];
+        // Killed while it holds claims: mid-send (between its claim and its outcome).
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while ((await ClaimedByAsync(victim.WorkerId)).Count == 0 && DateTimeOffset.UtcNow < deadline)
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        victim.Kill();
+        var killedAt = DateTimeOffset.UtcNow;
+        var orphans = await ClaimedByAsync(victim.WorkerId);
+
+        var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(120));
+
+        Assert.NotEmpty(orphans);
+        Assert.All(rows, r => Assert.True(r.Status == EmailStatus.Sent, $"{r.EmailId} {r.Status} {r.FailureCode} {r.FailureMessage}"));
+        AssertNoDuplicatesButUnknown(rows);
+        var takeover = rows.Where(r => orphans.Contains(r.EmailId)).Select(r => r.CompletedAt!.Value - killedAt).Max();
+        TestContext.Current.TestOutputHelper?.WriteLine($"the dead worker's {orphans.Count} claims (attachments) finished within {takeover.TotalSeconds:F1} s");
+        Assert.True(takeover <= TimeSpan.FromSeconds(15), $"{orphans.Count} claims of the dead worker finished {takeover.TotalSeconds:F1} s after the kill");
+    }
+
+    [Fact]
     public async Task An_appId_published_behind_two_thousand_of_another_is_sent_within_seconds()
     {
         fixture.SimulatorOptions.Latency.Default = Realistic;
