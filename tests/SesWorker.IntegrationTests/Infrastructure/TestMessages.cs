@@ -17,4 +17,18 @@ internal static class TestMessages
         Metadata = new Dictionary<string, string> { ["tenant"] = "acme" },
         CorrelationId = Guid.NewGuid(),
     };
+
+    /// <summary>
+    /// <see cref="Email"/> with attachments of <paramref name="sizes"/> bytes (random, the same for the same size and
+    /// position), published as plain JSON: the body is what the worker reads its attachments from.
+    /// </summary>
+    public static SendEmail WithAttachments(string appId, string sender, params int[] sizes) => Email(appId, sender) with
+    {
+        Attachments = [.. sizes.Select((size, i) =>
+        {
+            var bytes = new byte[size];
+            new Random(size + i).NextBytes(bytes);
+            return new EmailAttachment { FileName = $"file{i}.bin", Content = Convert.ToBase64String(bytes) };
+        })],
+    };
 }

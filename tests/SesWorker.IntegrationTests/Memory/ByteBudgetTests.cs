@@ -28,7 +28,7 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
     {
         var budget = await RestartWithBudgetAsync(20 * MiB);
         // At the per-attachment limit (3.9 MB of 4 MB), and two that fill the 10 MB a message may be on the wire.
-        var commands = Enumerable.Range(0, 8).Select(i => WithAttachments(i % 2 == 0 ? SesWorkerFixture.AppId : SesWorkerFixture.SecondAppId,
+        var commands = Enumerable.Range(0, 8).Select(i => TestMessages.WithAttachments(i % 2 == 0 ? SesWorkerFixture.AppId : SesWorkerFixture.SecondAppId,
                 i % 2 == 0 ? SesWorkerFixture.Sender : SesWorkerFixture.SecondSender, i < 4 ? [3_900_000] : [3_800_000, 3_800_000]))
             .ToList();
 
@@ -51,8 +51,8 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
         var budget = await RestartWithBudgetAsync(2 * MiB);
         var commands = new[]
         {
-            WithAttachments(SesWorkerFixture.AppId, SesWorkerFixture.Sender, [3_900_000]),
-            WithAttachments(SesWorkerFixture.SecondAppId, SesWorkerFixture.SecondSender, [3_000_000]),
+            TestMessages.WithAttachments(SesWorkerFixture.AppId, SesWorkerFixture.Sender, [3_900_000]),
+            TestMessages.WithAttachments(SesWorkerFixture.SecondAppId, SesWorkerFixture.SecondSender, [3_000_000]),
         };
 
         await fixture.PublishRawAsync(commands);
@@ -71,7 +71,7 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
     {
         // Before 2026-11-28 the intake forwarded large bodies to send-email-large; a worker upgraded with some there
         // must not strand them.
-        var commands = new[] { WithAttachments(SesWorkerFixture.AppId, SesWorkerFixture.Sender, [1_000_000]) };
+        var commands = new[] { TestMessages.WithAttachments(SesWorkerFixture.AppId, SesWorkerFixture.Sender, [1_000_000]) };
 
         await fixture.PublishRawAsync(commands, exchange: QueueNames.LargeLaneQueue(SesWorkerFixture.QueueName));
         var rows = await fixture.WaitForTerminalAsync([commands[0].EmailId], TimeSpan.FromSeconds(60));
@@ -85,7 +85,7 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
     {
         // A copy back early from a delay queue: its headers say until when it was deferred and why. The intake sends a
         // large body itself; it must read them there and defer it again.
-        var command = WithAttachments(SesWorkerFixture.AppId, SesWorkerFixture.Sender, [200_000]);
+        var command = TestMessages.WithAttachments(SesWorkerFixture.AppId, SesWorkerFixture.Sender, [200_000]);
         var until = DateTimeOffset.UtcNow.AddMinutes(20);
         await fixture.PublishRawAsync([command], new Dictionary<string, object?>
         {
@@ -110,17 +110,6 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
         });
         return host.Services.GetRequiredService<ByteBudget>();
     }
-
-    /// <summary>As a plain-JSON producer publishes: the body is what the worker reads its attachments from.</summary>
-    private static SendEmail WithAttachments(string appId, string sender, int[] sizes) => TestMessages.Email(appId, sender) with
-    {
-        Attachments = [.. sizes.Select((size, i) =>
-        {
-            var bytes = new byte[size];
-            new Random(size + i).NextBytes(bytes);
-            return new EmailAttachment { FileName = $"file{i}.bin", Content = Convert.ToBase64String(bytes) };
-        })],
-    };
 
     /// <summary>The worker's gauges as a metrics exporter reads them.</summary>
     private static (long HighWater, long Limit) ReadMetrics()
