@@ -9,7 +9,12 @@ namespace SesWorker.Worker.Sending;
 /// What the gate saw in one period: sends that waited for a turn, slots granted, how many of those had room before
 /// them (their appId below its rate), and sends that reached the wire too late for their slot and took a fresh one.
 /// </summary>
-public readonly record struct GateSample(long Waits, long Slots, long SlotsBelowRate, long LateSends);
+public readonly record struct GateSample(long Waits, long Slots, long SlotsBelowRate, long LateSends)
+{
+    /// <summary>What happened between two readings of the process's running counts.</summary>
+    public static GateSample operator -(GateSample now, GateSample earlier) => new(now.Waits - earlier.Waits, now.Slots - earlier.Slots,
+        now.SlotsBelowRate - earlier.SlotsBelowRate, now.LateSends - earlier.LateSends);
+}
 
 /// <summary>
 /// How many turns the gate should have (<see cref="WorkerOptions.MinConcurrentSends"/> to
@@ -78,8 +83,7 @@ public sealed partial class GateSizer(SendGate gate, SendMetrics metrics, IOptio
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 var now = Read();
-                var sample = new GateSample(now.Waits - last.Waits, now.Slots - last.Slots, now.SlotsBelowRate - last.SlotsBelowRate,
-                    now.LateSends - last.LateSends);
+                var sample = now - last;
                 last = now;
                 var turns = gate.Capacity;
                 var next = GateSizing.Next(turns, floor, ceiling, sample);

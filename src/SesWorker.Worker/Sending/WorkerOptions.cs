@@ -37,12 +37,9 @@ public sealed class WorkerOptions
     /// the database connections it needs, however many appIds are configured. A busy appId uses what idle ones leave, up
     /// to its <see cref="LaneConcurrency"/>. The gate starts at <see cref="MinConcurrentSends"/> and grows towards this
     /// while sends wait for a turn, their appIds are below their rates and they reach the wire on time; it shrinks when
-    /// they go late (<see cref="GateSizing"/>). A turn lasts the whole transaction, so at a distant provider the turns
-    /// bound a replica that has CPU to spare: one worker, 20 appIds, 100 ms ± 30 ms per reply made 73 sends/s at 32, 129
-    /// at 64, 199 at 128 (README, Isolation between appIds). Where replicas share too few cores more turns cost more than
-    /// they carry: on two cores the fairness benchmark's small appIds got 4.5/s each at 32 and 3.0 at 128. The database
-    /// pool follows the turns only up to 32 (+ 8 connections) unless the connection string sets Maximum Pool Size: a
-    /// send holds at most one connection at a time, for a few statements.
+    /// they go late (<see cref="GateSizing"/> says why and what was measured). The database pool follows the turns only
+    /// up to 32 (+ 8 connections) unless the connection string sets Maximum Pool Size: a send holds at most one
+    /// connection at a time, for a few statements.
     /// </summary>
     [Range(1, 4096)]
     public int MaxConcurrentSends { get; set; } = 128;

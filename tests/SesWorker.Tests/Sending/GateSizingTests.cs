@@ -76,4 +76,13 @@ public sealed class GateSizingTests
         Assert.Equal((4, 4), new WorkerOptions { MaxConcurrentSends = 4 }.ConcurrentSendsRange);
         Assert.Equal((64, 64), new WorkerOptions { MinConcurrentSends = 64, MaxConcurrentSends = 64 }.ConcurrentSendsRange);
     }
+
+    [Fact]
+    public void A_period_is_the_difference_of_two_readings_of_the_running_counts()
+    {
+        var earlier = new GateSample(Waits: 10, Slots: 100, SlotsBelowRate: 60, LateSends: 3);
+        var now = new GateSample(Waits: 310, Slots: 246, SlotsBelowRate: 200, LateSends: 8);
+
+        Assert.Equal(new GateSample(300, 146, 140, 5), now - earlier);
+    }
 }
