@@ -22,6 +22,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The exit code once it has exited: 137 is SIGKILL (its own, when a stop overran its bound, or a test's).</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
     public string LogPath { get; private init; } = string.Empty;
 
     public static async Task<WorkerProcess> StartAsync(SesWorkerFixture fixture, string workerId, IDictionary<string, string?>? overrides = null)

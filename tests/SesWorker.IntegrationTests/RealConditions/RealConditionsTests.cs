@@ -125,6 +125,32 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_worker_with_many_connections_to_a_provider_300ms_away_stops_cleanly_within_seconds()
+    {
+        // Three busy appIds at 300 ms per reply keep dozens of connections in the pool. Closed one after another, each
+        // QUIT waiting for its reply, they took longer than the whole stop may (20 s and 3 of grace): the process ended
+        // itself with SIGKILL on every stop (exit 137, "the stop overran").
+        fixture.SimulatorOptions.Latency.Default = ReplyLatency.Parse("300ms±100ms");
+        var worker = await StartAsync("proc-a");
+        var commands = new[] { SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId, SesWorkerFixture.ThirdAppId }
+            .SelectMany(app => Enumerable.Range(0, 40).Select(_ => TestMessages.Email(app, SesWorkerFixture.SenderOf(app))))
+            .ToList();
+        await fixture.PublishRawAsync(commands);
+        var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(90));
+        Assert.All(rows, r => Assert.Equal(EmailStatus.Sent, r.Status));
+        var connections = fixture.Simulator.Transactions.Select(t => t.ConnectionId).Distinct(StringComparer.Ordinal).Count();
+
+        var watch = Stopwatch.StartNew();
+        await worker.StopAsync(TimeSpan.FromSeconds(60));
+        var stopped = watch.Elapsed;
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"{connections} SMTP connections pooled; the stop took {stopped.TotalSeconds:F1} s, exit code {worker.ExitCode}");
+        Assert.True(connections >= 30, $"only {connections} connections were opened: the test needs many to show anything");
+        Assert.Equal(0, worker.ExitCode);
+        Assert.True(stopped <= TimeSpan.FromSeconds(8), $"the stop took {stopped.TotalSeconds:F1} s with {connections} connections open");
+    }
+
+    [Fact]
     public async Task A_provider_100ms_away_with_jitter_keeps_its_rate_and_never_gets_more_than_twenty()
     {
         fixture.SimulatorOptions.Latency.Default = Realistic;
