@@ -35,6 +35,7 @@ public sealed partial class SendThrottle(
     private readonly ConcurrentDictionary<string, DateTimeOffset> _pauses = new(StringComparer.Ordinal);
     private readonly TransitFloor _transits = new();
     private readonly RecentHigh _excuseTrips = new();
+    private readonly ProviderLatency _provider = new(options.Value.InitialLead, AppLimit.MinimumLead, options.Value.MaxLead);
 
     /// <summary>What this process knows of a pause on the appId (no round trip): set by its own sends or by the limiter's answers.</summary>
     public DateTimeOffset? KnownPause(string appId, DateTimeOffset now) =>
@@ -86,7 +87,7 @@ public sealed partial class SendThrottle(
     /// </param>
     public async Task<SendSlot?> AcquireAsync(string appId, Guid emailId, Guid claimToken, bool ahead, CancellationToken cancellationToken)
     {
-        var app = _apps.GetOrAdd(appId, id => new AppLimit(id, _options));
+        var app = _apps.GetOrAdd(appId, id => new AppLimit(id, _options, _provider));
         var slot = await ReserveStartAsync(app, emailId, claimToken, ahead, Stopwatch.StartNew(), cancellationToken);
         if (slot is null)
             return null;
@@ -159,7 +160,9 @@ public sealed partial class SendThrottle(
         var app = _apps[slot.AppId];
         // Measured from the planned start, not the actual one: a process that wakes up late (GC, a busy machine) needs
         // a longer lead as much as a slow provider does.
-        app.Observe(Stopwatch.GetElapsedTime(slot.StartAt));
+        var lead = Stopwatch.GetElapsedTime(slot.StartAt);
+        app.Observe(lead);
+        _provider.ObserveLead(lead);
         await KeepOrReplaceAsync(app, slot, content: true, cancellationToken);
         slot.ContentSentAt = Stopwatch.GetTimestamp();
     }
@@ -301,6 +304,7 @@ public sealed partial class SendThrottle(
         var app = _apps[slot.AppId];
         var elapsed = Stopwatch.GetElapsedTime(slot.ContentSentAt);
         var excess = elapsed - app.ObserveReply(elapsed) - app.Tolerance;
+        _provider.ObserveReply(elapsed);
         if (excess <= TimeSpan.Zero)
             return;
         try
@@ -355,7 +359,10 @@ public sealed partial class SendThrottle(
         private readonly LeadEstimator _lead;
         private readonly LeadEstimator _reply;
 
-        public AppLimit(string appId, RateLimitingOptions options)
+        /// <summary>The shortest lead ever asked for.</summary>
+        public static readonly TimeSpan MinimumLead = TimeSpan.FromMilliseconds(2);
+
+        public AppLimit(string appId, RateLimitingOptions options, ProviderLatency provider)
         {
             AppId = appId;
             var rate = options.RateFor(appId);
@@ -369,9 +376,11 @@ public sealed partial class SendThrottle(
             // and this process's clocks drifting apart within a second, a lead estimate that moves).
             OwnLateness = Tolerance / 4;
             Gate = new SemaphoreSlim(options.ContendersPerAppId, options.ContendersPerAppId);
-            _lead = new LeadEstimator(options.InitialLead, TimeSpan.FromMilliseconds(2), options.MaxLead);
-            // Before the first reply, any reply slower than the margin pushes (a cold start: JIT, new connections).
-            _reply = new LeadEstimator(TimeSpan.Zero, TimeSpan.Zero, options.MaxLead);
+            // An appId new to this process starts where the provider's other appIds are (Options.InitialLead before any
+            // was measured). Before the first reply of any appId, any reply slower than the margin pushes (a cold start:
+            // JIT, new connections).
+            _lead = provider.NewLeadEstimator();
+            _reply = provider.NewReplyEstimator();
         }
 
         public string AppId { get; }
