@@ -21,6 +21,17 @@ public sealed class GateSizingTests
     }
 
     [Fact]
+    public void Sends_still_waiting_from_before_the_period_ask_for_more_turns_too()
+    {
+        // One worker, 200 appIds at 300 ms per reply: their lanes delivered the whole backlog in the first second, so no
+        // send began to wait after it while a thousand still waited; every slot on time and below its appId's rate.
+        var sample = new GateSample(Waits: 0, Slots: 52, SlotsBelowRate: 52, LateSends: 0, WaitingNow: 1000);
+
+        Assert.Equal([48, 64, 80], Steps(Floor, sample, 3));
+        Assert.Equal(64, GateSizing.Next(64, Floor, Ceiling, sample with { WaitingNow = 0 }));
+    }
+
+    [Fact]
     public void Sends_going_late_take_a_quarter_of_the_turns_back_down_to_the_floor()
     {
         // Three workers on two cores: 73% of the sends found late.
@@ -84,5 +95,7 @@ public sealed class GateSizingTests
         var now = new GateSample(Waits: 310, Slots: 246, SlotsBelowRate: 200, LateSends: 8);
 
         Assert.Equal(new GateSample(300, 146, 140, 5), now - earlier);
+        // The sends waiting now are a reading, not a running count.
+        Assert.Equal(7, ((now with { WaitingNow = 7 }) - (earlier with { WaitingNow = 900 })).WaitingNow);
     }
 }
