@@ -160,9 +160,7 @@ public sealed partial class SendThrottle(
         var app = _apps[slot.AppId];
         // Measured from the planned start, not the actual one: a process that wakes up late (GC, a busy machine) needs
         // a longer lead as much as a slow provider does.
-        var lead = Stopwatch.GetElapsedTime(slot.StartAt);
-        app.Observe(lead);
-        _provider.ObserveLead(lead);
+        app.Latency.ObserveLead(Stopwatch.GetElapsedTime(slot.StartAt));
         await KeepOrReplaceAsync(app, slot, content: true, cancellationToken);
         slot.ContentSentAt = Stopwatch.GetTimestamp();
     }
@@ -303,8 +301,7 @@ public sealed partial class SendThrottle(
         ArgumentNullException.ThrowIfNull(slot);
         var app = _apps[slot.AppId];
         var elapsed = Stopwatch.GetElapsedTime(slot.ContentSentAt);
-        var excess = elapsed - app.ObserveReply(elapsed) - app.Tolerance;
-        _provider.ObserveReply(elapsed);
+        var excess = elapsed - app.Latency.ObserveReply(elapsed) - app.Tolerance;
         if (excess <= TimeSpan.Zero)
             return;
         try
@@ -355,10 +352,6 @@ public sealed partial class SendThrottle(
 
     private sealed class AppLimit
     {
-        private readonly Lock _lock = new();
-        private readonly LeadEstimator _lead;
-        private readonly LeadEstimator _reply;
-
         /// <summary>The shortest lead ever asked for.</summary>
         public static readonly TimeSpan MinimumLead = TimeSpan.FromMilliseconds(2);
 
@@ -376,11 +369,10 @@ public sealed partial class SendThrottle(
             // and this process's clocks drifting apart within a second, a lead estimate that moves).
             OwnLateness = Tolerance / 4;
             Gate = new SemaphoreSlim(options.ContendersPerAppId, options.ContendersPerAppId);
-            // An appId new to this process starts where the provider's other appIds are (Options.InitialLead before any
-            // was measured). Before the first reply of any appId, any reply slower than the margin pushes (a cold start:
-            // JIT, new connections).
-            _lead = provider.NewLeadEstimator();
-            _reply = provider.NewReplyEstimator();
+            // Until the appId has its own measurements it uses the provider's, as the process measured them for its other
+            // appIds (InitialLead before any). Before the first reply of any appId, any reply slower than the margin
+            // pushes (a cold start: JIT, new connections).
+            Latency = new AppLatency(provider, options.InitialLead, MinimumLead, options.MaxLead);
         }
 
         public string AppId { get; }
@@ -396,31 +388,10 @@ public sealed partial class SendThrottle(
 
         public SemaphoreSlim Gate { get; }
 
-        public TimeSpan Lead
-        {
-            get
-            {
-                lock (_lock)
-                    return _lead.Estimate;
-            }
-        }
+        /// <summary>What the provider takes for this appId: its own measurements, the provider's until it has any.</summary>
+        public AppLatency Latency { get; }
 
-        public void Observe(TimeSpan sample)
-        {
-            lock (_lock)
-                _lead.Observe(sample);
-        }
-
-        /// <summary>Returns what a reply usually takes (the estimate before this sample), then learns from the sample.</summary>
-        public TimeSpan ObserveReply(TimeSpan sample)
-        {
-            lock (_lock)
-            {
-                var usual = _reply.Estimate;
-                _reply.Observe(sample);
-                return usual;
-            }
-        }
+        public TimeSpan Lead => Latency.Lead;
     }
 
     /// <summary>A high estimate of recent round trips: up at once to a longer one, a fifth of the way down per shorter one.</summary>

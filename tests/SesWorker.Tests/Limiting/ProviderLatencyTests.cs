@@ -8,18 +8,18 @@ public sealed class ProviderLatencyTests
     private static readonly TimeSpan Maximum = TimeSpan.FromSeconds(3);
 
     [Fact]
-    public void Before_any_appId_was_measured_a_new_one_starts_from_the_configured_lead_and_no_reply_time()
+    public void Before_any_appId_was_measured_the_lead_is_the_configured_one_and_a_reply_takes_nothing()
     {
         var provider = new ProviderLatency(Initial, TimeSpan.FromMilliseconds(2), Maximum);
 
-        Assert.Equal(Initial, provider.NewLeadEstimator().Estimate);
-        Assert.Equal(TimeSpan.Zero, provider.NewReplyEstimator().Estimate);
+        Assert.Equal(Initial, provider.Lead);
+        Assert.Equal(TimeSpan.Zero, provider.Reply);
     }
 
     [Fact]
-    public void An_appId_new_to_the_process_starts_at_the_distance_the_others_measured()
+    public void What_the_appIds_measured_together_is_the_distance_of_the_provider()
     {
-        // Three replies of 300 ms ± 100 ms before the content, one after it, measured for other appIds.
+        // Three replies of 300 ms ± 100 ms before the content, one after it, measured for several appIds.
         var provider = new ProviderLatency(Initial, TimeSpan.FromMilliseconds(2), Maximum);
         var random = new Random(11);
         for (var i = 0; i < 200; i++)
@@ -28,25 +28,59 @@ public sealed class ProviderLatencyTests
             provider.ObserveReply(TimeSpan.FromMilliseconds(300 + random.Next(-100, 101)));
         }
 
-        var lead = provider.NewLeadEstimator();
-        var reply = provider.NewReplyEstimator();
-
-        // A high estimate of the lead (mean plus four mean deviations), where the fixed 500 ms made every first send late.
-        Assert.InRange(lead.Estimate.TotalMilliseconds, 1000, 2000);
-        Assert.InRange(reply.Estimate.TotalMilliseconds, 320, 700);
-        // And from there the appId's own measurements take over.
-        lead.Observe(TimeSpan.FromMilliseconds(100));
-        Assert.InRange(lead.Estimate.TotalMilliseconds, 150, 250);
+        // High estimates (mean plus four mean deviations), where the fixed 500 ms made every first send late.
+        Assert.InRange(provider.Lead.TotalMilliseconds, 1000, 2000);
+        Assert.InRange(provider.Reply.TotalMilliseconds, 320, 700);
     }
 
     [Fact]
-    public void The_seed_stays_within_the_bounds_of_a_lead()
+    public void The_estimates_stay_within_the_bounds_of_a_lead()
     {
         var provider = new ProviderLatency(Initial, TimeSpan.FromMilliseconds(2), Maximum);
         provider.ObserveLead(TimeSpan.FromSeconds(10));
         provider.ObserveReply(TimeSpan.FromSeconds(10));
 
-        Assert.Equal(Maximum, provider.NewLeadEstimator().Estimate);
-        Assert.Equal(Maximum, provider.NewReplyEstimator().Estimate);
+        Assert.Equal(Maximum, provider.Lead);
+        Assert.Equal(Maximum, provider.Reply);
+    }
+}
+
+public sealed class AppLatencyTests
+{
+    private static readonly TimeSpan Initial = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan Minimum = TimeSpan.FromMilliseconds(2);
+    private static readonly TimeSpan Maximum = TimeSpan.FromSeconds(3);
+
+    [Fact]
+    public void An_appId_without_measurements_of_its_own_uses_the_provider_s_even_those_made_after_it_was_created()
+    {
+        var provider = new ProviderLatency(Initial, Minimum, Maximum);
+        var quiet = new AppLatency(provider, Initial, Minimum, Maximum);
+        var busy = new AppLatency(provider, Initial, Minimum, Maximum);
+        Assert.Equal(Initial, quiet.Lead);
+
+        // A provider 1 s per reply away: MAIL, RCPT and DATA answered 3 s after MAIL FROM, measured by another appId.
+        busy.ObserveLead(TimeSpan.FromMilliseconds(2900));
+        busy.ObserveReply(TimeSpan.FromMilliseconds(1000));
+
+        Assert.Equal(Maximum, quiet.Lead);
+        // Its first reply is compared with the provider's usual, not with nothing.
+        Assert.Equal(TimeSpan.FromMilliseconds(2002), quiet.ObserveReply(TimeSpan.FromMilliseconds(1000)));
+    }
+
+    [Fact]
+    public void Once_an_appId_has_measured_the_provider_its_own_measurements_decide()
+    {
+        var provider = new ProviderLatency(Initial, Minimum, Maximum);
+        var other = new AppLatency(provider, Initial, Minimum, Maximum);
+        var app = new AppLatency(provider, Initial, Minimum, Maximum);
+        for (var i = 0; i < 50; i++)
+            other.ObserveLead(TimeSpan.FromMilliseconds(900));
+
+        app.ObserveLead(TimeSpan.FromMilliseconds(100));
+
+        // Its first sample: the mean, plus four mean deviations of a quarter of it, plus 2 ms.
+        Assert.Equal(TimeSpan.FromMilliseconds(202), app.Lead);
+        Assert.True(provider.Lead > TimeSpan.FromMilliseconds(800), $"{provider.Lead}");
     }
 }
