@@ -38,7 +38,7 @@ public sealed class RateLimitingOptions
     /// The lead before the first measurement of any appId in this process: how long the provider is assumed to take from
     /// MAIL FROM to its go-ahead for the content. Too short only costs a fresh slot for the first sends; too long only
     /// delays them. An appId that has not measured the provider itself uses what the process measured for its other
-    /// appIds (<see cref="SesWorker.Core.Limiting.AppLatency"/>).
+    /// appIds (<see cref="SesWorker.Core.Limiting.ProviderLatency"/>).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan InitialLead { get; set; } = TimeSpan.FromMilliseconds(500);

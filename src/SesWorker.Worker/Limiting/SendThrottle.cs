@@ -329,7 +329,7 @@ public sealed partial class SendThrottle(
     private async Task<Reservation> ReserveAsync(AppLimit app, (Guid, Guid)? fence, bool leadless, CancellationToken cancellationToken)
     {
         var sentAt = Stopwatch.GetTimestamp();
-        var grant = await limiter.TryReserveAsync(app.AppId, app.Interval, _options.MaxWait, app.Lead, _options.PenaltyRecovery, fence, leadless,
+        var grant = await limiter.TryReserveAsync(app.AppId, app.Interval, _options.MaxWait, app.Latency.Lead, _options.PenaltyRecovery, fence, leadless,
             app.PerSecond, _options.IdleAllowance, cancellationToken);
         var roundTrip = Stopwatch.GetElapsedTime(sentAt);
         metrics.RecordAcquire(roundTrip);
@@ -372,7 +372,7 @@ public sealed partial class SendThrottle(
             // Until the appId has its own measurements it uses the provider's, as the process measured them for its other
             // appIds (InitialLead before any). Before the first reply of any appId, any reply slower than the margin
             // pushes (a cold start: JIT, new connections).
-            Latency = new AppLatency(provider, options.InitialLead, MinimumLead, options.MaxLead);
+            Latency = new ProviderLatency(options.InitialLead, MinimumLead, options.MaxLead, fallback: provider);
         }
 
         public string AppId { get; }
@@ -388,10 +388,8 @@ public sealed partial class SendThrottle(
 
         public SemaphoreSlim Gate { get; }
 
-        /// <summary>What the provider takes for this appId: its own measurements, the provider's until it has any.</summary>
-        public AppLatency Latency { get; }
-
-        public TimeSpan Lead => Latency.Lead;
+        /// <summary>What the provider takes for this appId: its own measurements, the process's until it has any.</summary>
+        public ProviderLatency Latency { get; }
     }
 
     /// <summary>A high estimate of recent round trips: up at once to a longer one, a fifth of the way down per shorter one.</summary>

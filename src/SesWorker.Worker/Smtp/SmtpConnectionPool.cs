@@ -141,7 +141,7 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
     /// How long a QUIT may wait for the provider's 221 before the socket is closed anyway: a polite close, not a
     /// condition of one (RFC 5321 asks the client to wait for the reply, and the provider has the message already).
     /// </summary>
-    internal static readonly TimeSpan QuitTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan QuitTimeout = TimeSpan.FromSeconds(2);
 
     private static async Task CloseAsync(Slot slot, PooledSmtpConnection connection)
     {

@@ -45,7 +45,7 @@ public sealed class ProviderLatencyTests
     }
 }
 
-public sealed class AppLatencyTests
+public sealed class ProviderLatencyFallbackTests
 {
     private static readonly TimeSpan Initial = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan Minimum = TimeSpan.FromMilliseconds(2);
@@ -55,8 +55,8 @@ public sealed class AppLatencyTests
     public void An_appId_without_measurements_of_its_own_uses_the_provider_s_even_those_made_after_it_was_created()
     {
         var provider = new ProviderLatency(Initial, Minimum, Maximum);
-        var quiet = new AppLatency(provider, Initial, Minimum, Maximum);
-        var busy = new AppLatency(provider, Initial, Minimum, Maximum);
+        var quiet = new ProviderLatency(Initial, Minimum, Maximum, provider);
+        var busy = new ProviderLatency(Initial, Minimum, Maximum, provider);
         Assert.Equal(Initial, quiet.Lead);
 
         // A provider 1 s per reply away: MAIL, RCPT and DATA answered 3 s after MAIL FROM, measured by another appId.
@@ -72,8 +72,8 @@ public sealed class AppLatencyTests
     public void Once_an_appId_has_measured_the_provider_its_own_measurements_decide()
     {
         var provider = new ProviderLatency(Initial, Minimum, Maximum);
-        var other = new AppLatency(provider, Initial, Minimum, Maximum);
-        var app = new AppLatency(provider, Initial, Minimum, Maximum);
+        var other = new ProviderLatency(Initial, Minimum, Maximum, provider);
+        var app = new ProviderLatency(Initial, Minimum, Maximum, provider);
         for (var i = 0; i < 50; i++)
             other.ObserveLead(TimeSpan.FromMilliseconds(900));
 
