@@ -68,7 +68,9 @@ if [[ $# -eq 0 ]]; then
     log "container tests took $((SECONDS - container_start)) s (figures: .tmp/container-test/figures.txt)"
     [[ $engine_was_up -eq 1 ]] || infra/images.sh down
 else
-    dotnet test SesWorker.sln -c Release --no-build \
+    # One project at a time here too: a filter is applied inside each test host, so every project's host starts and
+    # discovers its tests, and on two cores that ran beside the one test asked for.
+    dotnet test SesWorker.sln -c Release --no-build -m:1 \
         --logger "trx" --results-directory "$RESULTS_DIR" "$@" || test_rc=$?
 fi
 

@@ -37,6 +37,7 @@ public sealed class RateLimitTests(SesWorkerFixture fixture) : IAsyncLifetime
         Assert.InRange(fixture.Simulator.MaxTransactionsInAnyWindow(SesWorkerFixture.AppId, TimeSpan.FromSeconds(1)), 15, 20);
         var accepted = transactions.Where(t => t.Accepted).Select(t => t.At).Order().ToList();
         var rate = (accepted.Count - 1) / (accepted[^1] - accepted[0]).TotalSeconds;
+        TestContext.Current.TestOutputHelper?.WriteLine($"sustained {rate:F2}/s");
         Assert.True(rate >= 15, $"sustained {rate:F2}/s");
     }
 
