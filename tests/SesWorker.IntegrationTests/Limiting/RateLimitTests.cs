@@ -23,6 +23,13 @@ public sealed class RateLimitTests(SesWorkerFixture fixture) : IAsyncLifetime
         await using var a = await WorkerProcess.StartAsync(fixture, "proc-a", defaults);
         await using var b = await WorkerProcess.StartAsync(fixture, "proc-b", defaults);
         await using var c = await WorkerProcess.StartAsync(fixture, "proc-c", defaults);
+        // Warm the workers first: a replica that has just started runs unoptimized code for its first seconds, and on two
+        // cores its first sends reach their slots late and move the schedule (cold: 9-15 accepted in the first second,
+        // 17-19 later). The rate is measured over the sends after the warm-up; the window check covers them all.
+        var warmUp = Enumerable.Range(0, 60).Select(_ => TestMessages.Email()).ToList();
+        await fixture.PublishRawAsync(warmUp);
+        await fixture.WaitForTerminalAsync(warmUp.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(60));
+        var measuredFrom = fixture.Simulator.Transactions.Count;
         var commands = Enumerable.Range(0, 150).Select(_ => TestMessages.Email()).ToList();
         await fixture.PublishRawAsync(commands);
 
@@ -35,9 +42,10 @@ public sealed class RateLimitTests(SesWorkerFixture fixture) : IAsyncLifetime
         var transactions = fixture.Simulator.Transactions;
         Assert.DoesNotContain(transactions, t => t.ErrorCode == "RequestLimitExceeded.SmtpRateLimit");
         Assert.InRange(fixture.Simulator.MaxTransactionsInAnyWindow(SesWorkerFixture.AppId, TimeSpan.FromSeconds(1)), 15, 20);
-        var accepted = transactions.Where(t => t.Accepted).Select(t => t.At).Order().ToList();
+        var accepted = transactions.Skip(measuredFrom).Where(t => t.Accepted).Select(t => t.At).Order().ToList();
         var rate = (accepted.Count - 1) / (accepted[^1] - accepted[0]).TotalSeconds;
-        TestContext.Current.TestOutputHelper?.WriteLine($"sustained {rate:F2}/s");
+        var perSecond = accepted.GroupBy(t => (int)(t - accepted[0]).TotalSeconds).OrderBy(g => g.Key).Select(g => g.Count());
+        TestContext.Current.TestOutputHelper?.WriteLine($"sustained {rate:F2}/s; accepted per second from the first: {string.Join(" ", perSecond)}");
         Assert.True(rate >= 15, $"sustained {rate:F2}/s");
     }
 
