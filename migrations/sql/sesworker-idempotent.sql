@@ -420,3 +420,22 @@ BEGIN
     END IF;
 END $EF$;
 COMMIT;
+
+
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261128120000_LimiterQueue') THEN
+    ALTER TABLE rate_limits ADD COLUMN queue_tail timestamptz;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "migration_id" = '20261128120000_LimiterQueue') THEN
+    INSERT INTO "__EFMigrationsHistory" (migration_id, product_version)
+    VALUES ('20261128120000_LimiterQueue', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;

@@ -16,7 +16,9 @@ namespace SesWorker.Persistence.Limiting;
 /// the caller's own estimate; when it grows, the next slot moves back by the growth, so consecutive MAIL FROMs stay
 /// spaced (a shrinking lead only spreads them) while the lead follows the provider.
 /// The same statement reads the appId's pause (daily quota) and marks the email as transmitting, fenced by the
-/// caller's claim: a worker that lost its claim gets no slot to send with.
+/// caller's claim: a worker that lost its claim gets no slot to send with. A caller that finds the horizon full is
+/// queued for a place (one interval behind the last one queued) and told when the horizon reaches it, so the callers
+/// waiting in every replica ask again one at a time, not together.
 /// </remarks>
 public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
 {
@@ -66,20 +68,33 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
                            (r.recent_leads || (SELECT shared_lead FROM p))[GREATEST(1, cardinality(r.recent_leads) + 2 - $10):]
                     FROM (SELECT GREATEST(b.bound, b.ready) AS slot, b.bound, b.ready
                           FROM (SELECT GREATEST(r.tat, {SecondAfterCounted}) AS bound, clock_timestamp() + (SELECT lead FROM p) AS ready) b) x),
-                lead = CASE WHEN $9 THEN r.lead ELSE r.lead + (EXCLUDED.lead - r.lead) * 0.1 END
+                lead = CASE WHEN $9 THEN r.lead ELSE r.lead + (EXCLUDED.lead - r.lead) * 0.1 END,
+                -- Room for another slot after this one: the queue (below) is further back than the sends waiting in it
+                -- need (a queued send that never came back, or came back to find its place taken and queued again), so
+                -- its tail moves up by an interval and the horizon fills again.
+                queue_tail = CASE WHEN GREATEST(r.tat, (SELECT now + lead FROM p), {SecondAfterCounted}) + $3 * (SELECT factor FROM p)
+                    - (SELECT now FROM p) <= $4 + (SELECT shared_lead FROM p) THEN r.queue_tail - $3 * (SELECT factor FROM p) ELSE r.queue_tail END
             -- The same horizon for a leadless slot: it must not starve behind the sends that reserve a lead ahead.
             WHERE GREATEST(r.tat, (SELECT now + lead FROM p), {SecondAfterCounted})
                   - (SELECT now FROM p) <= $4 + (SELECT shared_lead FROM p)
             RETURNING r.tat, r.recent_slots[cardinality(r.recent_slots)] AS slot, {Earliest} AS earliest,
                 r.recent_counted[cardinality(r.recent_counted)] - r.recent_slots[cardinality(r.recent_slots)] AS allowance
+        ), queued AS (
+            -- A send that finds the horizon full takes the place one interval behind the last one given out this way
+            -- (the next free slot where no send waits) and is told to come back when the horizon reaches that place.
+            -- Without it every waiting send of every replica came back at the same moment for one slot: the polls per
+            -- send grew with the replicas. The row is locked already (ON CONFLICT locks it even where it updates nothing).
+            UPDATE rate_limits r SET queue_tail = GREATEST(r.queue_tail + $3 * (SELECT factor FROM p), r.tat)
+            WHERE r.key = $2 AND NOT EXISTS (SELECT FROM granted) AND NOT EXISTS (SELECT FROM pause)
+            RETURNING r.queue_tail AS place
         ), mark AS (
             UPDATE email_messages SET transmitting_at = statement_timestamp()
             WHERE email_id = $7 AND claim_token = $8 AND EXISTS (SELECT FROM granted)
             RETURNING 1
         )
-        SELECT (SELECT slot FROM granted) - p.now, p.shared_lead, (SELECT tat FROM cur) - p.now,
+        SELECT (SELECT slot FROM granted) - p.now, p.shared_lead, COALESCE((SELECT place FROM queued), (SELECT tat FROM cur)) - p.now,
                (SELECT until FROM pause), p.factor, EXISTS (SELECT FROM mark), clock_timestamp() - p.now,
-               (SELECT slot FROM granted), (SELECT earliest FROM granted) - p.now, (SELECT allowance FROM granted)
+               COALESCE((SELECT slot FROM granted), (SELECT place FROM queued)), (SELECT earliest FROM granted) - p.now, (SELECT allowance FROM granted)
         FROM p
         """;
 
@@ -144,10 +159,11 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
                 Allowance: reader.GetFieldValue<TimeSpan>(9));
         }
 
-        // The backlog ahead of us (the TAT before this statement), less what may be reserved.
+        // The backlog ahead of us (the place this send queued for), less what may be reserved.
         var backlog = reader.IsDBNull(2) ? TimeSpan.Zero : reader.GetFieldValue<TimeSpan>(2);
         return new RateLimitGrant(RateLimitVerdict.Busy, TimeSpan.Zero, sharedLead, factor,
-            RetryAfter: Max(backlog - maxWait - sharedLead, TimeSpan.FromMilliseconds(1)));
+            RetryAfter: Max(backlog - maxWait - sharedLead, TimeSpan.FromMilliseconds(1)), StatementTime: statementTime,
+            SlotAt: reader.IsDBNull(7) ? default : reader.GetFieldValue<DateTimeOffset>(7));
     }
 
     /// <summary>

@@ -5,7 +5,11 @@ public enum RateLimitVerdict
     /// <summary>A slot is reserved <see cref="RateLimitGrant.Wait"/> from now.</summary>
     Granted,
 
-    /// <summary>The next free slot is beyond the horizon: ask again after <see cref="RateLimitGrant.RetryAfter"/>.</summary>
+    /// <summary>
+    /// The next free slot is beyond the horizon: the send is queued for a place (<see cref="RateLimitGrant.SlotAt"/>,
+    /// one interval behind the last send queued) and asks again after <see cref="RateLimitGrant.RetryAfter"/>, when the
+    /// horizon reaches it.
+    /// </summary>
     Busy,
 
     /// <summary>The appId is paused (daily quota) until <see cref="RateLimitGrant.PausedUntil"/>.</summary>
@@ -20,7 +24,8 @@ public enum RateLimitVerdict
 /// that long before the slot. <see cref="Penalty"/> is the appId's current interval multiplier (1 = full rate).
 /// <see cref="Wait"/> is measured from the start of the statement; <see cref="StatementTime"/> is how long the
 /// statement then took in the database (a wait for the row lock included), so the caller can tell where in its round
-/// trip that start lay. <see cref="SlotAt"/> is the granted slot on the database's clock. <see cref="EarliestWait"/>
+/// trip that start lay. <see cref="SlotAt"/> is the granted slot on the database's clock (for <see cref="RateLimitVerdict.Busy"/>, the
+/// place the send queued for). <see cref="EarliestWait"/>
 /// (from the same start, at most <see cref="Wait"/>, negative when it is past) is the earliest the content may go
 /// without crowding the slots before it: where the slot was placed one lead from now, not by the slots before it, a
 /// go-ahead that comes sooner than the lead need not be held to the slot. <see cref="Allowance"/> is how late the slot

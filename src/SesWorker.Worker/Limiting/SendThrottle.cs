@@ -126,9 +126,12 @@ public sealed partial class SendThrottle(
 
                 if (held.Elapsed > _options.MaxHold)
                     throw new RateLimitBacklogException(app.AppId, held.Elapsed);
-                var retry = grant.RetryAfter + app.Interval * Random.Shared.NextDouble();
+                // The database queued this send for a place and says when the horizon reaches it: the sends waiting in
+                // every replica come back one interval apart, not together (no jitter needed). A quarter interval at
+                // least: a place held back by a late send's second is asked for again, not in a loop.
+                var retry = grant.RetryAfter < app.Interval / 4 ? app.Interval / 4 : grant.RetryAfter;
                 Log.Backlogged(logger, app.AppId, retry);
-                await Task.Delay(retry < app.Interval ? app.Interval : retry, cancellationToken);
+                await Task.Delay(retry, cancellationToken);
             }
         }
         finally
@@ -437,7 +440,7 @@ public sealed partial class SendThrottle(
 
     private static partial class Log
     {
-        [LoggerMessage(3001, LogLevel.Debug, "AppId {AppId} has a backlog beyond the maximum wait; asking again in {RetryAfter}")]
+        [LoggerMessage(3001, LogLevel.Debug, "AppId {AppId} has a backlog beyond the maximum wait; queued, asking again in {RetryAfter}")]
         public static partial void Backlogged(ILogger logger, string appId, TimeSpan retryAfter);
 
         [LoggerMessage(3002, LogLevel.Debug, "A send for appId {AppId} reached its {Moment} {Late} late, with the later slots already given out: it takes a fresh slot")]

@@ -66,6 +66,58 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     }
 
     [Fact]
+    public async Task Sends_that_find_the_horizon_full_queue_an_interval_apart_and_get_their_places_when_they_come_back()
+    {
+        RateLimitGrant last;
+        do
+            last = await ReserveAsync("queue");
+        while (last.Verdict == RateLimitVerdict.Granted);
+        var first = last;
+        var second = await ReserveAsync("queue");
+        var third = await ReserveAsync("queue");
+
+        // The first to find the horizon full queues for the next free slot, the others one interval behind each other,
+        // and each is told to come back when the horizon reaches its place: not all at the same moment.
+        Assert.All([first, second, third], g => Assert.Equal(RateLimitVerdict.Busy, g.Verdict));
+        Assert.InRange((second.SlotAt - first.SlotAt - Interval).TotalMilliseconds, -0.01, 0.01);
+        Assert.InRange((third.SlotAt - second.SlotAt - Interval).TotalMilliseconds, -0.01, 0.01);
+
+        // Back when told, each gets the slot at its place (or, where this machine was slow, a lead from its statement).
+        await Task.Delay(first.RetryAfter, TestContext.Current.CancellationToken);
+        AssertSlot(first.SlotAt, await ReserveAsync("queue"));
+        await Task.Delay(second.RetryAfter - first.RetryAfter, TestContext.Current.CancellationToken);
+        AssertSlot(second.SlotAt, await ReserveAsync("queue"));
+    }
+
+    [Fact]
+    public async Task Places_nobody_comes_back_for_are_given_up_as_the_sends_behind_them_find_room()
+    {
+        RateLimitGrant last;
+        do
+            last = await ReserveAsync("phantom");
+        while (last.Verdict == RateLimitVerdict.Granted);
+        // Four sends queue; the first two never come back (cancelled, their worker stopped).
+        var queued = new List<RateLimitGrant> { last };
+        for (var i = 0; i < 3; i++)
+            queued.Add(await ReserveAsync("phantom"));
+        Assert.All(queued, g => Assert.Equal(RateLimitVerdict.Busy, g.Verdict));
+
+        // The third comes back when told and takes the next free slot, the first one's place, with room left after it:
+        // the queue is further back than the sends in it need, and its tail moves up.
+        await Task.Delay(queued[2].RetryAfter, TestContext.Current.CancellationToken);
+        AssertSlot(queued[0].SlotAt, await ReserveAsync("phantom"));
+
+        // Others take the room; the next send to queue is not placed behind the places nobody came for (the fourth's
+        // place and one interval more, as it was before the tail moved up).
+        while ((last = await ReserveAsync("phantom")).Verdict == RateLimitVerdict.Granted)
+        {
+        }
+
+        Assert.True(last.SlotAt < queued[3].SlotAt + Interval / 2,
+            $"queued {(last.SlotAt - queued[3].SlotAt).TotalMilliseconds:F1} ms after the fourth's place");
+    }
+
+    [Fact]
     public async Task A_slot_starts_one_shared_lead_ahead_and_a_growing_lead_moves_the_next_slot_back_by_the_growth()
     {
         var first = await ReserveAsync("lead", TimeSpan.FromMilliseconds(300));
