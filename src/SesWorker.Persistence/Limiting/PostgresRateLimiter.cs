@@ -45,6 +45,12 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         END
         """;
 
+    // How far ahead of now the next slot would lie (the next free one, a lead from now, a second's span after a count),
+    // and the horizon it must lie within to be given: the reservation's condition, and, one step further on, whether a
+    // grant leaves room for another.
+    private const string NextSlotAhead = $"GREATEST(r.tat, (SELECT now + lead FROM p), {SecondAfterCounted}) - (SELECT now FROM p)";
+    private const string Horizon = "$4 + (SELECT shared_lead FROM p)";
+
     private static string Reserve(string factor) => $"""
         WITH pause AS (
             SELECT until FROM app_pauses WHERE app_id = $1 AND until > statement_timestamp()
@@ -72,11 +78,10 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
                 -- Room for another slot after this one: the queue (below) is further back than the sends waiting in it
                 -- need (a queued send that never came back, or came back to find its place taken and queued again), so
                 -- its tail moves up by an interval and the horizon fills again.
-                queue_tail = CASE WHEN GREATEST(r.tat, (SELECT now + lead FROM p), {SecondAfterCounted}) + $3 * (SELECT factor FROM p)
-                    - (SELECT now FROM p) <= $4 + (SELECT shared_lead FROM p) THEN r.queue_tail - $3 * (SELECT factor FROM p) ELSE r.queue_tail END
+                queue_tail = CASE WHEN {NextSlotAhead} + $3 * (SELECT factor FROM p) <= {Horizon}
+                    THEN r.queue_tail - $3 * (SELECT factor FROM p) ELSE r.queue_tail END
             -- The same horizon for a leadless slot: it must not starve behind the sends that reserve a lead ahead.
-            WHERE GREATEST(r.tat, (SELECT now + lead FROM p), {SecondAfterCounted})
-                  - (SELECT now FROM p) <= $4 + (SELECT shared_lead FROM p)
+            WHERE {NextSlotAhead} <= {Horizon}
             RETURNING r.tat, r.recent_slots[cardinality(r.recent_slots)] AS slot, {Earliest} AS earliest,
                 r.recent_counted[cardinality(r.recent_counted)] - r.recent_slots[cardinality(r.recent_slots)] AS allowance
         ), queued AS (
@@ -162,7 +167,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         // The backlog ahead of us (the place this send queued for), less what may be reserved.
         var backlog = reader.IsDBNull(2) ? TimeSpan.Zero : reader.GetFieldValue<TimeSpan>(2);
         return new RateLimitGrant(RateLimitVerdict.Busy, TimeSpan.Zero, sharedLead, factor,
-            RetryAfter: Max(backlog - maxWait - sharedLead, TimeSpan.FromMilliseconds(1)), StatementTime: statementTime,
+            RetryAfter: Max(backlog - maxWait - sharedLead, TimeSpan.FromMilliseconds(1)),
             SlotAt: reader.IsDBNull(7) ? default : reader.GetFieldValue<DateTimeOffset>(7));
     }
 

@@ -28,6 +28,17 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     private Task<RateLimitGrant> ReserveAsync(string appId, TimeSpan lead = default, (Guid, Guid)? fence = null, TimeSpan? maxWait = null) =>
         _limiter.TryReserveAsync(appId, Interval, maxWait ?? MaxWait, lead, Recovery, fence, leadless: false, 20, TimeSpan.Zero, TestContext.Current.CancellationToken);
 
+    /// <summary>Reserves until the horizon is full: the first answer that is not a slot (the place the send queued for).</summary>
+    private async Task<RateLimitGrant> ReserveUntilBusyAsync(string appId, TimeSpan lead = default)
+    {
+        RateLimitGrant grant;
+        while ((grant = await ReserveAsync(appId, lead)).Verdict == RateLimitVerdict.Granted)
+        {
+        }
+
+        return grant;
+    }
+
     /// <summary>
     /// A granted slot is the schedule's next one (<paramref name="scheduled"/>), unless the clock has passed it: then
     /// it lies one lead from the moment the statement took the row's lock. Two statements can lie more than an interval
@@ -68,11 +79,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     [Fact]
     public async Task Sends_that_find_the_horizon_full_queue_an_interval_apart_and_get_their_places_when_they_come_back()
     {
-        RateLimitGrant last;
-        do
-            last = await ReserveAsync("queue");
-        while (last.Verdict == RateLimitVerdict.Granted);
-        var first = last;
+        var first = await ReserveUntilBusyAsync("queue");
         var second = await ReserveAsync("queue");
         var third = await ReserveAsync("queue");
 
@@ -92,12 +99,8 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     [Fact]
     public async Task Places_nobody_comes_back_for_are_given_up_as_the_sends_behind_them_find_room()
     {
-        RateLimitGrant last;
-        do
-            last = await ReserveAsync("phantom");
-        while (last.Verdict == RateLimitVerdict.Granted);
         // Four sends queue; the first two never come back (cancelled, their worker stopped).
-        var queued = new List<RateLimitGrant> { last };
+        var queued = new List<RateLimitGrant> { await ReserveUntilBusyAsync("phantom") };
         for (var i = 0; i < 3; i++)
             queued.Add(await ReserveAsync("phantom"));
         Assert.All(queued, g => Assert.Equal(RateLimitVerdict.Busy, g.Verdict));
@@ -109,10 +112,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
 
         // Others take the room; the next send to queue is not placed behind the places nobody came for (the fourth's
         // place and one interval more, as it was before the tail moved up).
-        while ((last = await ReserveAsync("phantom")).Verdict == RateLimitVerdict.Granted)
-        {
-        }
-
+        var last = await ReserveUntilBusyAsync("phantom");
         Assert.True(last.SlotAt < queued[3].SlotAt + Interval / 2,
             $"queued {(last.SlotAt - queued[3].SlotAt).TotalMilliseconds:F1} ms after the fourth's place");
     }
@@ -297,9 +297,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     [Fact]
     public async Task A_send_whose_go_ahead_came_late_gets_a_fresh_slot_while_others_keep_the_horizon_full()
     {
-        while ((await ReserveAsync("late", TimeSpan.FromMilliseconds(500))).Verdict == RateLimitVerdict.Granted)
-        {
-        }
+        await ReserveUntilBusyAsync("late", TimeSpan.FromMilliseconds(500));
 
         var fresh = await _limiter.TryReserveAsync("late", Interval, MaxWait, TimeSpan.FromMilliseconds(500), Recovery, null, leadless: true,
             20, TimeSpan.Zero, TestContext.Current.CancellationToken);
