@@ -13,6 +13,13 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     private static readonly TimeSpan Interval = Gcra.Interval(20, 0.02);
     private static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(400);
     private static readonly TimeSpan Recovery = TimeSpan.FromMinutes(1);
+
+    // The queue tests' appId: 5 a second, with a horizon that ends half an interval after a slot. Filling a horizon of
+    // 400 ms at 20 a second leaves it full by 408 ms less the fill's own time (eight statements): nothing at all where a
+    // statement takes a millisecond (CI's run found the next question granted 398 ms ahead). Here the horizon, once
+    // full, stays full for about half an interval (100 ms) less the statements' time, however fast this machine runs.
+    private static readonly TimeSpan QueueInterval = Gcra.Interval(5, 0.02);
+    private static readonly TimeSpan QueueHorizon = QueueInterval * 2.5;
     private NpgsqlDataSource _dataSource = null!;
     private PostgresRateLimiter _limiter = null!;
 
@@ -28,11 +35,14 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     private Task<RateLimitGrant> ReserveAsync(string appId, TimeSpan lead = default, (Guid, Guid)? fence = null, TimeSpan? maxWait = null) =>
         _limiter.TryReserveAsync(appId, Interval, maxWait ?? MaxWait, lead, Recovery, fence, leadless: false, 20, TimeSpan.Zero, TestContext.Current.CancellationToken);
 
+    private Task<RateLimitGrant> QueueReserveAsync(string appId) =>
+        _limiter.TryReserveAsync(appId, QueueInterval, QueueHorizon, TimeSpan.Zero, Recovery, null, leadless: false, 5, TimeSpan.Zero, TestContext.Current.CancellationToken);
+
     /// <summary>Reserves until the horizon is full: the first answer that is not a slot (the place the send queued for).</summary>
-    private async Task<RateLimitGrant> ReserveUntilBusyAsync(string appId, TimeSpan lead = default)
+    private static async Task<RateLimitGrant> ReserveUntilBusyAsync(Func<Task<RateLimitGrant>> reserve)
     {
         RateLimitGrant grant;
-        while ((grant = await ReserveAsync(appId, lead)).Verdict == RateLimitVerdict.Granted)
+        while ((grant = await reserve()).Verdict == RateLimitVerdict.Granted)
         {
         }
 
@@ -40,19 +50,19 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     }
 
     /// <summary>
-    /// Fills the horizon of a fresh appId and asks <paramref name="count"/> times more: the sends that find it full, in
-    /// the order they queued. The horizon was full by less than an interval when the last slot was given (a slot opens
-    /// every interval as the clock moves on), so a machine that stalls between two questions can find room again; the
-    /// setup then starts over on another appId rather than asserting on a schedule the clock has changed.
+    /// Fills the horizon of a fresh appId (<see cref="QueueInterval"/>) and asks <paramref name="count"/> times more: the
+    /// sends that find it full, in the order they queued. A machine that stalls between two questions for longer than
+    /// the horizon stays full (about 100 ms) finds room again; the setup then starts over on another appId rather than
+    /// asserting on a schedule the clock has changed.
     /// </summary>
     private async Task<(string AppId, List<RateLimitGrant> Queued)> QueueAsync(string appId, int count)
     {
         for (var attempt = 1; ; attempt++)
         {
             var key = $"{appId}-{attempt}";
-            var queued = new List<RateLimitGrant> { await ReserveUntilBusyAsync(key) };
+            var queued = new List<RateLimitGrant> { await ReserveUntilBusyAsync(() => QueueReserveAsync(key)) };
             while (queued.Count < count && queued[^1].Verdict == RateLimitVerdict.Busy)
-                queued.Add(await ReserveAsync(key));
+                queued.Add(await QueueReserveAsync(key));
             if (queued.All(g => g.Verdict == RateLimitVerdict.Busy) || attempt == 5)
                 return (key, queued);
             TestContext.Current.TestOutputHelper?.WriteLine($"attempt {attempt}: the clock opened room between two questions; again");
@@ -105,14 +115,14 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         // The first to find the horizon full queues for the next free slot, the others one interval behind each other,
         // and each is told to come back when the horizon reaches its place: not all at the same moment.
         Assert.All([first, second, third], g => Assert.Equal(RateLimitVerdict.Busy, g.Verdict));
-        Assert.InRange((second.SlotAt - first.SlotAt - Interval).TotalMilliseconds, -0.01, 0.01);
-        Assert.InRange((third.SlotAt - second.SlotAt - Interval).TotalMilliseconds, -0.01, 0.01);
+        Assert.InRange((second.SlotAt - first.SlotAt - QueueInterval).TotalMilliseconds, -0.01, 0.01);
+        Assert.InRange((third.SlotAt - second.SlotAt - QueueInterval).TotalMilliseconds, -0.01, 0.01);
 
         // Back when told, each gets the slot at its place (or, where this machine was slow, a lead from its statement).
         await Task.Delay(first.RetryAfter, TestContext.Current.CancellationToken);
-        AssertSlot(first.SlotAt, await ReserveAsync(appId));
+        AssertSlot(first.SlotAt, await QueueReserveAsync(appId));
         await Task.Delay(second.RetryAfter - first.RetryAfter, TestContext.Current.CancellationToken);
-        AssertSlot(second.SlotAt, await ReserveAsync(appId));
+        AssertSlot(second.SlotAt, await QueueReserveAsync(appId));
     }
 
     [Fact]
@@ -125,12 +135,12 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         // The third comes back when told and takes the next free slot, the first one's place, with room left after it:
         // the queue is further back than the sends in it need, and its tail moves up.
         await Task.Delay(queued[2].RetryAfter, TestContext.Current.CancellationToken);
-        AssertSlot(queued[0].SlotAt, await ReserveAsync(appId));
+        AssertSlot(queued[0].SlotAt, await QueueReserveAsync(appId));
 
         // Others take the room; the next send to queue is not placed behind the places nobody came for (the fourth's
         // place and one interval more, as it was before the tail moved up).
-        var last = await ReserveUntilBusyAsync(appId);
-        Assert.True(last.SlotAt < queued[3].SlotAt + Interval / 2,
+        var last = await ReserveUntilBusyAsync(() => QueueReserveAsync(appId));
+        Assert.True(last.SlotAt < queued[3].SlotAt + QueueInterval / 2,
             $"queued {(last.SlotAt - queued[3].SlotAt).TotalMilliseconds:F1} ms after the fourth's place");
     }
 
@@ -314,7 +324,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     [Fact]
     public async Task A_send_whose_go_ahead_came_late_gets_a_fresh_slot_while_others_keep_the_horizon_full()
     {
-        await ReserveUntilBusyAsync("late", TimeSpan.FromMilliseconds(500));
+        await ReserveUntilBusyAsync(() => ReserveAsync("late", TimeSpan.FromMilliseconds(500)));
 
         var fresh = await _limiter.TryReserveAsync("late", Interval, MaxWait, TimeSpan.FromMilliseconds(500), Recovery, null, leadless: true,
             20, TimeSpan.Zero, TestContext.Current.CancellationToken);
