@@ -51,6 +51,9 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
     private const string NextSlotAhead = $"GREATEST(r.tat, (SELECT now + lead FROM p), {SecondAfterCounted}) - (SELECT now FROM p)";
     private const string Horizon = "$4 + (SELECT shared_lead FROM p)";
 
+    // One interval at the appId's current penalty: what a slot, a queued place and the queue's move-up each take.
+    private const string Step = "$3 * (SELECT factor FROM p)";
+
     private static string Reserve(string factor) => $"""
         WITH pause AS (
             SELECT until FROM app_pauses WHERE app_id = $1 AND until > statement_timestamp()
@@ -68,7 +71,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
                 -- MAIL FROM closer to this one than their slots are apart, so the next slot moves back by the growth
                 -- (once: a provider found slower costs the rate its extra lead, one time); shrinking only spreads them.
                 (tat, recent_slots, recent_counted, recent_leads) = (
-                    SELECT x.slot + $3 * (SELECT factor FROM p) + CASE WHEN $9 THEN interval '0' ELSE GREATEST((EXCLUDED.lead - r.lead) * 0.1, interval '0') END,
+                    SELECT x.slot + {Step} + CASE WHEN $9 THEN interval '0' ELSE GREATEST((EXCLUDED.lead - r.lead) * 0.1, interval '0') END,
                            (r.recent_slots || x.slot)[GREATEST(1, cardinality(r.recent_slots) + 2 - $10):],
                            (r.recent_counted || (x.slot + CASE WHEN x.ready - x.bound >= $11 THEN $12 ELSE interval '0' END))[GREATEST(1, cardinality(r.recent_counted) + 2 - $10):],
                            (r.recent_leads || (SELECT shared_lead FROM p))[GREATEST(1, cardinality(r.recent_leads) + 2 - $10):]
@@ -78,8 +81,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
                 -- Room for another slot after this one: the queue (below) is further back than the sends waiting in it
                 -- need (a queued send that never came back, or came back to find its place taken and queued again), so
                 -- its tail moves up by an interval and the horizon fills again.
-                queue_tail = CASE WHEN {NextSlotAhead} + $3 * (SELECT factor FROM p) <= {Horizon}
-                    THEN r.queue_tail - $3 * (SELECT factor FROM p) ELSE r.queue_tail END
+                queue_tail = CASE WHEN {NextSlotAhead} + {Step} <= {Horizon} THEN r.queue_tail - {Step} ELSE r.queue_tail END
             -- The same horizon for a leadless slot: it must not starve behind the sends that reserve a lead ahead.
             WHERE {NextSlotAhead} <= {Horizon}
             RETURNING r.tat, r.recent_slots[cardinality(r.recent_slots)] AS slot, {Earliest} AS earliest,
@@ -89,7 +91,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
             -- (the next free slot where no send waits) and is told to come back when the horizon reaches that place.
             -- Without it every waiting send of every replica came back at the same moment for one slot: the polls per
             -- send grew with the replicas. The row is locked already (ON CONFLICT locks it even where it updates nothing).
-            UPDATE rate_limits r SET queue_tail = GREATEST(r.queue_tail + $3 * (SELECT factor FROM p), r.tat)
+            UPDATE rate_limits r SET queue_tail = GREATEST(r.queue_tail + {Step}, r.tat)
             WHERE r.key = $2 AND NOT EXISTS (SELECT FROM granted) AND NOT EXISTS (SELECT FROM pause)
             RETURNING r.queue_tail AS place
         ), mark AS (
@@ -97,7 +99,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
             WHERE email_id = $7 AND claim_token = $8 AND EXISTS (SELECT FROM granted)
             RETURNING 1
         )
-        SELECT (SELECT slot FROM granted) - p.now, p.shared_lead, COALESCE((SELECT place FROM queued), (SELECT tat FROM cur)) - p.now,
+        SELECT (SELECT slot FROM granted) - p.now, p.shared_lead, (SELECT place FROM queued) - p.now,
                (SELECT until FROM pause), p.factor, EXISTS (SELECT FROM mark), clock_timestamp() - p.now,
                COALESCE((SELECT slot FROM granted), (SELECT place FROM queued)), (SELECT earliest FROM granted) - p.now, (SELECT allowance FROM granted)
         FROM p
@@ -110,9 +112,9 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
     // the safe side). From the row as this statement left it, after the lock: another replica's slot just before this
     // one is seen. A slot placed one lead from now (an appId below its rate) has room before it, and the content need
     // not sit out the rest of a lead that the provider's go-ahead beat.
-    private const string Earliest = """
+    private const string Earliest = $"""
         LEAST(r.recent_slots[cardinality(r.recent_slots)], CASE WHEN $10 >= 2 AND cardinality(r.recent_counted) >= 2 THEN
-            GREATEST(r.recent_counted[cardinality(r.recent_counted) - 1] + $3 * (SELECT factor FROM p),
+            GREATEST(r.recent_counted[cardinality(r.recent_counted) - 1] + {Step},
                      CASE WHEN cardinality(r.recent_counted) >= $10 THEN r.recent_counted[1] + $11 END)
             ELSE r.recent_slots[cardinality(r.recent_slots)] END)
         """;
@@ -164,7 +166,8 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
                 Allowance: reader.GetFieldValue<TimeSpan>(9));
         }
 
-        // The backlog ahead of us (the place this send queued for), less what may be reserved.
+        // The backlog ahead of us (the place this send queued for), less what may be reserved. No place: the row was
+        // created by another replica after this statement's snapshot; ask again soon.
         var backlog = reader.IsDBNull(2) ? TimeSpan.Zero : reader.GetFieldValue<TimeSpan>(2);
         return new RateLimitGrant(RateLimitVerdict.Busy, TimeSpan.Zero, sharedLead, factor,
             RetryAfter: Max(backlog - maxWait - sharedLead, TimeSpan.FromMilliseconds(1)),
