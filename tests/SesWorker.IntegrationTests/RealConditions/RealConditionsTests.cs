@@ -109,20 +109,46 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
     {
         fixture.SimulatorOptions.Latency.Default = Realistic;
         await StartAsync("proc-a");
+
+        // A worker just started: the JIT compiles the whole path while the intake works through the backlog, and appId
+        // B's first send opens its SMTP connection. 4.1-4.7 s in CI on this machine, counted to the history rows (before
+        // the lanes the 10 waited for the whole backlog, about 100 s); 8-10 s with a busy loop on one of its two cores.
+        var cold = await BehindABacklogAsync();
+
+        // The same worker once it has run a few seconds more, as a replica that has been running: issue 7's 3 s. Right
+        // after the first pass the JIT is still compiling the intake's path at its final tier in the background (the last
+        // accepted 2.3-3.1 s after the publish then); from 5 s later 1.6-2.2 s on a quiet machine. A's first backlog is
+        // still in its lane (20 a second); the new one goes behind it.
+        await Task.Delay(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        var warm = await BehindABacklogAsync();
+
+        Assert.True(cold <= TimeSpan.FromSeconds(8), $"appId {SesWorkerFixture.SecondAppId}'s 10 emails were sent {cold.TotalSeconds:F2} s after their publish, behind a backlog of 2,000, on a worker just started");
+        Assert.True(warm <= TimeSpan.FromSeconds(3), $"appId {SesWorkerFixture.SecondAppId}'s 10 emails were sent {warm.TotalSeconds:F2} s after their publish, behind a backlog of 2,000, on a running worker");
+    }
+
+    /// <summary>
+    /// Publishes 2,000 emails of appId A and then 10 of appId B; once B's are recorded sent, returns how long after their
+    /// publish the provider had accepted the last of them (the simulator's clock: the history row comes up to a few hundred
+    /// ms later, its outcome written and then polled).
+    /// </summary>
+    private async Task<TimeSpan> BehindABacklogAsync()
+    {
         var backlog = Enumerable.Range(0, 2000).Select(_ => TestMessages.Email(SesWorkerFixture.AppId)).ToList();
         await fixture.PublishRawAsync(backlog);
         var small = Enumerable.Range(0, 10).Select(_ => TestMessages.Email(SesWorkerFixture.SecondAppId, SesWorkerFixture.SecondSender)).ToList();
-        var watch = Stopwatch.StartNew();
+        var publishedAt = DateTimeOffset.UtcNow;
         await fixture.PublishRawAsync(small);
 
         var rows = await fixture.WaitForTerminalAsync(small.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(30));
 
-        var elapsed = watch.Elapsed;
-        TestContext.Current.TestOutputHelper?.WriteLine($"appId {SesWorkerFixture.SecondAppId}'s 10 emails took {elapsed.TotalSeconds:F2} s");
+        var recorded = DateTimeOffset.UtcNow - publishedAt;
         Assert.All(rows, r => Assert.Equal(EmailStatus.Sent, r.Status));
-        // Issue 7's target is 3 s; this machine measures 4.1-4.7 s in CI (the intake's pass over the backlog). Before the
-        // lanes they waited for the whole backlog (about 100 s).
-        Assert.True(elapsed <= TimeSpan.FromSeconds(8), $"appId {SesWorkerFixture.SecondAppId}'s 10 emails took {elapsed.TotalSeconds:F2} s behind a backlog of 2,000");
+        var accepted = fixture.Simulator.Messages.Where(m => m.AppId == SesWorkerFixture.SecondAppId && m.ReceivedAt >= publishedAt)
+            .Select(m => m.ReceivedAt - publishedAt).Order().ToList();
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"appId {SesWorkerFixture.SecondAppId}'s 10 emails accepted at the provider {accepted[0].TotalSeconds:F2}-{accepted[^1].TotalSeconds:F2} s after their publish, recorded sent by {recorded.TotalSeconds:F2} s");
+        Assert.Equal(small.Count, accepted.Count);
+        return accepted[^1];
     }
 
     [Fact]
