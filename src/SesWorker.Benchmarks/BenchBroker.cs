@@ -19,6 +19,12 @@ internal sealed class BenchBroker(IConnection connection) : IAsyncDisposable
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>The connection, for <see cref="BrokerFloor"/>.</summary>
+    public IConnection Connection => connection;
+
+    /// <summary>A message's body as the benchmark publishes it: plain JSON, as a producer in any language would write it.</summary>
+    public static byte[] Serialize(SendEmail message) => JsonSerializer.SerializeToUtf8Bytes(message, Json);
+
     /// <summary>The amqp:// URI of <paramref name="serverUri"/> with its path replaced by <paramref name="virtualHost"/>.</summary>
     public static Uri WithVirtualHost(string serverUri, string virtualHost) =>
         new UriBuilder(serverUri) { Path = "/" + Uri.EscapeDataString(virtualHost) }.Uri;
@@ -87,7 +93,7 @@ internal sealed class BenchBroker(IConnection connection) : IAsyncDisposable
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i];
-            var body = JsonSerializer.SerializeToUtf8Bytes(message, Json);
+            var body = Serialize(message);
             var properties = new BasicProperties
             {
                 ContentType = "application/json",

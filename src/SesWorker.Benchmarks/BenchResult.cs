@@ -38,6 +38,9 @@ internal sealed record BenchResult
     /// <summary>The crash scenario's figures; null in the others.</summary>
     public CrashFigures? Crash { get; init; }
 
+    /// <summary>The fairness scenario's broker alone moving appId A's backlog (<see cref="Benchmarks.BrokerFloor"/>); null in the others.</summary>
+    public BrokerFloorFigures? BrokerFloor { get; init; }
+
     /// <summary>The naive sender's phase; null with <c>--naive 0</c>.</summary>
     public NaiveFigures? Naive { get; init; }
 

@@ -53,6 +53,19 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
                     $"naive sender: {naive.Accepted} of {naive.Sent} accepted in {naive.Seconds:F1}s, {naive.SendsPerSecond:F1} sends/s"));
             }
 
+            // Fairness: how fast the broker alone moves appId A's backlog as the intake does, before any worker runs.
+            BrokerFloorFigures? floor = null;
+            if (settings.Scenario == "fairness")
+            {
+                var sample = settings.BigAttachments
+                    ? BenchMessages.CreateWithAttachments([accounts[0]], 1, $"{runId}-floor")[0]
+                    : BenchMessages.One(accounts[0], 0, $"{runId}-floor");
+                floor = await BrokerFloor.RunAsync(
+                    broker.Connection, runId, settings.Backlog, settings.Concurrency ?? BrokerFloor.WorkerDefaultIntake, BenchBroker.Serialize(sample), ct);
+                BenchLog.Write(string.Create(CultureInfo.InvariantCulture,
+                    $"broker alone: moved {floor.Messages} between two quorum queues at {floor.Prefetch} in flight in {floor.Seconds:F2}s"));
+            }
+
             var environment = BenchAccounts.WorkerEnvironment(accounts, simulator.Port, certificate, settings);
             environment["ConnectionStrings__Postgres"] = database.ConnectionString;
             environment["ConnectionStrings__RabbitMq"] = amqp.ToString();
@@ -125,6 +138,7 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
                 Fairness = fairness,
                 Crash = crash,
                 Naive = naive,
+                BrokerFloor = floor,
             };
         }
         finally

@@ -19,7 +19,7 @@ internal static class ReportPrinter
         if (result.Fairness is { } fairness)
         {
             output.WriteLine();
-            PrintFairness(fairness, output);
+            PrintFairness(fairness, result.BrokerFloor, output);
         }
 
         if (result.Crash is { } crash)
@@ -111,9 +111,12 @@ internal static class ReportPrinter
             + $"other processes and the kernel {n.Load.BusyPercent - n.Load.BenchProcessPercent:F0}%; 1-min load average {n.Load.LoadAverageAtStart:F1} -> {n.Load.LoadAverageAtEnd:F1}");
     }
 
-    private static void PrintFairness(FairnessFigures f, TextWriter output)
+    private static void PrintFairness(FairnessFigures f, BrokerFloorFigures? floor, TextWriter output)
     {
         Line(output, $"fairness: {f.SmallAppIds} small appIds x {f.PerApp}, published after appId A's {f.BigBacklog}");
+        if (floor is not null)
+            Line(output, $"  the broker alone (before the workers): {floor.Messages} bodies of {floor.BodyBytes} bytes moved between two quorum queues as the intake moves them, "
+                + $"{floor.Prefetch} in flight, in {floor.Seconds:F2} s ({floor.PerSecond:F0}/s; publish and ack p50 / p99 {floor.CycleP50Ms:F1} / {floor.CycleP99Ms:F1} ms)");
         Line(output, $"  small appIds: {f.SmallAccepted} of {f.SmallAppIds * f.PerApp} accepted; rate from first accept min / median / max "
             + $"{f.SmallRate.Min:F2} / {f.SmallRate.Median:F2} / {f.SmallRate.Max:F2} /s; slowest first accept {f.SlowestFirstAcceptSeconds:F2} s after its first publish");
         Line(output, $"  small appIds: publish-to-accept p50 / p99 {Millis(f.SmallP50Ms)} / {Millis(f.SmallP99Ms)}");
