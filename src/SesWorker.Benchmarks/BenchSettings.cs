@@ -21,7 +21,9 @@ internal sealed record BenchSettings
           fairness    appId A with --backlog (5000) published first, then --apps (20) small appIds with --per-app (50)
                       each: per small appId its rate and publish-to-accept p99; ends when the small ones are done;
                       --big-attachments on gives A's backlog the memory scenario's attachments (small appIds behind a
-                      burst of another's large messages)
+                      burst of another's large messages); first, before the workers start, RabbitMQ's client alone
+                      moves as many bodies between two quorum queues as the intake moves them, at --concurrency (4 when
+                      absent: the worker's default without a memory limit), the floor under the intake's pass
           crash       --apps (3) appIds, --backlog (900), 3 workers; worker 1 gets kill -9 once the simulator accepted
                       --kill-after (a quarter of the backlog): how long the flow paused, how long until the dead worker's
                       claims were done, duplicates beyond `unknown`
