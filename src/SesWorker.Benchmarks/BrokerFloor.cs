@@ -33,8 +33,10 @@ internal static class BrokerFloor
         try
         {
             var properties = new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent };
-            for (var sent = 0; sent < count; sent += 500)
-                await Task.WhenAll(Enumerable.Range(0, Math.Min(500, count - sent))
+            // Confirmed in batches of at most 500, and of at most 64 MiB: the client rents a frame buffer per publish.
+            var batch = (int)Math.Clamp(64L * 1024 * 1024 / Math.Max(1, body.Length), 1, 500);
+            for (var sent = 0; sent < count; sent += batch)
+                await Task.WhenAll(Enumerable.Range(0, Math.Min(batch, count - sent))
                     .Select(_ => publisher.BasicPublishAsync(string.Empty, from, mandatory: true, properties, body, ct).AsTask()));
 
             // As the intake: as many handlers at once as the prefetch, each publish confirmed before its ack.
