@@ -54,17 +54,7 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
             }
 
             // Fairness: how fast the broker alone moves appId A's backlog as the intake does, before any worker runs.
-            BrokerFloorFigures? floor = null;
-            if (settings.Scenario == "fairness")
-            {
-                var sample = settings.BigAttachments
-                    ? BenchMessages.CreateWithAttachments([accounts[0]], 1, $"{runId}-floor")[0]
-                    : BenchMessages.One(accounts[0], 0, $"{runId}-floor");
-                floor = await BrokerFloor.RunAsync(
-                    broker.Connection, runId, settings.Backlog, settings.Concurrency ?? BrokerFloor.WorkerDefaultIntake, BenchBroker.Serialize(sample), ct);
-                BenchLog.Write(string.Create(CultureInfo.InvariantCulture,
-                    $"broker alone: moved {floor.Messages} between two quorum queues at {floor.Prefetch} in flight in {floor.Seconds:F2}s"));
-            }
+            var floor = settings.Scenario == "fairness" ? await BrokerFloor.RunAsync(broker, accounts[0], runId, settings, ct) : null;
 
             var environment = BenchAccounts.WorkerEnvironment(accounts, simulator.Port, certificate, settings);
             environment["ConnectionStrings__Postgres"] = database.ConnectionString;

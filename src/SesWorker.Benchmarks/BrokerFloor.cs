@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -21,7 +22,20 @@ internal static class BrokerFloor
     /// </summary>
     public const int WorkerDefaultIntake = 4;
 
-    public static async Task<BrokerFloorFigures> RunAsync(IConnection connection, string runId, int count, int prefetch, ReadOnlyMemory<byte> body, CancellationToken ct)
+    /// <summary>Moves <c>--backlog</c> bodies of appId A's kind (with the memory scenario's attachments where A's backlog has them) at <c>--concurrency</c>.</summary>
+    public static async Task<BrokerFloorFigures> RunAsync(BenchBroker broker, BenchAccount account, string runId, BenchSettings settings, CancellationToken ct)
+    {
+        var sample = settings.BigAttachments
+            ? BenchMessages.CreateWithAttachments([account], 1, $"{runId}-floor")[0]
+            : BenchMessages.One(account, 0, $"{runId}-floor");
+        var floor = await MoveAsync(
+            broker.Connection, runId, settings.Backlog, settings.Concurrency ?? WorkerDefaultIntake, BenchBroker.Serialize(sample), ct);
+        BenchLog.Write(string.Create(CultureInfo.InvariantCulture,
+            $"broker alone: moved {floor.Messages} between two quorum queues at {floor.Prefetch} in flight in {floor.Seconds:F2}s"));
+        return floor;
+    }
+
+    private static async Task<BrokerFloorFigures> MoveAsync(IConnection connection, string runId, int count, int prefetch, ReadOnlyMemory<byte> body, CancellationToken ct)
     {
         var from = $"bench-floor-{runId}-from";
         var to = $"bench-floor-{runId}-to";
