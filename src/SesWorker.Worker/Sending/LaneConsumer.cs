@@ -13,9 +13,18 @@ public sealed class LaneConsumer(EmailSendHandler handler, SendGate gate, ByteBu
 {
     public async Task Consume(ConsumeContext<IncomingSendEmail> context)
     {
+        await BufferReturnThread.Leave();
+        var body = ReceivedBody.Of(context.ReceiveContext);
+        await ConsumeAsync(context, body);
+        // The held and the large lane can deliver large bodies: their buffers go back where the consume completes.
+        if (body.Length >= BufferReturnThread.MinimumBodyBytes)
+            await BufferReturnThread.CompleteOnItAsync(context);
+    }
+
+    private async Task ConsumeAsync(ConsumeContext<IncomingSendEmail> context, ReadOnlyMemory<byte> body)
+    {
         // The turn first: a message waiting for one holds no bytes of the budget.
         using var turn = await gate.EnterAsync(context.ReceiveContext.InputAddress.AbsolutePath, context.CancellationToken);
-        var body = ReceivedBody.Of(context.ReceiveContext);
         using var lease = await budget.AcquireAsync(WorkerOptions.Footprint(body.Length), context.CancellationToken);
         if (await SendEmailDelivery.ReadAsync(body, context, handler) is { } delivery)
             await handler.HandleAsync(delivery.Command);

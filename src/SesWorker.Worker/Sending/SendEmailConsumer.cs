@@ -28,7 +28,16 @@ public sealed partial class SendEmailConsumer(
 {
     public async Task Consume(ConsumeContext<IncomingSendEmail> context)
     {
+        await BufferReturnThread.Leave();
         var body = ReceivedBody.Of(context.ReceiveContext);
+        await ConsumeAsync(context, body);
+        // Settled, with the budget given back: the client returns the delivery's buffer where the consume completes.
+        if (body.Length >= BufferReturnThread.MinimumBodyBytes)
+            await BufferReturnThread.CompleteOnItAsync(context);
+    }
+
+    private async Task ConsumeAsync(ConsumeContext<IncomingSendEmail> context, ReadOnlyMemory<byte> body)
+    {
         using var lease = await budget.AcquireAsync(WorkerOptions.Footprint(body.Length), context.CancellationToken);
         // A message with no readable emailId is refused here, so the reason lands in send-email_error where operators
         // look, not in a lane's error queue.
