@@ -11,15 +11,8 @@ namespace SesWorker.Worker.Sending;
 /// </summary>
 public sealed class LaneConsumer(EmailSendHandler handler, SendGate gate, ByteBudget budget) : IConsumer<IncomingSendEmail>
 {
-    public async Task Consume(ConsumeContext<IncomingSendEmail> context)
-    {
-        await BufferReturnThread.Leave();
-        var body = ReceivedBody.Of(context.ReceiveContext);
-        await ConsumeAsync(context, body);
-        // The held and the large lane can deliver large bodies: their buffers go back where the consume completes.
-        if (body.Length >= BufferReturnThread.MinimumBodyBytes)
-            await BufferReturnThread.CompleteOnItAsync(context);
-    }
+    // The held queue and the large lane can deliver large bodies too.
+    public Task Consume(ConsumeContext<IncomingSendEmail> context) => ReceivedBody.ConsumeAsync(context, body => ConsumeAsync(context, body));
 
     private async Task ConsumeAsync(ConsumeContext<IncomingSendEmail> context, ReadOnlyMemory<byte> body)
     {

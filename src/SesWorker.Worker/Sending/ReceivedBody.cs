@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using MassTransit;
 using MassTransit.Serialization;
+using SesWorker.Worker.Memory;
 
 namespace SesWorker.Worker.Sending;
 
@@ -12,6 +13,19 @@ namespace SesWorker.Worker.Sending;
 /// </summary>
 internal static class ReceivedBody
 {
+    /// <summary>
+    /// Runs <paramref name="consume"/> over the received body, and finishes a large one's consume on the
+    /// <see cref="BufferReturnThread"/>, where RabbitMQ's client then gives the delivery's buffer back to the shared pool.
+    /// </summary>
+    public static async Task ConsumeAsync(ConsumeContext context, Func<ReadOnlyMemory<byte>, Task> consume)
+    {
+        await BufferReturnThread.Leave();
+        var body = Of(context.ReceiveContext);
+        await consume(body);
+        if (body.Length >= BufferReturnThread.MinimumBodyBytes)
+            await BufferReturnThread.CompleteOnItAsync(context);
+    }
+
     public static ReadOnlyMemory<byte> Of(ReceiveContext context) =>
         context.Body is MemoryMessageBody memory ? MemoryOf(memory) : context.Body.GetBytes();
 

@@ -26,15 +26,7 @@ public sealed partial class SendEmailConsumer(
     ILogger<SendEmailConsumer> logger)
     : IConsumer<IncomingSendEmail>
 {
-    public async Task Consume(ConsumeContext<IncomingSendEmail> context)
-    {
-        await BufferReturnThread.Leave();
-        var body = ReceivedBody.Of(context.ReceiveContext);
-        await ConsumeAsync(context, body);
-        // Settled, with the budget given back: the client returns the delivery's buffer where the consume completes.
-        if (body.Length >= BufferReturnThread.MinimumBodyBytes)
-            await BufferReturnThread.CompleteOnItAsync(context);
-    }
+    public Task Consume(ConsumeContext<IncomingSendEmail> context) => ReceivedBody.ConsumeAsync(context, body => ConsumeAsync(context, body));
 
     private async Task ConsumeAsync(ConsumeContext<IncomingSendEmail> context, ReadOnlyMemory<byte> body)
     {
