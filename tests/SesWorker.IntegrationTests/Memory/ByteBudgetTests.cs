@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Diagnostics.Tracing;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using SesWorker.Contracts;
@@ -27,6 +28,7 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
     public async Task Attachments_near_the_limits_all_go_through_a_20_MiB_budget_without_exceeding_it()
     {
         var budget = await RestartWithBudgetAsync(20 * MiB);
+        using var returns = new LargeBufferReturns();
         // At the per-attachment limit (3.9 MB of 4 MB), and two that fill the 10 MB a message may be on the wire.
         var commands = Enumerable.Range(0, 8).Select(i => TestMessages.WithAttachments(i % 2 == 0 ? SesWorkerFixture.AppId : SesWorkerFixture.SecondAppId,
                 i % 2 == 0 ? SesWorkerFixture.Sender : SesWorkerFixture.SecondSender, i < 4 ? [3_900_000] : [3_800_000, 3_800_000]))
@@ -43,6 +45,10 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
         Assert.InRange(highWater, 10 * MiB, 20 * MiB);
         Assert.Equal(highWater, budget.HighWater);
         Assert.Equal(0, budget.InFlight);
+        // Every delivery's buffer went back to the shared pool on the worker's return thread, where the next delivery's
+        // rent finds it (README, Memory); this process's publishes return theirs on other threads.
+        Assert.True(returns.OnReturnThread >= commands.Count,
+            $"{returns.OnReturnThread} large buffers returned on the return thread, {returns.Elsewhere} elsewhere, for {commands.Count} deliveries");
     }
 
     [Fact]
@@ -109,6 +115,33 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
             ["Worker:InFlightBytes"] = bytes.ToString(CultureInfo.InvariantCulture),
         });
         return host.Services.GetRequiredService<ByteBudget>();
+    }
+
+    /// <summary>Counts the shared pool's returns of arrays of 4 MiB or more (every body here is over 5 MB), by thread.</summary>
+    private sealed class LargeBufferReturns : EventListener
+    {
+        private int _onReturnThread;
+        private int _elsewhere;
+
+        public int OnReturnThread => Volatile.Read(ref _onReturnThread);
+
+        public int Elsewhere => Volatile.Read(ref _elsewhere);
+
+        protected override void OnEventSourceCreated(EventSource eventSource)
+        {
+            // BufferReturned is a verbose event.
+            if (eventSource.Name == "System.Buffers.ArrayPoolEventSource")
+                EnableEvents(eventSource, EventLevel.Verbose);
+        }
+
+        // Called on the thread that returned the array.
+        protected override void OnEventWritten(EventWrittenEventArgs eventData)
+        {
+            if (eventData.EventName != "BufferReturned" || eventData.PayloadNames is not { } names || eventData.Payload is not { } payload)
+                return;
+            if (payload[names.IndexOf("bufferSize")] is int size && size >= 4 * MiB)
+                Interlocked.Increment(ref BufferReturnThread.IsCurrent ? ref _onReturnThread : ref _elsewhere);
+        }
     }
 
     /// <summary>The worker's gauges as a metrics exporter reads them.</summary>
