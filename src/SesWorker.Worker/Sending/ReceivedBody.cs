@@ -17,10 +17,18 @@ internal static class ReceivedBody
     /// Runs <paramref name="consume"/> over the received body, and finishes a large one's consume on the
     /// <see cref="BufferReturnThread"/>, where RabbitMQ's client then gives the delivery's buffer back to the shared pool.
     /// </summary>
-    public static async Task ConsumeAsync(ConsumeContext context, Func<ReadOnlyMemory<byte>, Task> consume)
+    public static Task ConsumeAsync(ConsumeContext context, Func<ReadOnlyMemory<byte>, Task> consume)
+    {
+        // Most bodies are small and arrive on the thread pool: their consume is not wrapped.
+        var body = Of(context.ReceiveContext);
+        return body.Length < BufferReturnThread.MinimumBodyBytes && !BufferReturnThread.IsCurrent
+            ? consume(body)
+            : ConsumeOffTheReturnThreadAsync(context, body, consume);
+    }
+
+    private static async Task ConsumeOffTheReturnThreadAsync(ConsumeContext context, ReadOnlyMemory<byte> body, Func<ReadOnlyMemory<byte>, Task> consume)
     {
         await BufferReturnThread.Leave();
-        var body = Of(context.ReceiveContext);
         await consume(body);
         if (body.Length >= BufferReturnThread.MinimumBodyBytes)
             await BufferReturnThread.CompleteOnItAsync(context);
