@@ -27,6 +27,23 @@ public sealed class BufferReturnThreadTests
     }
 
     [Fact]
+    public async Task A_caller_switched_there_takes_whatever_awaits_it_along()
+    {
+        // As in a consume: MassTransit's pipeline and the client's return continue on the thread the consume ended on.
+        await SwitchedAsync();
+
+        Assert.True(BufferReturnThread.IsCurrent);
+        await BufferReturnThread.Leave();
+        Assert.False(BufferReturnThread.IsCurrent);
+
+        static async Task SwitchedAsync()
+        {
+            await Task.Yield();
+            await BufferReturnThread.SwitchTo();
+        }
+    }
+
+    [Fact]
     public async Task Arrays_returned_on_many_threads_stay_with_those_threads()
     {
         // What RabbitMQ's client did with its delivery buffers: each returned where a consume happened to complete.
@@ -56,6 +73,9 @@ public sealed class BufferReturnThreadTests
             {
                 await BufferReturnThread.SwitchTo();
                 ArrayPool<byte>.Shared.Return(array);
+                // Whatever awaits a task completed on the return thread continues there: off it before this one
+                // completes, or the test (and the runner's next test) would go on there.
+                await BufferReturnThread.Leave();
                 return true;
             });
         var rented = await OnNewThread(RentThree);
