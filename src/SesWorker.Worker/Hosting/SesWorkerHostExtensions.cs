@@ -106,6 +106,7 @@ public static class SesWorkerHostExtensions
                     endpoint.AddDeserializer(new IntakeDeserializer.Factory(), isDefault: true);
                     endpoint.AddSerializer(new MassTransit.Configuration.SystemTextJsonMessageSerializerFactory(), isSerializer: true);
                     ConfigureRetry(endpoint);
+                    ReturnLargeBuffersOnOneThread(endpoint);
                     // Services that publish SendEmail with MassTransit reach it through the SendEmail exchange, everyone
                     // else through send-email's own.
                     endpoint.ConfigureConsumeTopology = false;
@@ -154,9 +155,15 @@ public static class SesWorkerHostExtensions
             endpoint.AddDeserializer(new IntakeDeserializer.Factory(), isDefault: true);
             endpoint.AddSerializer(new MassTransit.Configuration.SystemTextJsonMessageSerializerFactory(), isSerializer: true);
             ConfigureRetry(endpoint);
+            // The held queue and the large lane can deliver large bodies too.
+            ReturnLargeBuffersOnOneThread(endpoint);
             endpoint.ConfigureConsumer<LaneConsumer>(context);
         });
     }
+
+    /// <summary>Large messages end on one thread, where RabbitMQ's client returns their buffers (README, Memory).</summary>
+    private static void ReturnLargeBuffersOnOneThread(IRabbitMqReceiveEndpointConfigurator endpoint) =>
+        endpoint.ConfigureReceive(receive => receive.UseFilter(new BufferReturnFilter()));
 
     private static void ConfigureRetry(IRabbitMqReceiveEndpointConfigurator endpoint)
     {

@@ -15,9 +15,9 @@ namespace SesWorker.Worker.Memory;
 /// one 16 MiB array out of reach: in the memory benchmark 12 were allocated (and kept) for the intake's 4 in flight, on
 /// 9 threads. Finished here, the returns land on one thread: its slot keeps the latest, and every other array goes to the
 /// per-core stacks, where the reader's next rent finds it (README, Memory).
-/// Only the completion runs here (a few microseconds: the pipeline's unwinding and the client's return); a consume that
-/// starts on this thread, because the client's dispatcher went on to its next delivery, leaves it at once
-/// (<see cref="Leave"/>).
+/// <see cref="BufferReturnFilter"/> sends each large message's end here. Only the completion runs here (a few microseconds:
+/// the pipeline's unwinding, the acknowledgement and the client's return); a message that starts on this thread, because
+/// the client's dispatcher went on to its next delivery, leaves it at once (<see cref="Leave"/>).
 /// </remarks>
 internal static class BufferReturnThread
 {
@@ -29,18 +29,6 @@ internal static class BufferReturnThread
 
     /// <summary>Whether the caller runs on the return thread.</summary>
     public static bool IsCurrent => Thread.CurrentThread == Thread;
-
-    /// <summary>
-    /// A consume's last step: waits for the tasks the consume left running (the outcome event's publish, until the broker
-    /// confirms it: MassTransit settles the message only after them), then continues on the return thread, so the consume
-    /// completes there, and with it the client's return of the delivery's buffer. A failed task is not thrown here:
-    /// MassTransit awaits the same tasks after the consumer and faults the message with it, as before.
-    /// </summary>
-    public static async Task CompleteOnItAsync(MassTransit.ConsumeContext context)
-    {
-        await context.ConsumeCompleted.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await SwitchTo();
-    }
 
     /// <summary>Continues the caller on the return thread.</summary>
     public static SwitchAwaitable SwitchTo() => default;

@@ -11,13 +11,11 @@ namespace SesWorker.Worker.Sending;
 /// </summary>
 public sealed class LaneConsumer(EmailSendHandler handler, SendGate gate, ByteBudget budget) : IConsumer<IncomingSendEmail>
 {
-    // The held queue and the large lane can deliver large bodies too.
-    public Task Consume(ConsumeContext<IncomingSendEmail> context) => ReceivedBody.ConsumeAsync(context, body => ConsumeAsync(context, body));
-
-    private async Task ConsumeAsync(ConsumeContext<IncomingSendEmail> context, ReadOnlyMemory<byte> body)
+    public async Task Consume(ConsumeContext<IncomingSendEmail> context)
     {
         // The turn first: a message waiting for one holds no bytes of the budget.
         using var turn = await gate.EnterAsync(context.ReceiveContext.InputAddress.AbsolutePath, context.CancellationToken);
+        var body = ReceivedBody.Of(context.ReceiveContext);
         using var lease = await budget.AcquireAsync(WorkerOptions.Footprint(body.Length), context.CancellationToken);
         if (await SendEmailDelivery.ReadAsync(body, context, handler) is { } delivery)
             await handler.HandleAsync(delivery.Command);

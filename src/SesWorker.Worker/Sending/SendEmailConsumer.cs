@@ -26,10 +26,9 @@ public sealed partial class SendEmailConsumer(
     ILogger<SendEmailConsumer> logger)
     : IConsumer<IncomingSendEmail>
 {
-    public Task Consume(ConsumeContext<IncomingSendEmail> context) => ReceivedBody.ConsumeAsync(context, body => ConsumeAsync(context, body));
-
-    private async Task ConsumeAsync(ConsumeContext<IncomingSendEmail> context, ReadOnlyMemory<byte> body)
+    public async Task Consume(ConsumeContext<IncomingSendEmail> context)
     {
+        var body = ReceivedBody.Of(context.ReceiveContext);
         using var lease = await budget.AcquireAsync(WorkerOptions.Footprint(body.Length), context.CancellationToken);
         // A message with no readable emailId is refused here, so the reason lands in send-email_error where operators
         // look, not in a lane's error queue.
