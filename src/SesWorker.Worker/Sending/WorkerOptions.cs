@@ -104,8 +104,8 @@ public sealed class WorkerOptions
     /// What the intake allows for one of the largest legal bodies: two of the client's buffers of its size, rented from
     /// the shared array pool, which rounds up to a power of two (16 MiB each). The intake sends such a body from its
     /// delivery buffer; the second is room for what the pool keeps beyond the buffers in use (at the memory benchmark's
-    /// peak 9 of 16 MiB were alive with 4 in use; 5 since the consumers give large buffers back on one thread,
-    /// <see cref="Memory.BufferReturnThread"/>, and the room left over is what keeps that benchmark under 256 MiB).
+    /// peak 9 of 16 MiB were alive with 4 in use; 5 since large messages end on one thread,
+    /// <see cref="Memory.BufferReturnFilter"/>, and the room left over is what keeps that benchmark under 256 MiB).
     /// </summary>
     public static readonly long IntakeBytesPerMessage = 2L * (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)LargestLegalBody);
 
