@@ -157,6 +157,8 @@ public static class SesWorkerHostExtensions
             ConfigureRetry(endpoint);
             // The held queue and the large lane can deliver large bodies too.
             ReturnLargeBuffersOnOneThread(endpoint);
+            // A delivered message waits for its send turn before MassTransit reads it (README, Memory).
+            endpoint.ConfigureReceive(receive => receive.UseFilter(new GateTurnFilter(context.GetRequiredService<SendGate>())));
             endpoint.ConfigureConsumer<LaneConsumer>(context);
         });
     }

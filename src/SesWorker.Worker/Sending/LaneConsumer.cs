@@ -13,8 +13,9 @@ public sealed class LaneConsumer(EmailSendHandler handler, SendGate gate, ByteBu
 {
     public async Task Consume(ConsumeContext<IncomingSendEmail> context)
     {
-        // The turn first: a message waiting for one holds no bytes of the budget.
-        using var turn = await gate.EnterAsync(context.ReceiveContext.InputAddress.AbsolutePath, context.CancellationToken);
+        // The turn first: a message waiting for one holds no bytes of the budget. It waited for it in the receive pipe,
+        // before MassTransit built this context (GateTurnFilter); a retry waits here.
+        using var turn = await GateTurnFilter.TakeOrEnterAsync(context, gate);
         var body = ReceivedBody.Of(context.ReceiveContext);
         using var lease = await budget.AcquireAsync(WorkerOptions.Footprint(body.Length), context.CancellationToken);
         if (await SendEmailDelivery.ReadAsync(body, context, handler) is { } delivery)

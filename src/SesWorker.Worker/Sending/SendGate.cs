@@ -8,7 +8,7 @@ namespace SesWorker.Worker.Sending;
 /// a busy appId uses what idle ones leave, and many busy ones share the turns evenly: a send waits in its turn for its
 /// appId's slot, and a first-come order filled the gate with one appId's sends (a lane delivers its messages
 /// together), each waiting for the one before it. A message waiting here holds nothing else (no connection, no bytes
-/// of the budget).
+/// of the budget); a lane's message waits before MassTransit builds its consume context (<see cref="GateTurnFilter"/>).
 /// </summary>
 public sealed class SendGate
 {
