@@ -6,6 +6,7 @@
 #   infra/services.sh vhost NAME    create a RabbitMQ vhost with full rights for guest, idempotent
 #   infra/services.sh pg-stop|pg-start   stop or start PostgreSQL alone (the outage test uses it)
 #   infra/services.sh pg-freeze|pg-thaw  SIGSTOP / SIGCONT every process of this PostgreSQL (the freeze test)
+#   infra/services.sh rmq-stop|rmq-start RabbitMQ's application stopped or started on its node (the broker restart test)
 #   infra/services.sh down          stop both, keep data
 #   infra/services.sh down --purge  stop both and delete .tmp/services
 #
@@ -428,7 +429,7 @@ print_env() {
 }
 
 usage() {
-    echo "usage: $0 up | env | vhost NAME | pg-stop | pg-start | pg-freeze | pg-thaw | down [--purge]" >&2
+    echo "usage: $0 up | env | vhost NAME | pg-stop | pg-start | pg-freeze | pg-thaw | rmq-stop | rmq-start | down [--purge]" >&2
     exit 2
 }
 
@@ -485,6 +486,21 @@ main() {
         else
             kill -CONT "$postmaster"
             pkill -CONT -P "$postmaster" || true
+        fi
+        ;;
+    rmq-stop | rmq-start)
+        # For the broker restart test: RabbitMQ's application stops (listeners closed, every connection dropped, as
+        # in a restart) and starts again on the same node, its queues' messages kept.
+        [[ $# -eq 0 ]] || usage
+        resolve_services_dir no
+        [[ -n $SERVICES_DIR ]] || die "services are not set up; run '$0 up' first"
+        set_paths
+        rmq_env
+        if [[ $cmd == rmq-stop ]]; then
+            rmq_ctl -q stop_app >/dev/null
+        else
+            rmq_ctl -q start_app >/dev/null
+            rmq_ctl -q -t 60 await_startup >/dev/null
         fi
         ;;
     down)

@@ -49,6 +49,7 @@ public static class SesWorkerHostExtensions
         services.AddSingleton<MimeComposer>();
         services.AddSingleton<AccountRegistry>();
         services.AddSingleton<SmtpConnectionPool>();
+        services.AddSingleton<TransactionDeadline>();
         services.AddSingleton<SmtpSender>();
         services.AddSingleton<DeadLetterRouter>();
         services.AddSingleton<PostgresRateLimiter>();

@@ -75,10 +75,10 @@ public sealed partial class SendThrottle(
     }
 
     /// <summary>
-    /// Reserves the appId's next slot for the email (and marks it as transmitting, fenced by its claim) and returns at
-    /// the slot's start, the moment MAIL FROM goes out. Returns null when the claim is no longer this worker's; throws
-    /// <see cref="AppPausedException"/> when the appId is paused. Whether the start is still usable is decided at the
-    /// socket (<see cref="ConfirmStartAsync"/>), after MailKit's and TLS's work.
+    /// Reserves the appId's next slot for the email (and marks it as transmitting, fenced by its claim); the sender waits
+    /// for the slot's start (<see cref="SendSlot.StartAt"/>), the moment MAIL FROM goes out. Returns null when the claim
+    /// is no longer this worker's; throws <see cref="AppPausedException"/> when the appId is paused. Whether the start is
+    /// still usable is decided at the socket (<see cref="ConfirmStartAsync"/>), after MailKit's and TLS's work.
     /// </summary>
     /// <param name="ahead">
     /// A takeover (a dead worker's email): it asks the database without queueing behind the appId's other sends in this
@@ -88,13 +88,7 @@ public sealed partial class SendThrottle(
     public async Task<SendSlot?> AcquireAsync(string appId, Guid emailId, Guid claimToken, bool ahead, CancellationToken cancellationToken)
     {
         var app = _apps.GetOrAdd(appId, id => new AppLimit(id, _options, _provider));
-        var slot = await ReserveStartAsync(app, emailId, claimToken, ahead, Stopwatch.StartNew(), cancellationToken);
-        if (slot is null)
-            return null;
-        var wait = SendSlot.Until(slot.StartAt);
-        if (wait > TimeSpan.Zero)
-            await Task.Delay(wait, cancellationToken);
-        return slot;
+        return await ReserveStartAsync(app, emailId, claimToken, ahead, Stopwatch.StartNew(), cancellationToken);
     }
 
     private async Task<SendSlot?> ReserveStartAsync(AppLimit app, Guid emailId, Guid claimToken, bool ahead, Stopwatch held,

@@ -12,16 +12,16 @@ using SesWorker.Worker.Limiting;
 namespace SesWorker.Worker.Smtp;
 
 /// <summary>Sends one composed message on a pooled connection and turns whatever happens into a value.</summary>
-public sealed class SmtpSender(SmtpConnectionPool pool)
+public sealed class SmtpSender(SmtpConnectionPool pool, TransactionDeadline deadline)
 {
     /// <summary>
-    /// Sends at the slot's pace: the transaction starts when <paramref name="acquire"/> returns, and once the provider
+    /// Sends at the slot's pace: the transaction starts at the start of the slot <paramref name="acquire"/> returns, and once the provider
     /// has accepted the recipients the content waits at the throttle until the moment it is counted. Both moments are
     /// checked once more just before their bytes reach the socket (<see cref="PacingStream"/>).
     /// </summary>
     /// <param name="acquire">
     /// Runs once a connection is in hand (so no connection setup or pool wait sits between a slot and its use) and
-    /// returns the slot at its start; what it throws (a pause, a lost claim) escapes with the connection returned unused.
+    /// returns the slot once reserved; what it throws (a pause, a lost claim) escapes with the connection returned unused.
     /// </param>
     public async Task<SmtpSendResult> SendAsync(SmtpCredential credential, ComposedEmail email, Func<CancellationToken, Task<SendSlot>> acquire,
         SendThrottle throttle, CancellationToken cancellationToken)
@@ -39,10 +39,20 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
             return FromException(exception, dataStarted: false) with { NotSent = true };
         }
 
+        // Once the slot is reserved (which marks the email transmitting) the send runs to its end whatever happens to
+        // the message's consume; only the process's stop cuts it short (TransactionDeadline). MassTransit cancels every
+        // consume at once when the broker's connection drops: a transaction cut there left the provider holding a
+        // message nobody recorded, and its redelivery sent it again (recorded unknown); one cut while it waited for its
+        // start was recorded unknown though nothing was sent. The outcome is written whatever the consume's token says
+        // (OutcomeRecorder), and the redelivered copy finds the email done.
+        var transactionToken = deadline.Token;
         SendSlot slot;
         try
         {
             slot = await acquire(cancellationToken);
+            var wait = SendSlot.Until(slot.StartAt);
+            if (wait > TimeSpan.Zero)
+                await Task.Delay(wait, transactionToken);
         }
         catch
         {
@@ -67,7 +77,7 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
             connection.Client.Pace(gate, email.SizeBytes);
             // The transaction's first write is its MAIL FROM (with the recipients, when pipelined).
             wire.BeforeNextWrite(c => throttle.ConfirmStartAsync(slot, c), c => throttle.WrittenAsync(slot, content: false, c));
-            var response = await connection.Client.SendAsync(MimeComposer.WireFormat, email.Message, cancellationToken, progress);
+            var response = await connection.Client.SendAsync(MimeComposer.WireFormat, email.Message, transactionToken, progress);
             connection.MessagesSent++;
             return new SmtpSendResult(SmtpReplyParser.Parse(250, response), null);
         }
@@ -77,7 +87,7 @@ public sealed class SmtpSender(SmtpConnectionPool pool)
             var reply = SmtpReplyParser.Parse((int)exception.StatusCode, exception.Message);
             return new SmtpSendResult(reply, Classify(reply));
         }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && IsWireFailure(exception))
+        catch (Exception exception) when (IsWireFailure(exception))
         {
             connection.Broken = true;
             return FromException(exception, progress.Started || gate.Passed);

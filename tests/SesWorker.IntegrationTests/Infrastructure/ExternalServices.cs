@@ -89,6 +89,38 @@ internal sealed class ExternalServices : IAsyncDisposable
             await ControlAsync("pg-thaw");
     }
 
+    /// <summary>
+    /// Stops RabbitMQ's application (the broker restart test): its listeners close and every connection drops, as in a
+    /// restart; the node, its queues and their messages stay.
+    /// </summary>
+    public async Task StopRabbitMqAsync()
+    {
+        if (_rabbitMq is not null)
+            await ExecAsync(_rabbitMq, "stop_app");
+        else
+            await ControlAsync("rmq-stop");
+    }
+
+    public async Task StartRabbitMqAsync()
+    {
+        if (_rabbitMq is not null)
+        {
+            await ExecAsync(_rabbitMq, "start_app");
+            await ExecAsync(_rabbitMq, "await_startup");
+        }
+        else
+        {
+            await ControlAsync("rmq-start");
+        }
+    }
+
+    private static async Task ExecAsync(RabbitMqContainer container, string command)
+    {
+        var result = await container.ExecAsync(["rabbitmqctl", command]);
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException($"rabbitmqctl {command} failed ({result.ExitCode}): {result.Stderr}");
+    }
+
     private static async Task ControlAsync(string verb)
     {
         var script = Environment.GetEnvironmentVariable(PostgresControlVariable)

@@ -189,6 +189,10 @@ public sealed class SesWorkerFixture : IAsyncLifetime
 
     public Task ThawPostgresAsync() => _services!.ThawPostgresAsync();
 
+    public Task StopRabbitMqAsync() => _services!.StopRabbitMqAsync();
+
+    public Task StartRabbitMqAsync() => _services!.StartRabbitMqAsync();
+
     public string WorkDirectory => _directory;
 
     /// <summary>Publishes through MassTransit, as a .NET producer would.</summary>
