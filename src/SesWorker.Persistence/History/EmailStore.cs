@@ -192,6 +192,31 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
+    /// <summary>What a terminal email's outcome event says, read back from its row; null when it is not terminal.</summary>
+    public async Task<RecordedOutcome?> ReadOutcomeAsync(Guid emailId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT status, app_id, message_id, smtp_reply, attempts, COALESCE(sent_at, completed_at, updated_at), correlation_id,
+                   failure_code, failure_message
+            FROM email_messages WHERE email_id = $1 AND status IN {EmailStatus.SqlList(EmailStatus.Terminal)}
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = emailId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+            return null;
+        return new RecordedOutcome(
+            emailId,
+            reader.GetString(0),
+            reader.IsDBNull(1) ? null : reader.GetString(1),
+            reader.IsDBNull(2) ? null : reader.GetString(2),
+            reader.IsDBNull(3) ? null : reader.GetString(3),
+            reader.GetInt32(4),
+            reader.GetFieldValue<DateTimeOffset>(5),
+            reader.IsDBNull(6) ? null : reader.GetGuid(6),
+            reader.IsDBNull(7) ? null : reader.GetString(7),
+            reader.IsDBNull(8) ? null : reader.GetString(8));
+    }
+
     private static NpgsqlParameter Text(string? value) =>
         new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 

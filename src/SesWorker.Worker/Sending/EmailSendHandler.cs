@@ -96,6 +96,10 @@ public sealed partial class EmailSendHandler(
         {
             case ClaimState.AlreadyCompleted:
                 Log.AlreadyCompleted(logger, command.EmailId, claim.Status);
+                // Delivered before and not acknowledged (which waits for the outcome event's confirm): the event may
+                // never have reached the broker.
+                if (context.ReceiveContext.Redelivered)
+                    await outcomes.PublishAgainAsync(context, command.EmailId);
                 return;
             case ClaimState.HeldElsewhere:
                 // Back when the owner would count as gone, if it stops beating; it is usually done long before.

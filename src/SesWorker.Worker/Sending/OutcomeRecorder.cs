@@ -174,6 +174,47 @@ public sealed partial class OutcomeRecorder(
     }
 
     /// <summary>
+    /// The outcome event of an email that is done, published again from its row for a copy the broker delivered again:
+    /// the first copy is acknowledged only once its event is confirmed, so a copy back after a broker's restart or a
+    /// lost connection may be one whose event never reached the broker. At least once: a subscriber may see it twice.
+    /// </summary>
+    public async Task PublishAgainAsync(ConsumeContext context, Guid emailId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (await store.ReadOutcomeAsync(emailId, context.CancellationToken) is not { } done)
+            return;
+        if (done.Status == EmailStatus.Sent)
+        {
+            await context.Publish(new EmailSent
+            {
+                EmailId = emailId,
+                AppId = done.AppId ?? string.Empty,
+                MessageId = done.MessageId ?? string.Empty,
+                SmtpReply = done.SmtpReply ?? "250",
+                Attempts = done.Attempts,
+                SentAt = done.CompletedAt,
+                CorrelationId = done.CorrelationId,
+            }, context.CancellationToken);
+        }
+        else
+        {
+            await context.Publish(new EmailSendFailed
+            {
+                EmailId = emailId,
+                AppId = done.AppId,
+                Status = done.Status,
+                Code = done.FailureCode ?? string.Empty,
+                Message = done.FailureMessage ?? string.Empty,
+                Attempts = done.Attempts,
+                FailedAt = done.CompletedAt,
+                CorrelationId = done.CorrelationId,
+            }, context.CancellationToken);
+        }
+
+        Log.PublishedAgain(logger, emailId, done.Status);
+    }
+
+    /// <summary>
     /// After an SMTP transaction the outcome must be written before anything else happens: re-running the consumer
     /// would send again. So a database outage here is waited out, not thrown to the broker. Null: the claim was lost.
     /// </summary>
@@ -237,6 +278,9 @@ public sealed partial class OutcomeRecorder(
 
         [LoggerMessage(2006, LogLevel.Warning, "Recording the outcome of email {EmailId} failed ({Reason}); retrying in {Delay}")]
         public static partial void RecordRetry(ILogger logger, Guid emailId, string reason, TimeSpan delay);
+
+        [LoggerMessage(2013, LogLevel.Information, "Email {EmailId} is already {Status}; its copy came back from the broker, so its outcome event was published again")]
+        public static partial void PublishedAgain(ILogger logger, Guid emailId, string status);
 
         [LoggerMessage(2009, LogLevel.Warning, "Email {EmailId}: the outcome {Status} was not recorded, the claim belongs to another worker now")]
         public static partial void Fenced(ILogger logger, Guid emailId, string status);

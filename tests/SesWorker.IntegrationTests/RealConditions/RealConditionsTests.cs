@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MimeKit;
 using Npgsql;
+using RabbitMQ.Client;
 using SesWorker.Contracts;
 using SesWorker.IntegrationTests.Infrastructure;
 using SesWorker.Persistence.History;
@@ -261,6 +262,16 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         // RabbitMQ goes away under two workers busy with three appIds, and comes back 5 s later: every connection
         // drops, sends in flight finish at the provider but cannot be acknowledged, and the broker delivers them again.
         fixture.SimulatorOptions.Latency.Default = Realistic;
+        // A subscriber's queue for the outcome events, durable so that it outlives the restart.
+        var events = $"broker-restart-events-{Guid.NewGuid():N}";
+        await using (var connection = await fixture.ConnectRabbitMqAsync())
+        await using (var channel = await connection.CreateChannelAsync(cancellationToken: TestContext.Current.CancellationToken))
+        {
+            await channel.ExchangeDeclareAsync("SesWorker.Contracts:EmailSent", ExchangeType.Fanout, durable: true, autoDelete: false);
+            await channel.QueueDeclareAsync(events, durable: true, exclusive: false, autoDelete: false);
+            await channel.QueueBindAsync(events, "SesWorker.Contracts:EmailSent", string.Empty);
+        }
+
         await StartAsync("proc-a");
         await StartAsync("proc-b");
         var commands = new[] { SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId, SesWorkerFixture.ThirdAppId }
@@ -302,11 +313,40 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         Assert.Equal(0, unknown);
         Assert.Equal(commands.Count, accepted.Count);
         Assert.True(firstAfter - backAt <= TimeSpan.FromSeconds(10), $"sending resumed {(firstAfter - backAt).TotalSeconds:F1} s after the broker did");
+        // Every email's EmailSent reached the broker at least once: a copy redelivered after its send publishes it again
+        // (before, the events of the sends that finished while the connection was down were lost).
+        var published = await EventIdsAsync(events, commands.Count);
+        var missing = commands.Count(c => !published.Contains(c.EmailId));
+        TestContext.Current.TestOutputHelper?.WriteLine($"{published.Count} distinct EmailSent events; {missing} emails without one");
+        Assert.Equal(0, missing);
         foreach (var appId in new[] { SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId, SesWorkerFixture.ThirdAppId })
         {
             AssertAtMostTwentyInAnySecond(appId, CountPoint.MailFrom);
             AssertAtMostTwentyInAnySecond(appId, CountPoint.EndOfData);
         }
+    }
+
+    /// <summary>The emailIds of the EmailSent events in <paramref name="queue"/> (deleted afterwards), once all are there.</summary>
+    private async Task<HashSet<Guid>> EventIdsAsync(string queue, int expected)
+    {
+        var ids = new HashSet<Guid>();
+        await using var connection = await fixture.ConnectRabbitMqAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (ids.Count < expected && DateTime.UtcNow < deadline)
+        {
+            if (await channel.BasicGetAsync(queue, autoAck: true) is { } delivery)
+            {
+                using var json = System.Text.Json.JsonDocument.Parse(delivery.Body);
+                ids.Add(json.RootElement.GetProperty("message").GetProperty("emailId").GetGuid());
+                continue;
+            }
+
+            await Task.Delay(100);
+        }
+
+        await channel.QueueDeleteAsync(queue);
+        return ids;
     }
 
     /// <summary>
