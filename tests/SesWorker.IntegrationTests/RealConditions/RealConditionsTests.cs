@@ -257,6 +257,41 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_worker_stopped_mid_backlog_as_in_a_rolling_deploy_finishes_its_sends_and_hands_the_rest_over()
+    {
+        // SIGTERM, as an orchestrator stops a replica: the stopping worker finishes the transactions it has begun and
+        // gives back what it holds unsent; the other goes on and sends those. Nothing is recorded unknown.
+        fixture.SimulatorOptions.Latency.Default = Realistic;
+        var stopping = await StartAsync("proc-a");
+        await StartAsync("proc-b");
+        var commands = new[] { SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId, SesWorkerFixture.ThirdAppId }
+            .SelectMany(app => Enumerable.Range(0, 150).Select(_ => TestMessages.Email(app, SesWorkerFixture.SenderOf(app))))
+            .OrderBy(_ => Random.Shared.Next()).ToList();
+        await fixture.PublishRawAsync(commands);
+        await fixture.Simulator.WaitForMessagesAsync(60, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        var stoppedAt = DateTimeOffset.UtcNow;
+        await stopping.StopAsync(TimeSpan.FromSeconds(60));
+        var took = DateTimeOffset.UtcNow - stoppedAt;
+        var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(120));
+
+        Assert.All(rows, r => Assert.True(r.Status == EmailStatus.Sent, $"{r.EmailId} {r.Status} {r.FailureCode} {r.FailureMessage}"));
+        var accepted = fixture.Simulator.Messages.Select(m => m.ReceivedAt).Order().ToList();
+        var after = accepted.Where(t => t >= stoppedAt).ToList();
+        var pause = after.Zip(after.Skip(1), (a, b) => b - a).DefaultIfEmpty().Max();
+        var unknown = rows.Count(r => r.SendAttempts.Any(a => a.Outcome == AttemptOutcome.Unknown));
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"the stop took {took.TotalSeconds:F1} s, exit code {stopping.ExitCode}; {after.Count} accepted after it began, longest pause {pause.TotalSeconds:F2} s; " +
+            $"{unknown} recorded unknown, {accepted.Count} accepted in all");
+        Assert.Equal(0, stopping.ExitCode);
+        Assert.True(after.Count > 0, "the backlog was done before the stop: nothing was tested");
+        Assert.Equal(0, unknown);
+        Assert.Equal(commands.Count, accepted.Count);
+        Assert.True(pause <= TimeSpan.FromSeconds(5), $"the flow paused {pause.TotalSeconds:F1} s after the stop began");
+        Assert.True(took <= TimeSpan.FromSeconds(20), $"the stop took {took.TotalSeconds:F1} s");
+    }
+
+    [Fact]
     public async Task A_broker_restart_mid_backlog_loses_nothing_and_sends_nothing_twice()
     {
         // RabbitMQ goes away under two workers busy with three appIds, and comes back 5 s later: every connection
