@@ -330,6 +330,12 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
             backAt = DateTimeOffset.UtcNow;
         }
 
+        // Published after the restart: the intake and its forwards to the lanes work again too.
+        var later = new[] { SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId, SesWorkerFixture.ThirdAppId }
+            .SelectMany(app => Enumerable.Range(0, 20).Select(_ => TestMessages.Email(app, SesWorkerFixture.SenderOf(app))))
+            .ToList();
+        await fixture.PublishRawAsync(later);
+        commands.AddRange(later);
         var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(120));
 
         Assert.All(rows, r => Assert.True(r.Status == EmailStatus.Sent, $"{r.EmailId} {r.Status} {r.FailureCode} {r.FailureMessage}"));
