@@ -58,12 +58,7 @@ public sealed class SendGateTests(SesWorkerFixture fixture) : IAsyncLifetime
         // finishing. Without the wait in the receive pipe every delivered message was a consume waiting in the
         // consumer (up to 48 here).
         fixture.SimulatorOptions.Latency.Default = ReplyLatency.Parse("30ms±10ms");
-        var host = await fixture.RestartWorkerAsync("worker-gate", new Dictionary<string, string?>
-        {
-            ["Worker:MinConcurrentSends"] = "2",
-            ["Worker:MaxConcurrentSends"] = "2",
-            ["Worker:LaneConcurrency"] = "24",
-        });
+        var host = await StartWithTwoTurnsAsync();
         var gate = host.Services.GetRequiredService<SendGate>();
         var consumes = new LaneConsumes();
         using var observer = host.Services.GetRequiredService<IBus>().ConnectConsumeObserver(consumes);
@@ -94,12 +89,7 @@ public sealed class SendGateTests(SesWorkerFixture fixture) : IAsyncLifetime
         // They wait in the receive pipe: stopping cancels the wait, and the transport leaves them unacknowledged (not
         // faulted into an error queue, not acknowledged as handled), so the next worker sends them, each once.
         fixture.SimulatorOptions.Latency.Default = ReplyLatency.Parse("100ms±30ms");
-        var first = await fixture.RestartWorkerAsync("worker-gate", new Dictionary<string, string?>
-        {
-            ["Worker:MinConcurrentSends"] = "2",
-            ["Worker:MaxConcurrentSends"] = "2",
-            ["Worker:LaneConcurrency"] = "24",
-        });
+        var first = await StartWithTwoTurnsAsync();
         var gate = first.Services.GetRequiredService<SendGate>();
         var commands = Enumerable.Range(0, 40).Select(_ => TestMessages.Email()).ToList();
         await fixture.PublishRawAsync(commands);
@@ -122,6 +112,14 @@ public sealed class SendGateTests(SesWorkerFixture fixture) : IAsyncLifetime
         Assert.Equal(0u, await fixture.CountAsync($"{SesWorkerFixture.QueueName}-app-{SesWorkerFixture.AppId}_error"));
         Assert.True(stopped < TimeSpan.FromSeconds(15), $"the stop took {stopped.TotalSeconds:F1} s");
     }
+
+    /// <summary>A worker whose gate holds 2 turns, fixed, and whose lanes deliver 24 each.</summary>
+    private Task<Microsoft.Extensions.Hosting.IHost> StartWithTwoTurnsAsync() => fixture.RestartWorkerAsync("worker-gate", new Dictionary<string, string?>
+    {
+        ["Worker:MinConcurrentSends"] = "2",
+        ["Worker:MaxConcurrentSends"] = "2",
+        ["Worker:LaneConcurrency"] = "24",
+    });
 
     /// <summary>Consumes of the lanes' messages in progress (started and not finished), and the most at once.</summary>
     private sealed class LaneConsumes : IConsumeObserver
