@@ -15,9 +15,9 @@ namespace SesWorker.Worker.Smtp;
 public sealed class SmtpSender(SmtpConnectionPool pool, TransactionDeadline deadline)
 {
     /// <summary>
-    /// Sends at the slot's pace: the transaction starts at the start of the slot <paramref name="acquire"/> returns, and once the provider
-    /// has accepted the recipients the content waits at the throttle until the moment it is counted. Both moments are
-    /// checked once more just before their bytes reach the socket (<see cref="PacingStream"/>).
+    /// Sends at the slot's pace: the transaction starts at the start of the slot <paramref name="acquire"/> returns, and
+    /// once the provider has accepted the recipients the content waits at the throttle until the moment it is counted.
+    /// Both moments are checked once more just before their bytes reach the socket (<see cref="PacingStream"/>).
     /// </summary>
     /// <param name="acquire">
     /// Runs once a connection is in hand (so no connection setup or pool wait sits between a slot and its use) and
