@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SesWorker.Core.Limiting;
 using SesWorker.Persistence.Limiting;
+using SesWorker.Worker.Smtp;
 
 namespace SesWorker.Worker.Limiting;
 
@@ -27,6 +28,7 @@ public sealed partial class SendThrottle(
     PostgresRateLimiter limiter,
     RecipientCapStore recipientCaps,
     SendMetrics metrics,
+    TransactionDeadline deadline,
     IOptions<RateLimitingOptions> options,
     ILogger<SendThrottle> logger)
 {
@@ -102,7 +104,12 @@ public sealed partial class SendThrottle(
         {
             while (true)
             {
-                var reservation = await ReserveAsync(app, (emailId, claimToken), leadless: false, cancellationToken);
+                // The statement marks the email transmitting when it grants a slot: cut by the consume's token (the
+                // broker's connection lost) after the database ran it, the email would be taken for one whose
+                // transaction began, and recorded unknown. It runs to its answer unless the process is stopping; the
+                // waits around it still end with the consume.
+                cancellationToken.ThrowIfCancellationRequested();
+                var reservation = await ReserveAsync(app, (emailId, claimToken), leadless: false, deadline.Token);
                 var grant = reservation.Grant;
                 switch (grant.Verdict)
                 {
