@@ -13,17 +13,18 @@ namespace SesWorker.Worker.Memory;
 /// </summary>
 internal sealed class BufferReturnFilter : IFilter<ReceiveContext>
 {
-    public Task Send(ReceiveContext context, IPipe<ReceiveContext> next) =>
-        BufferReturnThread.IsCurrent || ReceivedBody.Of(context).Length >= BufferReturnThread.MinimumBodyBytes
-            ? SendAsync(context, next)
-            : next.Send(context);
+    public Task Send(ReceiveContext context, IPipe<ReceiveContext> next)
+    {
+        var large = ReceivedBody.Of(context).Length >= BufferReturnThread.MinimumBodyBytes;
+        return large || BufferReturnThread.IsCurrent ? SendAsync(context, next, large) : next.Send(context);
+    }
 
-    private static async Task SendAsync(ReceiveContext context, IPipe<ReceiveContext> next)
+    private static async Task SendAsync(ReceiveContext context, IPipe<ReceiveContext> next, bool large)
     {
         // The client's dispatcher may have gone on to this delivery on the return thread: the work is not done there.
         await BufferReturnThread.Leave();
         await next.Send(context);
-        if (ReceivedBody.Of(context).Length >= BufferReturnThread.MinimumBodyBytes)
+        if (large)
             await BufferReturnThread.SwitchTo();
     }
 
