@@ -31,8 +31,8 @@ internal sealed class GateTurnFilter(SendGate gate) : IFilter<ReceiveContext>
         }
     }
 
-    /// <summary>The turn this delivery waited for in the receive pipe, or (on a retry, or an endpoint without the filter)
-    /// a new one.</summary>
+    /// <summary>The turn this delivery waited for in the receive pipe, or on a retry (the first attempt gave it back) a
+    /// new one.</summary>
     public static ValueTask<SendGate.Turn> TakeOrEnterAsync(ConsumeContext context, SendGate gate) =>
         context.ReceiveContext.TryGetPayload(out HeldTurn? held) && held.Take() is { } turn
             ? ValueTask.FromResult(turn)
@@ -47,7 +47,7 @@ internal sealed class GateTurnFilter(SendGate gate) : IFilter<ReceiveContext>
     {
         private SendGate.Turn? _turn;
 
-        public void Hand(SendGate.Turn turn) => Interlocked.Exchange(ref _turn, turn)?.Dispose();
+        public void Hand(SendGate.Turn turn) => _turn = turn;
 
         public SendGate.Turn? Take() => Interlocked.Exchange(ref _turn, null);
     }
