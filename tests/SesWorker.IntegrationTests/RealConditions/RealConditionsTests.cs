@@ -19,6 +19,7 @@ namespace SesWorker.IntegrationTests.RealConditions;
 public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifetime
 {
     private static readonly ReplyLatency Realistic = ReplyLatency.Parse("100ms±30ms");
+    private static readonly string[] ThreeAppIds = [SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId, SesWorkerFixture.ThirdAppId];
     private readonly List<WorkerProcess> _workers = [];
     private readonly ProcessStalls _stalls = ProcessStalls.Start(TimeSpan.FromMilliseconds(15));
 
@@ -42,9 +43,7 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
     {
         fixture.SimulatorOptions.Latency.Default = Realistic;
         var workers = new[] { await StartAsync("proc-a"), await StartAsync("proc-b"), await StartAsync("proc-c") };
-        var commands = new[] { SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId, SesWorkerFixture.ThirdAppId }
-            .SelectMany(app => Enumerable.Range(0, 120).Select(_ => TestMessages.Email(app, SesWorkerFixture.SenderOf(app))))
-            .OrderBy(_ => Random.Shared.Next()).ToList();
+        var commands = Spread(120);
         await fixture.PublishRawAsync(commands);
         await fixture.Simulator.WaitForMessagesAsync(60, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
@@ -67,7 +66,7 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"after the kill: longest pause {pause.TotalSeconds:F2} s; the dead worker's {orphans.Count} claims finished within {takeover.TotalSeconds:F1} s");
         Assert.True(takeover <= TimeSpan.FromSeconds(15), $"{orphans.Count} claims of the dead worker finished {takeover.TotalSeconds:F1} s after the kill");
-        foreach (var appId in new[] { SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId, SesWorkerFixture.ThirdAppId })
+        foreach (var appId in ThreeAppIds)
         {
             AssertAtMostTwentyInAnySecond(appId, CountPoint.MailFrom);
             AssertAtMostTwentyInAnySecond(appId, CountPoint.EndOfData);
@@ -160,9 +159,7 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         // itself with SIGKILL on every stop (exit 137, "the stop overran").
         fixture.SimulatorOptions.Latency.Default = ReplyLatency.Parse("300ms±100ms");
         var worker = await StartAsync("proc-a");
-        var commands = new[] { SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId, SesWorkerFixture.ThirdAppId }
-            .SelectMany(app => Enumerable.Range(0, 40).Select(_ => TestMessages.Email(app, SesWorkerFixture.SenderOf(app))))
-            .ToList();
+        var commands = Spread(40);
         await fixture.PublishRawAsync(commands);
         var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(90));
         Assert.All(rows, r => Assert.Equal(EmailStatus.Sent, r.Status));
@@ -237,16 +234,7 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         await fixture.Simulator.WaitForMessagesAsync(40, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
         await fixture.FreezePostgresAsync();
-        DateTimeOffset thawedAt;
-        try
-        {
-            await Task.Delay(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
-        }
-        finally
-        {
-            await fixture.ThawPostgresAsync();
-            thawedAt = DateTimeOffset.UtcNow;
-        }
+        var thawedAt = await RestoreAfterAsync(TimeSpan.FromSeconds(15), fixture.ThawPostgresAsync);
 
         var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(120));
 
@@ -264,9 +252,7 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         fixture.SimulatorOptions.Latency.Default = Realistic;
         var stopping = await StartAsync("proc-a");
         await StartAsync("proc-b");
-        var commands = new[] { SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId, SesWorkerFixture.ThirdAppId }
-            .SelectMany(app => Enumerable.Range(0, 150).Select(_ => TestMessages.Email(app, SesWorkerFixture.SenderOf(app))))
-            .OrderBy(_ => Random.Shared.Next()).ToList();
+        var commands = Spread(150);
         await fixture.PublishRawAsync(commands);
         await fixture.Simulator.WaitForMessagesAsync(60, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
@@ -309,9 +295,7 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
 
         await StartAsync("proc-a");
         await StartAsync("proc-b");
-        var commands = new[] { SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId, SesWorkerFixture.ThirdAppId }
-            .SelectMany(app => Enumerable.Range(0, 200).Select(_ => TestMessages.Email(app, SesWorkerFixture.SenderOf(app))))
-            .OrderBy(_ => Random.Shared.Next()).ToList();
+        var commands = Spread(200);
         await fixture.PublishRawAsync(commands);
         await fixture.Simulator.WaitForMessagesAsync(60, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
@@ -319,21 +303,10 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         var stopping = DateTimeOffset.UtcNow;
         await fixture.StopRabbitMqAsync();
         var stoppedAt = DateTimeOffset.UtcNow;
-        DateTimeOffset backAt;
-        try
-        {
-            await Task.Delay(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
-        }
-        finally
-        {
-            await fixture.StartRabbitMqAsync();
-            backAt = DateTimeOffset.UtcNow;
-        }
+        var backAt = await RestoreAfterAsync(TimeSpan.FromSeconds(5), fixture.StartRabbitMqAsync);
 
         // Published after the restart: the intake and its forwards to the lanes work again too.
-        var later = new[] { SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId, SesWorkerFixture.ThirdAppId }
-            .SelectMany(app => Enumerable.Range(0, 20).Select(_ => TestMessages.Email(app, SesWorkerFixture.SenderOf(app))))
-            .ToList();
+        var later = Spread(20);
         await fixture.PublishRawAsync(later);
         commands.AddRange(later);
         var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(120));
@@ -360,7 +333,7 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         var missing = commands.Count(c => !published.Contains(c.EmailId));
         TestContext.Current.TestOutputHelper?.WriteLine($"{published.Count} distinct EmailSent events; {missing} emails without one");
         Assert.Equal(0, missing);
-        foreach (var appId in new[] { SesWorkerFixture.AppId, SesWorkerFixture.SecondAppId, SesWorkerFixture.ThirdAppId })
+        foreach (var appId in ThreeAppIds)
         {
             AssertAtMostTwentyInAnySecond(appId, CountPoint.MailFrom);
             AssertAtMostTwentyInAnySecond(appId, CountPoint.EndOfData);
@@ -446,6 +419,27 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
     private static string Gaps(IReadOnlyList<DateTimeOffset> times) => string.Join(", ", times.Zip(times.Skip(1))
         .Where(p => p.Second - p.First > TimeSpan.FromMilliseconds(100))
         .Select(p => $"{p.First:ss.fff}+{(p.Second - p.First).TotalMilliseconds:F0}"));
+
+    /// <summary>An outage of <paramref name="length"/>, ended by <paramref name="restore"/> even if the wait is cut short;
+    /// returns when the service was back.</summary>
+    private static async Task<DateTimeOffset> RestoreAfterAsync(TimeSpan length, Func<Task> restore)
+    {
+        try
+        {
+            await Task.Delay(length, TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            await restore();
+        }
+
+        return DateTimeOffset.UtcNow;
+    }
+
+    /// <summary><paramref name="perApp"/> emails for each of the three appIds, in random order.</summary>
+    private static List<SendEmail> Spread(int perApp) => ThreeAppIds
+        .SelectMany(app => Enumerable.Range(0, perApp).Select(_ => TestMessages.Email(app, SesWorkerFixture.SenderOf(app))))
+        .OrderBy(_ => Random.Shared.Next()).ToList();
 
     /// <summary>Sends per second from the first to the last.</summary>
     private static double SustainedRate(IReadOnlyList<DateTimeOffset> times) =>

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using SesWorker.Contracts;
 using SesWorker.IntegrationTests.Infrastructure;
 using SesWorker.Persistence.History;
 using SesWorker.SmtpSimulator.Latency;
@@ -32,16 +33,8 @@ public sealed class SendGateTests(SesWorkerFixture fixture) : IAsyncLifetime
             .SelectMany(app => Enumerable.Range(0, 30).Select(_ => TestMessages.Email(app, SesWorkerFixture.SenderOf(app))))
             .ToList();
 
-        await fixture.PublishRawAsync(commands);
         var sawWaiting = false;
-        var terminal = fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(120));
-        while (!terminal.IsCompleted)
-        {
-            sawWaiting |= gate.Waiting > 0;
-            await Task.Delay(5, TestContext.Current.CancellationToken);
-        }
-
-        var rows = await terminal;
+        var rows = await SendWatchingAsync(commands, () => sawWaiting |= gate.Waiting > 0);
         Assert.All(rows, r => Assert.True(r.Status == EmailStatus.Sent, $"{r.EmailId} {r.Status} {r.FailureCode} {r.FailureMessage}"));
         Assert.Equal(commands.Count, fixture.Simulator.Messages.Count);
         // The lanes delivered more than the gate let through at once: the rest waited their turn.
@@ -66,16 +59,8 @@ public sealed class SendGateTests(SesWorkerFixture fixture) : IAsyncLifetime
             .SelectMany(app => Enumerable.Range(0, 30).Select(_ => TestMessages.Email(app, SesWorkerFixture.SenderOf(app))))
             .ToList();
 
-        await fixture.PublishRawAsync(commands);
         var mostWaiting = 0;
-        var terminal = fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(120));
-        while (!terminal.IsCompleted)
-        {
-            mostWaiting = Math.Max(mostWaiting, gate.Waiting);
-            await Task.Delay(5, TestContext.Current.CancellationToken);
-        }
-
-        var rows = await terminal;
+        var rows = await SendWatchingAsync(commands, () => mostWaiting = Math.Max(mostWaiting, gate.Waiting));
         Assert.All(rows, r => Assert.True(r.Status == EmailStatus.Sent, $"{r.EmailId} {r.Status} {r.FailureCode} {r.FailureMessage}"));
         Assert.True(mostWaiting >= 10, $"at most {mostWaiting} messages waited for a turn: the lanes did not deliver ahead");
         Assert.True(consumes.Started >= commands.Count, $"{consumes.Started} lane consumes for {commands.Count} messages");
@@ -111,6 +96,21 @@ public sealed class SendGateTests(SesWorkerFixture fixture) : IAsyncLifetime
         Assert.InRange(fixture.Simulator.Messages.Count, commands.Count, commands.Count + unknown);
         Assert.Equal(0u, await fixture.CountAsync($"{SesWorkerFixture.QueueName}-app-{SesWorkerFixture.AppId}_error"));
         Assert.True(stopped < TimeSpan.FromSeconds(15), $"the stop took {stopped.TotalSeconds:F1} s");
+    }
+
+    /// <summary>Publishes <paramref name="commands"/> and runs <paramref name="watch"/> every few milliseconds until each
+    /// has its terminal row; returns the rows.</summary>
+    private async Task<List<EmailMessage>> SendWatchingAsync(List<SendEmail> commands, Action watch)
+    {
+        await fixture.PublishRawAsync(commands);
+        var terminal = fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(120));
+        while (!terminal.IsCompleted)
+        {
+            watch();
+            await Task.Delay(5, TestContext.Current.CancellationToken);
+        }
+
+        return await terminal;
     }
 
     /// <summary>A worker whose gate holds 2 turns, fixed, and whose lanes deliver 24 each.</summary>
