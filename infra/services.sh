@@ -90,8 +90,9 @@ pkg_installed() {
 
 ensure_packages() {
     local missing=() pkg
-    # python3-pika: the Python producer example, which a test runs.
-    for pkg in rabbitmq-server postgresql python3-pika; do
+    # python3-pika: the Python producer example, which a test runs. python3-aiosmtpd: the provider that shares no code
+    # with the worker (tests/SesWorker.IntegrationTests/Independent).
+    for pkg in rabbitmq-server postgresql python3-pika python3-aiosmtpd; do
         pkg_installed "$pkg" || missing+=("$pkg")
     done
     if [[ ${#missing[@]} -eq 0 ]]; then

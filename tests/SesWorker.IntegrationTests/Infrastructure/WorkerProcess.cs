@@ -139,7 +139,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         throw new TimeoutException($"worker {WorkerId} did not come up within {timeout}:\n{Tail()}");
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SesWorker.sln")))
