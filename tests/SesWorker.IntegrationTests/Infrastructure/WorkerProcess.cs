@@ -27,6 +27,16 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public string LogPath { get; private init; } = string.Empty;
 
+    /// <summary>The most memory it has held so far (the kernel's <c>VmHWM</c>, resident set high-water mark), while it runs.</summary>
+    public long PeakRssBytes
+    {
+        get
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return long.Parse(line["VmHWM:".Length..].Replace("kB", string.Empty, StringComparison.Ordinal).Trim(), System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+    }
+
     public static async Task<WorkerProcess> StartAsync(SesWorkerFixture fixture, string workerId, IDictionary<string, string?>? overrides = null)
     {
         var dll = Path.Combine(RepositoryRoot(), "src", "SesWorker.Worker", "bin", "Release", "net10.0", "SesWorker.Worker.dll");
