@@ -300,8 +300,11 @@ rmq_ctl() {
     as_user rabbitmq env "${RMQ_ENV[@]}" "$RMQ_BIN/rabbitmqctl" -n "$RMQ_NODE" "$@"
 }
 
+# The node answers (its app may be stopped: rmq-stop). `ping`, not `status`: on 2026-11-28 a node with 430 quorum
+# queues answered everything but `status`, which timed out after 60 s, so `up` took it for someone else's process on
+# the port and `down` left it running.
 rmq_running() {
-    [[ -d $RMQ_DIR/home ]] && rmq_ctl -q -t 10 status >/dev/null 2>&1
+    [[ -d $RMQ_DIR/home ]] && rmq_ctl -q -t 10 ping >/dev/null 2>&1
 }
 
 rmq_server_pid_alive() {
@@ -342,6 +345,9 @@ rmq_up() {
     [[ -x $RMQ_BIN/rabbitmq-server ]] || die "rabbitmq: $RMQ_BIN/rabbitmq-server not found"
     rmq_env
     if rmq_running; then
+        # start_app does nothing to a running app, and starts one an rmq-stop left stopped.
+        rmq_ctl -q start_app >/dev/null && rmq_ctl -q -t 60 await_startup >/dev/null ||
+            die "rabbitmq: node $RMQ_NODE answers but its app does not start"
         log "rabbitmq: already running (node $RMQ_NODE, amqp 127.0.0.1:$RMQ_PORT)"
         return 0
     fi
