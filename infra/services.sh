@@ -393,8 +393,12 @@ rmq_down() {
     rmq_env
     if rmq_running; then
         log "rabbitmq: stopping"
-        # With the pid file, `stop` waits until the OS process has exited.
-        rmq_ctl -q stop "$RMQ_PID_FILE" >/dev/null
+        # With the pid file, `stop` waits until the OS process has exited. A wedged node does not stop: after a
+        # minute it is killed, so that the next run (CI on a fresh clone) finds the ports free.
+        if ! rmq_ctl -q -t 60 stop "$RMQ_PID_FILE" >/dev/null 2>&1; then
+            log "rabbitmq: did not stop within 60s; killing it"
+            [[ -f $RMQ_PID_FILE ]] && kill -9 "$(<"$RMQ_PID_FILE")" 2>/dev/null || true
+        fi
     else
         log "rabbitmq: not running"
     fi
