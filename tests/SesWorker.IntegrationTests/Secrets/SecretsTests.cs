@@ -69,6 +69,13 @@ public sealed class SecretsTests(SesWorkerFixture fixture) : IAsyncLifetime
         Assert.Contains("dbug: MassTransit", log, StringComparison.Ordinal);
         Assert.Contains("trce: SesWorker", log, StringComparison.Ordinal);
         Assert.Contains(refused.EmailId.ToString(), log, StringComparison.Ordinal);
+        // Nor the messages themselves (the style's rule: ids in logs, never bodies).
+        foreach (var command in sent)
+        {
+            Assert.DoesNotContain(command.Subject!, log, StringComparison.Ordinal);
+            Assert.DoesNotContain(command.Text!, log, StringComparison.Ordinal);
+        }
+
         foreach (var (name, secret) in Secrets())
         {
             Assert.False(log.Contains(secret, StringComparison.Ordinal), $"the worker's log holds {name}");
