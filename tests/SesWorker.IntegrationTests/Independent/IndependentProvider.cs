@@ -75,14 +75,17 @@ internal sealed class IndependentProvider : IAsyncDisposable
         })
             start.ArgumentList.Add(argument);
         var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start");
+        // Drained from the start, so that the pipe never fills; read only once the process has ended.
         var errors = process.StandardError.ReadToEndAsync();
         var provider = new IndependentProvider(process, directory, port);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
             var ready = await process.StandardOutput.ReadLineAsync(timeout.Token);
+            if (ready is null)
+                throw new InvalidOperationException($"independent_provider.py exited: {await errors}");
             if (ready != $"ready {port}")
-                throw new InvalidOperationException($"independent_provider.py did not come up ({ready}): {await errors}");
+                throw new InvalidOperationException($"independent_provider.py said '{ready}' instead of 'ready {port}'");
         }
         catch
         {
