@@ -59,11 +59,15 @@ public sealed class ProviderCounts
     /// How close the limit came: the shortest span of <paramref name="calls"/> consecutive counts of <paramref name="appId"/>
     /// at <paramref name="point"/> (21 for a 20-per-second rule: over a second is within it), or null with fewer counts.
     /// </summary>
-    public TimeSpan? TightestSpan(string appId, CountPoint point, int calls, DateTimeOffset? since = null)
+    public TimeSpan? TightestSpan(string appId, CountPoint point, int calls, DateTimeOffset? since = null) =>
+        TightestSpan(Times(appId, point).Where(t => since is null || t >= since).ToArray(), calls);
+
+    /// <summary>The same span over any sorted list of times (e.g. another provider's log).</summary>
+    public static TimeSpan? TightestSpan(IReadOnlyList<DateTimeOffset> sorted, int calls)
     {
-        var sorted = Times(appId, point).Where(t => since is null || t >= since).ToArray();
+        ArgumentNullException.ThrowIfNull(sorted);
         TimeSpan? tightest = null;
-        for (var i = 0; i + calls - 1 < sorted.Length; i++)
+        for (var i = 0; i + calls - 1 < sorted.Count; i++)
         {
             var span = sorted[i + calls - 1] - sorted[i];
             if (tightest is null || span < tightest)
@@ -71,6 +75,13 @@ public sealed class ProviderCounts
         }
 
         return tightest;
+    }
+
+    /// <summary>Calls per second from the first of a sorted list of times to the last (0 with fewer than two).</summary>
+    public static double SustainedRate(IReadOnlyList<DateTimeOffset> sorted)
+    {
+        ArgumentNullException.ThrowIfNull(sorted);
+        return sorted.Count < 2 ? 0 : (sorted.Count - 1) / (sorted[^1] - sorted[0]).TotalSeconds;
     }
 
     /// <summary>The same count over any sorted list of times (e.g. a run's share of them).</summary>
