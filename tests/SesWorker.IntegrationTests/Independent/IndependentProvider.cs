@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
@@ -57,7 +56,7 @@ internal sealed class IndependentProvider : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(directory, "accounts.json"),
             JsonSerializer.Serialize(accounts.Select(a => new { user = a.Key, password = a.Value })));
 
-        var port = FreePort();
+        var port = ExternalServices.FreePort();
         var start = new ProcessStartInfo("/usr/bin/python3")
         {
             RedirectStandardOutput = true,
@@ -150,30 +149,10 @@ internal sealed class IndependentProvider : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-                await term.WaitForExitAsync();
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                await _process.WaitForExitAsync(wait.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill();
-            }
-        }
-
+        await _process.TerminateAsync(TimeSpan.FromSeconds(10));
         _process.Dispose();
     }
 
     private static string Script => Path.Combine(WorkerProcess.RepositoryRoot(), "tests", "SesWorker.IntegrationTests", "Independent", "independent_provider.py");
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

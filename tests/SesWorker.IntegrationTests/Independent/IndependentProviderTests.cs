@@ -30,8 +30,7 @@ public sealed class IndependentProviderTests(SesWorkerFixture fixture) : IAsyncL
     public async ValueTask InitializeAsync()
     {
         await fixture.ResetAsync();
-        foreach (var host in fixture.Workers.ToArray())
-            await fixture.StopWorkerAsync(host);
+        await fixture.StopWorkersAsync();
         _provider = await IndependentProvider.StartAsync(fixture.WorkDirectory, Accounts, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(30));
     }
 

@@ -136,7 +136,8 @@ internal sealed class ExternalServices : IAsyncDisposable
             throw new InvalidOperationException($"{script} {verb} failed ({process.ExitCode}): {error}");
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on right now.</summary>
+    internal static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();

@@ -181,6 +181,13 @@ public sealed class SesWorkerFixture : IAsyncLifetime
         host.Dispose();
     }
 
+    /// <summary>Stops every in-process worker host: for tests whose workers are processes, or none.</summary>
+    public async Task StopWorkersAsync()
+    {
+        while (_workers.Count > 0)
+            await StopWorkerAsync(_workers[^1]);
+    }
+
     public Task StopPostgresAsync() => _services!.StopPostgresAsync();
 
     public Task StartPostgresAsync() => _services!.StartPostgresAsync();
@@ -210,8 +217,7 @@ public sealed class SesWorkerFixture : IAsyncLifetime
         // Every worker is stopped first: a previous test's messages still held in a worker's retry (a duplicate
         // waiting out a claim, say) go back to the queue on stop and are purged below, instead of surfacing in the
         // next test. A fresh worker also forgets in-memory state (pauses, pooled connections).
-        while (_workers.Count > 0)
-            await StopWorkerAsync(_workers[^1]);
+        await StopWorkersAsync();
 
         await using (var connection = new NpgsqlConnection(DatabaseConnectionString))
         {
@@ -244,8 +250,7 @@ public sealed class SesWorkerFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var host in _workers.ToArray())
-            await StopWorkerAsync(host);
+        await StopWorkersAsync();
         if (Simulator is not null)
             await Simulator.DisposeAsync();
         if (_services is not null)

@@ -82,22 +82,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
     }
 
     /// <summary>SIGTERM and wait: the clean stop a container orchestrator asks for.</summary>
-    public async Task StopAsync(TimeSpan timeout)
-    {
-        if (_process.HasExited)
-            return;
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            await kill.WaitForExitAsync();
-        using var wait = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(wait.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            Kill();
-        }
-    }
+    public Task StopAsync(TimeSpan timeout) => _process.TerminateAsync(timeout);
 
     public async ValueTask DisposeAsync()
     {

@@ -18,8 +18,7 @@ public sealed class RateLimitTests(SesWorkerFixture fixture) : IAsyncLifetime
     {
         // Worker processes at the default margin: this test is about the limiter's precision, and in-process hosts
         // share one thread pool with the simulator.
-        foreach (var host in fixture.Workers.ToArray())
-            await fixture.StopWorkerAsync(host);
+        await fixture.StopWorkersAsync();
         var defaults = new Dictionary<string, string?> { ["Ses:RateLimiting:SafetyMargin"] = null };
         await using var a = await WorkerProcess.StartAsync(fixture, "proc-a", defaults);
         await using var b = await WorkerProcess.StartAsync(fixture, "proc-b", defaults);

@@ -15,7 +15,7 @@ namespace SesWorker.IntegrationTests.Producers;
 [Collection(ServiceBackedTests.Name)]
 public sealed class ProducerExampleTests(SesWorkerFixture fixture) : IAsyncLifetime
 {
-    private static readonly string RepoRoot = FindRepoRoot();
+    private static readonly string RepoRoot = WorkerProcess.RepositoryRoot();
 
     public async ValueTask InitializeAsync() => await fixture.ResetAsync();
 
@@ -138,13 +138,5 @@ public sealed class ProducerExampleTests(SesWorkerFixture fixture) : IAsyncLifet
         await process.WaitForExitAsync(timeout.Token);
         Assert.True(process.ExitCode == 0, $"{program} exited {process.ExitCode}: {await error} {await output}");
         return await output;
-    }
-
-    private static string FindRepoRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SesWorker.sln")))
-            directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("SesWorker.sln not found above the test assembly.");
     }
 }

@@ -27,8 +27,7 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
     {
         await fixture.ResetAsync();
         // Only worker processes here.
-        foreach (var host in fixture.Workers.ToArray())
-            await fixture.StopWorkerAsync(host);
+        await fixture.StopWorkersAsync();
     }
 
     public async ValueTask DisposeAsync()

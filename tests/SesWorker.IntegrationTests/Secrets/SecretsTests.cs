@@ -21,8 +21,7 @@ public sealed class SecretsTests(SesWorkerFixture fixture) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         await fixture.ResetAsync();
-        foreach (var host in fixture.Workers.ToArray())
-            await fixture.StopWorkerAsync(host);
+        await fixture.StopWorkersAsync();
         // A role of its own, so the database password is one no other string in the run contains.
         await ExecuteAsync($"CREATE ROLE {_role} LOGIN SUPERUSER PASSWORD '{_databasePassword}'");
     }

@@ -20,8 +20,7 @@ public sealed class ClaimOwnershipTests(SesWorkerFixture fixture) : IAsyncLifeti
     public async ValueTask InitializeAsync()
     {
         await fixture.ResetAsync();
-        foreach (var host in fixture.Workers.ToArray())
-            await fixture.StopWorkerAsync(host);
+        await fixture.StopWorkersAsync();
         _dataSource = NpgsqlDataSource.Create(fixture.DatabaseConnectionString);
         _store = new EmailStore(_dataSource, TimeProvider.System);
         _heartbeats = new WorkerHeartbeats(_dataSource);
