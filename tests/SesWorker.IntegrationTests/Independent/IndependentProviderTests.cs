@@ -97,9 +97,9 @@ public sealed class IndependentProviderTests(SesWorkerFixture fixture) : IAsyncL
         var peak = worker.PeakRssBytes / (1024.0 * 1024);
 
         Assert.All(rows, r => Assert.True(r.Status == EmailStatus.Sent, $"{r.EmailId} {r.Status} {r.FailureCode} {r.FailureMessage}"));
-        var parsed = (await Provider.InspectAsync()).ToDictionary(m => m.MessageId.Trim('<', '>'), StringComparer.Ordinal);
+        var parsed = await ParsedByMessageIdAsync();
         foreach (var command in commands)
-            AssertReadsAsPublished(command, parsed[$"{command.EmailId:N}@{command.From!.Address.Split('@')[1]}"]);
+            AssertReadsAsPublished(command, MessageOf(parsed, command));
         TestContext.Current.TestOutputHelper?.WriteLine($"{commands.Count} messages of 3.9 MB: the worker's peak RSS {peak:F0} MiB");
         // Issue 10's bound for large attachments (the memory benchmark measures it over 260 such messages).
         Assert.True(peak <= 256, $"the worker's RSS peaked at {peak:F0} MiB");
@@ -115,14 +115,22 @@ public sealed class IndependentProviderTests(SesWorkerFixture fixture) : IAsyncL
         var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(60));
 
         Assert.All(rows, r => Assert.True(r.Status == EmailStatus.Sent, $"{r.EmailId} {r.Status} {r.FailureCode} {r.FailureMessage}"));
-        var parsed = (await Provider.InspectAsync()).ToDictionary(m => m.MessageId.Trim('<', '>'), StringComparer.Ordinal);
+        var parsed = await ParsedByMessageIdAsync();
         Assert.Equal(commands.Count, parsed.Count);
         foreach (var command in commands)
-        {
-            var id = $"{command.EmailId:N}@{command.From!.Address.Split('@')[1]}";
-            Assert.True(parsed.TryGetValue(id, out var message), $"no message {id} at the independent provider");
-            AssertReadsAsPublished(command, message);
-        }
+            AssertReadsAsPublished(command, MessageOf(parsed, command));
+    }
+
+    /// <summary>What the independent provider kept, as Python read it, by Message-ID.</summary>
+    private async Task<Dictionary<string, ParsedMessage>> ParsedByMessageIdAsync() =>
+        (await Provider.InspectAsync()).ToDictionary(m => m.MessageId.Trim('<', '>'), StringComparer.Ordinal);
+
+    /// <summary>The kept message of one email: the worker's Message-ID is the emailId at the sender's domain.</summary>
+    private static ParsedMessage MessageOf(Dictionary<string, ParsedMessage> parsed, SendEmail command)
+    {
+        var id = $"{command.EmailId:N}@{command.From!.Address.Split('@')[1]}";
+        Assert.True(parsed.TryGetValue(id, out var message), $"no message {id} at the independent provider");
+        return message;
     }
 
     /// <summary>What Python's parser made of one message, against what the producer published.</summary>

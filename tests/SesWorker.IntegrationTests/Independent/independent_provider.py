@@ -45,7 +45,6 @@ class Provider:
         self.messages_dir = os.path.join(out_dir, "messages")
         os.makedirs(self.messages_dir, exist_ok=True)
         self.log = open(os.path.join(out_dir, "transactions.jsonl"), "a", buffering=1, encoding="utf-8")
-        self.lock = threading.Lock()
         self.sequence = 0
 
     async def _reply_delay(self):
@@ -78,18 +77,19 @@ class Provider:
 
     async def handle_DATA(self, server, session, envelope):
         arrived = time.time()
-        with self.lock:
-            self.sequence += 1
-            sequence = self.sequence
+        # Every handler runs on the controller's one event loop: no two at once.
+        self.sequence += 1
+        sequence = self.sequence
+        content = envelope.original_content
         with open(os.path.join(self.messages_dir, f"{sequence}.eml"), "wb") as f:
-            f.write(envelope.original_content or envelope.content)
+            f.write(content)
         await self._reply_delay()
         record = {
             "user": session.auth_data,
-            "mailFromAt": getattr(envelope, "mail_from_at", arrived),
+            "mailFromAt": envelope.mail_from_at,
             "endOfDataAt": arrived,
             "recipients": len(envelope.rcpt_tos),
-            "size": len(envelope.original_content or envelope.content),
+            "size": len(content),
         }
         self.log.write(json.dumps(record) + "\n")
         return f"250 2.0.0 OK queued as {sequence}"
