@@ -307,6 +307,11 @@ rmq_running() {
     [[ -d $RMQ_DIR/home ]] && rmq_ctl -q -t 10 ping >/dev/null 2>&1
 }
 
+# Starts the node's app (nothing to do if it runs) and waits until it serves.
+rmq_start_app() {
+    rmq_ctl -q start_app >/dev/null && rmq_ctl -q -t 60 await_startup >/dev/null
+}
+
 rmq_server_pid_alive() {
     local pid
     [[ -f $RMQ_DIR/launcher.pid ]] || return 1
@@ -345,9 +350,8 @@ rmq_up() {
     [[ -x $RMQ_BIN/rabbitmq-server ]] || die "rabbitmq: $RMQ_BIN/rabbitmq-server not found"
     rmq_env
     if rmq_running; then
-        # start_app does nothing to a running app, and starts one an rmq-stop left stopped.
-        rmq_ctl -q start_app >/dev/null && rmq_ctl -q -t 60 await_startup >/dev/null ||
-            die "rabbitmq: node $RMQ_NODE answers but its app does not start"
+        # Also starts an app that rmq-stop left stopped.
+        rmq_start_app || die "rabbitmq: node $RMQ_NODE answers but its app does not start"
         log "rabbitmq: already running (node $RMQ_NODE, amqp 127.0.0.1:$RMQ_PORT)"
         return 0
     fi
@@ -510,8 +514,7 @@ main() {
         if [[ $cmd == rmq-stop ]]; then
             rmq_ctl -q stop_app >/dev/null
         else
-            rmq_ctl -q start_app >/dev/null
-            rmq_ctl -q -t 60 await_startup >/dev/null
+            rmq_start_app
         fi
         ;;
     down)
