@@ -13,8 +13,9 @@ namespace SesWorker.Persistence.Limiting;
 /// has recently throttled it. The caller starts the transaction one <em>lead</em> before the slot (MAIL FROM)
 /// and holds the message content until the slot, so both moments are spaced by the interval whatever the reply
 /// latency. The lead is shared by the replicas through the row: each reservation moves it a tenth of the way to
-/// the caller's own estimate; when it grows, the next slot moves back by the growth, so consecutive MAIL FROMs stay
-/// spaced (a shrinking lead only spreads them) while the lead follows the provider.
+/// the caller's own estimate; when it grows by more than half an interval, the next slot moves back by the excess, so
+/// consecutive MAIL FROMs stay in slot order (a shrinking lead only spreads them) while the lead follows the provider,
+/// and a slot 20 places after another moves back by all the lead grew in between, so MAIL FROMs keep a second's span.
 /// The same statement reads the appId's pause (daily quota) and marks the email as transmitting, fenced by the
 /// caller's claim: a worker that lost its claim gets no slot to send with. A caller that finds the horizon full is
 /// queued for a place (one interval behind the last one queued) and told when the horizon reaches it, so the callers
@@ -67,11 +68,14 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
             SELECT $2, p.now + p.lead + $3, $5, ARRAY[p.now + p.lead], ARRAY[p.now + p.lead + $12], ARRAY[p.shared_lead] FROM p WHERE NOT EXISTS (SELECT FROM pause)
             ON CONFLICT (key) DO UPDATE SET
                 -- clock_timestamp(): the row is locked by now, and a wait for the lock must not shorten the lead.
-                -- The lead moves a tenth of the way to the caller's estimate. A growing lead would bring the next
-                -- MAIL FROM closer to this one than their slots are apart, so the next slot moves back by the growth
-                -- (once: a provider found slower costs the rate its extra lead, one time); shrinking only spreads them.
+                -- The lead moves a tenth of the way to the caller's estimate. A growing lead brings the next MAIL FROM
+                -- closer to this one than their slots are apart. Up to half an interval that is left alone: the MAIL
+                -- FROMs stay in slot order, and the one 20 places on keeps a second's span from this one whatever the
+                -- lead grew in between (SecondAfterCounted). Moving the schedule back by every upward step cost the
+                -- rate 2-3% at 300 ms per reply, where three workers' estimates pull the shared lead up and down all
+                -- the time. A larger growth moves the next slot back by the excess, once; shrinking only spreads them.
                 (tat, recent_slots, recent_counted, recent_leads) = (
-                    SELECT x.slot + {Step} + CASE WHEN $9 THEN interval '0' ELSE GREATEST((EXCLUDED.lead - r.lead) * 0.1, interval '0') END,
+                    SELECT x.slot + {Step} + CASE WHEN $9 THEN interval '0' ELSE GREATEST((EXCLUDED.lead - r.lead) * 0.1 - {Step} / 2, interval '0') END,
                            (r.recent_slots || x.slot)[GREATEST(1, cardinality(r.recent_slots) + 2 - $10):],
                            (r.recent_counted || (x.slot + CASE WHEN x.ready - x.bound >= $11 THEN $12 ELSE interval '0' END))[GREATEST(1, cardinality(r.recent_counted) + 2 - $10):],
                            (r.recent_leads || (SELECT shared_lead FROM p))[GREATEST(1, cardinality(r.recent_leads) + 2 - $10):]
