@@ -72,7 +72,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
                 -- closer to this one than their slots are apart. Up to half an interval that is left alone: the MAIL
                 -- FROMs stay in slot order, and the one 20 places on keeps a second's span from this one whatever the
                 -- lead grew in between (SecondAfterCounted). Moving the schedule back by every upward step cost the
-                -- rate 2-3% at 300 ms per reply, where three workers' estimates pull the shared lead up and down all
+                -- rate 1-3% at 300 ms per reply, where three workers' estimates pull the shared lead up and down all
                 -- the time. A larger growth moves the next slot back by the excess, once; shrinking only spreads them.
                 (tat, recent_slots, recent_counted, recent_leads) = (
                     SELECT x.slot + {Step} + CASE WHEN $9 THEN interval '0' ELSE GREATEST((EXCLUDED.lead - r.lead) * 0.1 - {Step} / 2, interval '0') END,

@@ -162,7 +162,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         // A tenth of the way to 480: 300. Growth of under half an interval moves nothing: the fourth's MAIL FROM (slot
         // less lead) is 20 ms less than an interval after the third's, still in slot order. Three workers' estimates
         // pull the shared lead up and down by such steps all the time; moving the schedule back by every upward one
-        // cost 2-3% of the rate at 300 ms per reply. The second's span between MAIL FROMs 20 places apart counts the
+        // cost 1-3% of the rate at 300 ms per reply. The second's span between MAIL FROMs 20 places apart counts the
         // growth in full (A_slot_a_second_after_a_late_one_moves_back_by_the_leads_growth_too).
         Assert.Equal(TimeSpan.FromMilliseconds(300), fourth.Lead);
         AssertSlot(third.SlotAt + Interval, fourth);
