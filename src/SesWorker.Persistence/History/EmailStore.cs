@@ -67,7 +67,7 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
             ), decided AS (
                 SELECT prev.*,
                        prev.status IN {claimable} OR (prev.status = '{EmailStatus.Sending}' AND (prev.worker_id = $2
-                           OR prev.owner_beat IS NULL OR prev.owner_beat < now() - $4)) AS can_claim,
+                           OR prev.claim_token IS NULL OR prev.owner_beat IS NULL OR prev.owner_beat < now() - $4)) AS can_claim,
                        prev.status = '{EmailStatus.Sending}' AND prev.transmitting_at IS NOT NULL AS was_transmitting
                 FROM prev
             ), claimed AS (
@@ -188,6 +188,25 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
             "UPDATE email_messages SET status = $2, claim_token = NULL, transmitting_at = NULL, updated_at = now() WHERE email_id = $1 AND claim_token = $3");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = emailId });
         command.Parameters.Add(Text(status));
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = claimToken });
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    /// <summary>
+    /// Gives up a claim whose consume was cut (the broker's connection lost, the process stopping) without an outcome:
+    /// the row stays <c>sending</c>, with no owner's token, so the next copy claims it at once whichever worker it
+    /// reaches, as it would a dead worker's (an email whose slot was granted is recorded <c>unknown</c> and sent again).
+    /// Without it the owner, alive and beating, kept the email: copies that reached the other worker were deferred, and
+    /// two such copies, deferred together, came back to the wrong workers round after round (RabbitMQ delivers to a
+    /// queue's consumers in turn). Fenced like <see cref="RecordAsync"/>; false when the claim was no longer this one.
+    /// </summary>
+    public async Task<bool> HandBackAsync(Guid emailId, Guid claimToken, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            UPDATE email_messages SET claim_token = NULL, updated_at = now()
+            WHERE email_id = $1 AND claim_token = $2 AND status = '{EmailStatus.Sending}'
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = emailId });
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = claimToken });
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }

@@ -112,6 +112,24 @@ public sealed partial class EmailSendHandler(
             Log.TookOver(logger, command.EmailId, claim.Attempts);
 
         var job = new SendJob(context, claim.Token, _workerId, claim.Attempts, timeProvider.GetUtcNow());
+        try
+        {
+            await SendClaimedAsync(context, claim, job);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The consume was cut (the broker's connection lost, or the process stopping) before an outcome: the broker
+            // delivers the message again, to either worker, and the claim must not stay with this one, which is alive
+            // and no longer working on it.
+            await HandBackAsync(job);
+            throw;
+        }
+    }
+
+    private async Task SendClaimedAsync(ConsumeContext<SendEmail> context, ClaimResult claim, SendJob job)
+    {
+        var command = context.Message;
+        var cancellationToken = context.CancellationToken;
         // Back early from a delay queue (tiers are coarse): go round again rather than send before the time. Except a
         // copy that waited for another worker: it waited for the claim, and has it now (the owner finished or is gone
         // sooner than its heartbeat's time-out said), and its deferral's time only told operators when that would be.
@@ -180,6 +198,22 @@ public sealed partial class EmailSendHandler(
         await outcomes.CarryOutAsync(job, decision, result, email);
     }
 
+    private async Task HandBackAsync(SendJob job)
+    {
+        try
+        {
+            // Not the consume's token: it is cancelled already. A database that does not answer within seconds leaves the
+            // claim to the heartbeat's time-out, as before.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            if (await store.HandBackAsync(job.Command.EmailId, job.ClaimToken, timeout.Token))
+                Log.HandedBack(logger, job.Command.EmailId);
+        }
+        catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException or OperationCanceledException)
+        {
+            Log.HandBackFailed(logger, job.Command.EmailId, exception.Message);
+        }
+    }
+
     /// <summary>A refusal found before any SMTP call: the same decisions, without an attempt.</summary>
     private static SendDecision BeforeSending(SendFailure failure) => failure.Class is FailureClass.Oversize or FailureClass.RateLimited
         ? new SendDecision.DeadLetter(failure, StepDownRate: false)
@@ -225,5 +259,11 @@ public sealed partial class EmailSendHandler(
 
         [LoggerMessage(2008, LogLevel.Warning, "Email {EmailId}: this worker lost its claim (it stalled past the takeover time); another worker owns it, nothing sent")]
         public static partial void LostClaim(ILogger logger, Guid emailId);
+
+        [LoggerMessage(2014, LogLevel.Information, "Email {EmailId}: its consume was cut before an outcome; the claim is handed back for the next copy")]
+        public static partial void HandedBack(ILogger logger, Guid emailId);
+
+        [LoggerMessage(2015, LogLevel.Warning, "Email {EmailId}: could not hand back the claim of a cut consume ({Reason}); it waits for this worker's heartbeat time-out or a copy reaching this worker")]
+        public static partial void HandBackFailed(ILogger logger, Guid emailId, string reason);
     }
 }

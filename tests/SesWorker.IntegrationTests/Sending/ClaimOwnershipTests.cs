@@ -109,6 +109,47 @@ public sealed class ClaimOwnershipTests(SesWorkerFixture fixture) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_claim_handed_back_by_its_live_owner_goes_to_the_next_copy_at_once_and_its_late_writes_change_nothing()
+    {
+        // A consume cut before an outcome (the broker's connection lost): its owner is alive and beating, and before, the
+        // copy that reached the other worker was deferred until it happened to reach the owner.
+        var command = TestMessages.Email();
+        var first = await ClaimAsync(command, "w1");
+        Assert.Equal(ClaimState.HeldElsewhere, (await ClaimAsync(command, "w2")).State);
+
+        Assert.True(await _store.HandBackAsync(command.EmailId, first.Token, TestContext.Current.CancellationToken));
+        var copy = await ClaimAsync(command, "w2");
+        var late = await _store.RecordAsync(Record(command, "w1", first.Token, EmailStatus.Sent), TestContext.Current.CancellationToken);
+
+        Assert.Equal(ClaimState.Claimed, copy.State);
+        Assert.False(copy.RecoveredUnknown);
+        Assert.Equal(0, copy.Attempts);
+        Assert.Null(late);
+        Assert.False(await _store.HandBackAsync(command.EmailId, first.Token, TestContext.Current.CancellationToken));
+        Assert.Empty((await fixture.ReadRowAsync(command.EmailId)).SendAttempts);
+    }
+
+    [Fact]
+    public async Task A_claim_handed_back_after_its_slot_was_granted_leaves_an_unknown_attempt()
+    {
+        var command = TestMessages.Email();
+        var first = await ClaimAsync(command, "w1");
+        var limiter = new PostgresRateLimiter(_dataSource);
+        var slot = await limiter.TryReserveAsync(command.AppId!, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.FromMinutes(1),
+            (command.EmailId, first.Token), leadless: false, 20, TimeSpan.Zero, TestContext.Current.CancellationToken);
+
+        Assert.True(await _store.HandBackAsync(command.EmailId, first.Token, TestContext.Current.CancellationToken));
+        var copy = await ClaimAsync(command, "w2");
+
+        Assert.Equal(RateLimitVerdict.Granted, slot.Verdict);
+        Assert.Equal(ClaimState.Claimed, copy.State);
+        Assert.True(copy.RecoveredUnknown);
+        var attempt = Assert.Single((await fixture.ReadRowAsync(command.EmailId)).SendAttempts);
+        Assert.Equal(AttemptOutcome.Unknown, attempt.Outcome);
+        Assert.Equal("w1", attempt.WorkerId);
+    }
+
+    [Fact]
     public async Task A_worker_that_stopped_cleanly_hands_its_emails_over_at_once()
     {
         var command = TestMessages.Email();
