@@ -92,9 +92,7 @@ public sealed class ClaimOwnershipTests(SesWorkerFixture fixture) : IAsyncLifeti
     {
         var command = TestMessages.Email();
         var first = await ClaimAsync(command, "w1");
-        var limiter = new PostgresRateLimiter(_dataSource);
-        var slot = await limiter.TryReserveAsync(command.AppId!, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.FromMinutes(1),
-            (command.EmailId, first.Token), leadless: false, 20, TimeSpan.Zero, TestContext.Current.CancellationToken);
+        var slot = await ReserveSlotAsync(command, first.Token);
         await StopBeatingAsync("w1");
 
         var takeover = await ClaimAsync(command, "w2");
@@ -134,9 +132,7 @@ public sealed class ClaimOwnershipTests(SesWorkerFixture fixture) : IAsyncLifeti
     {
         var command = TestMessages.Email();
         var first = await ClaimAsync(command, "w1");
-        var limiter = new PostgresRateLimiter(_dataSource);
-        var slot = await limiter.TryReserveAsync(command.AppId!, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.FromMinutes(1),
-            (command.EmailId, first.Token), leadless: false, 20, TimeSpan.Zero, TestContext.Current.CancellationToken);
+        var slot = await ReserveSlotAsync(command, first.Token);
 
         Assert.True(await _store.HandBackAsync(command.EmailId, first.Token, TestContext.Current.CancellationToken));
         var copy = await ClaimAsync(command, "w2");
@@ -158,6 +154,11 @@ public sealed class ClaimOwnershipTests(SesWorkerFixture fixture) : IAsyncLifeti
 
         Assert.Equal(ClaimState.Claimed, (await ClaimAsync(command, "w2")).State);
     }
+
+    /// <summary>A slot for the email under its claim: the reservation marks it transmitting, as a send's does.</summary>
+    private Task<RateLimitGrant> ReserveSlotAsync(SendEmail command, Guid claimToken) =>
+        new PostgresRateLimiter(_dataSource).TryReserveAsync(command.AppId!, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), TimeSpan.Zero,
+            TimeSpan.FromMinutes(1), (command.EmailId, claimToken), leadless: false, 20, TimeSpan.Zero, TestContext.Current.CancellationToken);
 
     private static AttemptRecord Record(SendEmail command, string workerId, Guid token, string status) => new()
     {
