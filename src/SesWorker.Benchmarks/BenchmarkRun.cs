@@ -101,6 +101,7 @@ internal sealed class BenchmarkRun(BenchSettings settings, BenchPaths paths)
 
             var figures = Analysis.Simulator(
                 analysed.Messages, analysed.Published, simulator.Transactions, app => simulator.MaxTransactionsInAnyWindow(app, TimeSpan.FromSeconds(1)), simulator.Counts);
+            await CountsFile.WriteAsync(simulator.Counts, batch.Start, Path.Combine(LogDirectory, "counts.csv"), ct);
             var (outcomes, lastCompletedAt) = await database.OutcomesAsync(runId, ct);
             var workers = fleet.Workers.Select((w, i) => new WorkerResult(
                 w.Id,
