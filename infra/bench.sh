@@ -61,4 +61,12 @@ if [[ $build -eq 1 ]]; then
     fi
 fi
 
+# The simulator in the benchmark's process is the provider's clock: it counts a call when it reads it. On this machine's
+# two cores a process at the default priority went unscheduled for 30-160 ms at a time while three workers started
+# (a probe sleeping 1 ms in a loop saw it; one at nice -20 saw at most 35 ms), and calls the workers had spaced were then
+# read together. So the benchmark runs above the processes it judges, as a provider on machines of its own would, and
+# starts its workers back at the shell's priority (WorkerProcess). Raising a priority needs root; otherwise it runs as is.
+if [[ $(id -u) -eq 0 ]]; then
+    exec nice -n -10 dotnet "$BENCH_DLL" "${args[@]}"
+fi
 exec dotnet "$BENCH_DLL" "${args[@]}"

@@ -71,7 +71,10 @@ internal sealed class WorkerProcess : IDisposable
 
     public static WorkerProcess Start(string id, string workerDirectory, IReadOnlyDictionary<string, string> environment, string logPath)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // infra/bench.sh raises this process (the simulator's) above the workers: each worker starts back at nice 0,
+        // through nice(1), so that every one of its threads has that priority from the start.
+        var raisedBy = -OwnNiceness();
+        var start = new ProcessStartInfo(raisedBy > 0 ? "nice" : "dotnet")
         {
             // The content root is the working directory: the worker finds its appsettings.json there, as in a container.
             WorkingDirectory = workerDirectory,
@@ -79,6 +82,13 @@ internal sealed class WorkerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (raisedBy > 0)
+        {
+            start.ArgumentList.Add("-n");
+            start.ArgumentList.Add(raisedBy.ToString(CultureInfo.InvariantCulture));
+            start.ArgumentList.Add("dotnet");
+        }
+
         start.ArgumentList.Add(Path.Combine(workerDirectory, "SesWorker.Worker.dll"));
         foreach (var (key, value) in environment)
             start.Environment[key] = value;
@@ -93,6 +103,14 @@ internal sealed class WorkerProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return worker;
+    }
+
+    /// <summary>This process's nice value (the 19th field of /proc/self/stat, after the command's closing parenthesis).</summary>
+    private static int OwnNiceness()
+    {
+        var stat = File.ReadAllText("/proc/self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[16], CultureInfo.InvariantCulture);
     }
 
     /// <summary>
