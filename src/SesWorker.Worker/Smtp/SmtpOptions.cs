@@ -33,5 +33,5 @@ public sealed class SmtpOptions
     /// connection and go unused.
     /// </summary>
     [Range(1, 256)]
-    public int MaxConnectionsPerSender { get; set; } = 24;
+    public int MaxConnectionsPerSender { get; set; } = 40;
 }
