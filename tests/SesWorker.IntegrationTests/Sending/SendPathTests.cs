@@ -7,6 +7,7 @@ using SesWorker.Contracts;
 using SesWorker.IntegrationTests.Infrastructure;
 using SesWorker.Persistence.History;
 using SesWorker.SmtpSimulator;
+using SesWorker.Worker.Smtp;
 
 namespace SesWorker.IntegrationTests.Sending;
 
@@ -28,10 +29,10 @@ public sealed class SendPathTests(SesWorkerFixture fixture) : IAsyncLifetime
         var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(60));
 
         AssertSentAndMatching(commands, rows, fixture.Simulator.Messages);
-        // Connections are pooled and reused: at most one pool per sender (Ses:Smtp:MaxConnectionsPerSender, 24) carried
-        // all hundred messages, not a connection each.
+        // Connections are pooled and reused: at most one pool per sender (Ses:Smtp:MaxConnectionsPerSender) carried all
+        // hundred messages, not a connection each.
         var connections = fixture.Simulator.Messages.Select(m => m.ConnectionId).Distinct().Count();
-        Assert.InRange(connections, 1, 2 * 24);
+        Assert.InRange(connections, 1, 2 * new SmtpOptions().MaxConnectionsPerSender);
     }
 
     [Fact]
