@@ -31,7 +31,10 @@ public sealed class WorkerOptions
     /// about 32; one replica at 24 made 15.25/s there. 40 leaves room for jitter.
     /// </summary>
     [Range(1, 1024)]
-    public int LaneConcurrency { get; set; } = 40;
+    public int LaneConcurrency { get; set; } = DefaultLaneConcurrency;
+
+    /// <summary>The default of <see cref="LaneConcurrency"/>, which a sender's connections follow (<see cref="Smtp.SmtpOptions.MaxConnectionsPerSender"/>).</summary>
+    public const int DefaultLaneConcurrency = 40;
 
     /// <summary>
     /// The most sends this process works on at once across all lanes (<see cref="SendGate"/>): what bounds the work, and

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using SesWorker.Worker.Sending;
 
 namespace SesWorker.Worker.Smtp;
 
@@ -33,5 +34,5 @@ public sealed class SmtpOptions
     /// connection and go unused.
     /// </summary>
     [Range(1, 256)]
-    public int MaxConnectionsPerSender { get; set; } = 40;
+    public int MaxConnectionsPerSender { get; set; } = WorkerOptions.DefaultLaneConcurrency;
 }
