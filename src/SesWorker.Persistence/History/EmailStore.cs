@@ -199,6 +199,8 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
     /// Without it the owner, alive and beating, kept the email: copies that reached the other worker were deferred, and
     /// two such copies, deferred together, came back to the wrong workers round after round (RabbitMQ delivers to a
     /// queue's consumers in turn). Fenced like <see cref="RecordAsync"/>; false when the claim was no longer this one.
+    /// Not <see cref="ReleaseAsync"/>: that one ends a claim whose transaction never began and clears the transmitting
+    /// mark; this one keeps it, so that a transaction the cut may have left open is recorded <c>unknown</c>.
     /// </summary>
     public async Task<bool> HandBackAsync(Guid emailId, Guid claimToken, CancellationToken cancellationToken)
     {
