@@ -116,6 +116,7 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
         }
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var started = _timeProvider.GetTimestamp();
         try
         {
             using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -125,8 +126,9 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
             var wire = new PacingStream(new NetworkStream(socket, ownsSocket: true));
             // Port 465 is implicit TLS: the provider disables STARTTLS on 25.
             await client.ConnectAsync(wire, credential.Host, credential.Port, SecureSocketOptions.SslOnConnect, connectTimeout.Token);
+            var connected = _timeProvider.GetElapsedTime(started);
             await client.AuthenticateAsync(credential.Username, credential.Password, cancellationToken);
-            Log.ConnectionOpened(_logger, credential.ToString());
+            Log.ConnectionOpened(_logger, credential.ToString(), connected.TotalMilliseconds, _timeProvider.GetElapsedTime(started).TotalMilliseconds);
             return new PooledSmtpConnection(client, wire, credential, _timeProvider.GetUtcNow());
         }
         catch
@@ -227,8 +229,8 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(1001, LogLevel.Debug, "Opened SMTP connection for {Credential}")]
-        public static partial void ConnectionOpened(ILogger logger, string credential);
+        [LoggerMessage(1001, LogLevel.Debug, "Opened SMTP connection for {Credential}: greeted over TLS after {ConnectedMs:F0} ms, authenticated after {OpenedMs:F0} ms")]
+        public static partial void ConnectionOpened(ILogger logger, string credential, double connectedMs, double openedMs);
 
         [LoggerMessage(1002, LogLevel.Information, "Pooled SMTP connection for {Credential} failed its NOOP probe and is replaced: {Reason}")]
         public static partial void ConnectionProbeFailed(ILogger logger, string credential, string reason);
