@@ -180,6 +180,8 @@ public static class SesWorkerHostExtensions
             retry.Handle<NpgsqlException>();
             retry.Handle<TimeoutException>();
             retry.Handle<RateLimitBacklogException>();
+            // The intake could not move a body to its lane: held and tried again, not faulted with no history row.
+            retry.Handle<LaneForwardException>();
             // A large body that found no room under the container's memory limit (the GC's hard limit) gets it once
             // the messages ahead of it settle: held and retried like an outage, not faulted into the error queue with
             // no history row (the memory benchmark at a 384 MiB container's limit faulted one such of 260 before).

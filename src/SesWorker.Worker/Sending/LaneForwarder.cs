@@ -12,8 +12,9 @@ namespace SesWorker.Worker.Sending;
 /// lives in the client's pooled delivery buffer was first copied whole into a new one, and its send pipeline cost about
 /// 8% of a worker's CPU per send (throughput scenario). Only bodies of at most <see cref="WorkerOptions.LaneMaxBodyBytes"/>
 /// move: the intake sends larger ones itself. The publish is durable, mandatory and confirmed
-/// before the intake acknowledges its copy, as MassTransit's is; a failure throws, and the intake's message is
-/// redelivered.
+/// before the intake acknowledges its copy, as MassTransit's is; a failure throws <see cref="LaneForwardException"/>,
+/// which the intake's retry holds the message for (as it does through a database outage), so it is neither acknowledged
+/// nor faulted into <c>send-email_error</c> without a history row.
 /// </summary>
 public sealed partial class LaneForwarder(RabbitMqConnection connection, ILogger<LaneForwarder> logger) : IAsyncDisposable
 {
@@ -34,12 +35,20 @@ public sealed partial class LaneForwarder(RabbitMqConnection connection, ILogger
         {
             await channel.BasicPublishAsync(exchange, string.Empty, mandatory: true, properties, body, cancellationToken);
         }
-        catch (Exception exception) when (exception is AlreadyClosedException or OperationInterruptedException or PublishException)
+        catch (PublishException exception)
         {
-            // A channel closed by the broker (or by a lost connection) is opened again for the next message.
+            // Refused (nacked) or returned unroutable: the channel is still open, and other forwards wait on it for their
+            // confirms, so it stays.
+            Log.ForwardFailed(logger, exchange, exception.Message);
+            throw new LaneForwardException(exchange, exception);
+        }
+        catch (Exception exception) when (exception is AlreadyClosedException or OperationInterruptedException)
+        {
+            // A channel closed by the broker (a missing lane exchange closes it with 404, a lost connection closes it too)
+            // is opened again for the next message.
             Log.ForwardFailed(logger, exchange, exception.Message);
             await ResetAsync(channel);
-            throw;
+            throw new LaneForwardException(exchange, exception);
         }
     }
 
@@ -113,7 +122,7 @@ public sealed partial class LaneForwarder(RabbitMqConnection connection, ILogger
 
     private static partial class Log
     {
-        [LoggerMessage(2012, LogLevel.Warning, "Moving a message to {Exchange} failed ({Reason}); the intake's copy is redelivered")]
+        [LoggerMessage(2012, LogLevel.Warning, "Moving a message to {Exchange} failed ({Reason}); the intake holds it and tries again")]
         public static partial void ForwardFailed(ILogger logger, string exchange, string reason);
     }
 }
