@@ -71,15 +71,32 @@ public sealed partial class EmailSendHandler(
     public async Task RecordMalformedAsync(ConsumeContext<SendEmail> context, string code, string reason)
     {
         var command = context.Message;
-        var claim = await store.ClaimAsync(command, _workerId, _options.TakeoverAfter, allowDeadLettered: false, context.CancellationToken);
-        if (claim.State != ClaimState.Claimed)
+        // A claim of this worker's own is a claim it may take again (that is how a copy finds it after a cut consume), so
+        // the email this process is sending right now is kept from the malformed copy here, as from a valid one
+        // (HandleAsync): claimed, it would be recorded failed while its good copy is being accepted, and fence that
+        // copy's outcome out.
+        if (!inFlight.TryEnter(command.EmailId))
         {
-            Log.MalformedCopy(logger, command.EmailId, claim.Status, reason);
+            Log.MalformedCopy(logger, command.EmailId, $"{EmailStatus.Sending} by this worker", reason);
             return;
         }
 
-        var job = new SendJob(context, claim.Token, _workerId, claim.Attempts, timeProvider.GetUtcNow());
-        await outcomes.CarryOutAsync(job, new SendDecision.Fail(new SendFailure(code, reason, FailureClass.Permanent)), null, null);
+        try
+        {
+            var claim = await store.ClaimAsync(command, _workerId, _options.TakeoverAfter, allowDeadLettered: false, CancellationToken.None);
+            if (claim.State != ClaimState.Claimed)
+            {
+                Log.MalformedCopy(logger, command.EmailId, claim.Status, reason);
+                return;
+            }
+
+            var job = new SendJob(context, claim.Token, _workerId, claim.Attempts, timeProvider.GetUtcNow());
+            await outcomes.CarryOutAsync(job, new SendDecision.Fail(new SendFailure(code, reason, FailureClass.Permanent)), null, null);
+        }
+        finally
+        {
+            inFlight.Exit(command.EmailId);
+        }
     }
 
     private async Task HandleOwnedAsync(ConsumeContext<SendEmail> context)
@@ -91,7 +108,10 @@ public sealed partial class EmailSendHandler(
         var redriven = (context.Headers.Get<bool>(DeadLetterHeaders.Redriven) ?? false)
             || context.Headers.Get<string>(DeadLetterHeaders.Reason) == DeadLetterHeaders.ReasonRateLimited;
 
-        var claim = await store.ClaimAsync(command, _workerId, _options.TakeoverAfter, allowDeadLettered: redriven, cancellationToken);
+        // Not cancelled by the consume: a claim that commits while its answer is cut would leave this live worker holding an
+        // email it no longer works on (the hand-back below needs its token). A claim is one short round trip, bounded by
+        // the pool's command timeout.
+        var claim = await store.ClaimAsync(command, _workerId, _options.TakeoverAfter, allowDeadLettered: redriven, CancellationToken.None);
         switch (claim.State)
         {
             case ClaimState.AlreadyCompleted:
