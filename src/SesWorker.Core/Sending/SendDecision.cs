@@ -26,8 +26,11 @@ public abstract record SendDecision
     /// <summary>The appId's daily quota is spent: every replica stops sending for it until <paramref name="Until"/>; this email waits too.</summary>
     public sealed record PauseApp(DateTimeOffset Until) : SendDecision;
 
-    /// <summary>Never sent: a permanent refusal, or transient ones until the attempts ran out.</summary>
-    public sealed record Fail(SendFailure Failure) : SendDecision;
+    /// <summary>
+    /// Never sent: a permanent refusal, or transient ones until the attempts ran out. <paramref name="Unknown"/>: the last
+    /// try's connection died after DATA began, so the provider may have the message after all (its attempt says so).
+    /// </summary>
+    public sealed record Fail(SendFailure Failure, bool Unknown = false) : SendDecision;
 
     /// <summary>
     /// To a dead-letter queue (oversize, rate-limited). <paramref name="StepDownRate"/>: the provider itself

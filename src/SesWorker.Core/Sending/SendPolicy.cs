@@ -56,7 +56,7 @@ public sealed class SendPolicy(SendPolicyOptions options)
         }
 
         if (attempts >= options.MaxAttempts)
-            return new SendDecision.Fail(Exhausted(failure, attempts));
+            return new SendDecision.Fail(Exhausted(failure, attempts), result.Unknown);
         return new SendDecision.RetryAfter(Backoff(attempts, jitter), result.Unknown, CountsAsAttempt: true);
     }
 

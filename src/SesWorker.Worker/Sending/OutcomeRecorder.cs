@@ -92,7 +92,7 @@ public sealed partial class OutcomeRecorder(
                 return;
 
             case SendDecision.Fail fail:
-                await FinishAsync(job, fail.Failure, EmailStatus.Failed, attempted, result, email);
+                await FinishAsync(job, fail.Failure, EmailStatus.Failed, attempted, result, email, fail.Unknown);
                 return;
 
             default:
@@ -137,10 +137,13 @@ public sealed partial class OutcomeRecorder(
         Log.Deferred(logger, context.Message.EmailId, queue, code, until);
     }
 
-    private async Task FinishAsync(SendJob job, SendFailure failure, string status, bool attempted, SmtpSendResult? result, ComposedEmail? email)
+    private async Task FinishAsync(SendJob job, SendFailure failure, string status, bool attempted, SmtpSendResult? result, ComposedEmail? email,
+        bool unknown = false)
     {
         var command = job.Command;
-        var outcome = failure.Class switch
+        // The last try's connection died after DATA began: the email ends failed, and its attempt says that the provider
+        // may have it, as every other such attempt does.
+        var outcome = unknown ? AttemptOutcome.Unknown : failure.Class switch
         {
             FailureClass.Oversize => AttemptOutcome.Oversize,
             FailureClass.RateLimited => AttemptOutcome.RateLimited,

@@ -158,6 +158,25 @@ public sealed class TransientFailureTests(SesWorkerFixture fixture) : IAsyncLife
         Assert.All(fixture.Simulator.Transactions, t => Assert.True(t.Accepted));
     }
 
+    [Fact]
+    public async Task A_reply_lost_after_DATA_on_every_attempt_fails_the_email_and_every_attempt_says_unknown()
+    {
+        fixture.Simulator.Faults.DropAfterData(Sender, MaxAttempts + 3, keepMessage: true);
+        var command = TestMessages.Email();
+
+        await fixture.PublishAsync(command);
+        var row = await fixture.WaitForTerminalAsync(command.EmailId);
+
+        Assert.Equal(EmailStatus.Failed, row.Status);
+        Assert.Contains($"gave up after {MaxAttempts} attempts", row.FailureMessage, StringComparison.Ordinal);
+        var attempts = row.AttemptsInOrder();
+        Assert.Equal(Enumerable.Range(1, MaxAttempts), attempts.Select(a => a.AttemptNumber));
+        // The provider kept each copy: the last attempt, like the ones before it, says it may have been delivered
+        // (it was recorded "transient" before, as though the provider had refused it).
+        Assert.All(attempts, a => Assert.Equal("unknown", a.Outcome));
+        Assert.Equal(MaxAttempts, fixture.Simulator.Messages.Count);
+    }
+
     /// <summary>
     /// The provider refuses connections for 2 s (a reset before TLS). Nothing reaches it; the worker retries and sends
     /// once it accepts again. The worker is replaced first so its pool holds no connection opened by an earlier test.

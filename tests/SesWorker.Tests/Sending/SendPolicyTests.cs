@@ -69,6 +69,17 @@ public sealed class SendPolicyTests
     }
 
     [Fact]
+    public void A_reply_lost_after_DATA_on_the_last_attempt_fails_the_email_and_says_the_provider_may_have_it()
+    {
+        var lost = Assert.IsType<SendDecision.Fail>(Decide(Failed(ErrorCodes.NetworkError, FailureClass.Transient, unknown: true), attempts: 4));
+        var refused = Assert.IsType<SendDecision.Fail>(Decide(Failed(ErrorCodes.InternalError, FailureClass.Transient), attempts: 4));
+
+        Assert.True(lost.Unknown);
+        Assert.Contains("gave up after 5 attempts", lost.Failure.Message, StringComparison.Ordinal);
+        Assert.False(refused.Unknown);
+    }
+
+    [Fact]
     public void A_connect_failure_uses_up_no_attempt_even_after_many_transactions()
     {
         var retry = Assert.IsType<SendDecision.RetryAfter>(Decide(Failed(ErrorCodes.NetworkError, FailureClass.Transient, notSent: true), attempts: 4));
