@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark command (DESIGN.md, Targets):
+# The benchmark command (it measures the project's targets; README, "Where it stands"):
 #   infra/bench.sh [--no-build] [--scenario one-app|many-apps|throughput|latency|fairness|crash|memory|memory-small] [--workers K] [--apps N]
 #                  [--backlog N] [--per-app N] [--concurrency N] [--recipient-cap on|off] [--simulator-rate R]
 #                  [--latency [REPLY=]SPEC]... [--hold-end-of-data N@D] [--kill-after N] [--max-seconds S] [--naive N|Ss]

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace SesWorker.Benchmarks;
 
-/// <summary>The targets of DESIGN.md that a scenario measures, each with its verdict.</summary>
+/// <summary>The project's targets (README, "Where it stands") that a scenario measures, each with its verdict.</summary>
 internal static class Targets
 {
     public const double SustainedRate = 19.5;
@@ -27,10 +27,12 @@ internal static class Targets
     public const string MemoryName = "memory: peak worker RSS (max)";
     public const string AllSentName = "memory: accepted by the simulator";
 
-    /// <summary>Large attachments at full concurrency (issue 10): a 512 MiB container keeps half its room.</summary>
+    /// <summary>
+    /// Large attachments at full concurrency (the 256 MiB memory target): a 512 MiB container keeps half its room.
+    /// </summary>
     public const double MemoryRssMiB = 256;
 
-    /// <summary>Small messages only (issue 10), the memory scenario's worker and appIds.</summary>
+    /// <summary>Small messages only (the 200 MiB memory target), the memory scenario's worker and appIds.</summary>
     public const double MemorySmallRssMiB = 200;
 
     public const double SmallRate = 19;

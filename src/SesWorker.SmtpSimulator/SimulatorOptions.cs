@@ -25,8 +25,9 @@ public sealed class SimulatorOptions
     public bool EnforceRules { get; set; } = true;
 
     /// <summary>
-    /// Seed 000 (SMTP attachment guide) and DESIGN.md say 4 MB per attachment and 8 MB in all; seed 001 says 5 MB / 10 MB
-    /// "may be adjusted". The stricter figures are the defaults so the worker cannot pass here and fail at the provider.
+    /// Seed 000 (SMTP attachment guide) and the project's original design say 4 MB per attachment and 8 MB in all;
+    /// seed 001 says 5 MB / 10 MB "may be adjusted". The stricter figures are the defaults so the worker cannot pass
+    /// here and fail at the provider.
     /// </summary>
     public long MaxAttachmentBytes { get; set; } = 4L * 1024 * 1024;
 

@@ -28,7 +28,8 @@ public sealed class WorkerOptions
     /// Sends in flight per appId per process (each holds a pooled SMTP connection while it sends). Enough for one
     /// replica to keep the appId's rate through the provider's reply latency: rate x the time a send holds its place.
     /// At 300 ms per reply that is about 1.6 s (MAIL FROM to the go-ahead, then the end of DATA's reply), so 20/s needs
-    /// about 32; one replica at 24 made 15.25/s there. 40 leaves room for jitter.
+    /// about 32; one replica at the former default of 24 made 15.19-15.25/s there, at 40 18.90/s (README, Rate limits across
+    /// replicas). 40 leaves room for jitter.
     /// </summary>
     [Range(1, 1024)]
     public int LaneConcurrency { get; set; } = DefaultLaneConcurrency;
@@ -50,9 +51,9 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// The turns the gate starts with and never goes below (at most <see cref="MaxConcurrentSends"/>). 32 holds one
-    /// appId's need at the slowest provider the lanes are sized for (24) in a single replica; on two cores, 3 workers with
-    /// 200 appIds at 0 ms made 112 sends/s at 32 and 106/s at 64. Set it to <see cref="MaxConcurrentSends"/> for a fixed
-    /// gate.
+    /// appId's need in a single replica at 300 ms per reply (about 32 sends in flight; <see cref="LaneConcurrency"/>, 40,
+    /// leaves room above it); on two cores, 3 workers with 200 appIds at 0 ms made 112 sends/s at 32 and 106/s at 64. Set
+    /// it to <see cref="MaxConcurrentSends"/> for a fixed gate.
     /// </summary>
     [Range(1, 4096)]
     public int MinConcurrentSends { get; set; } = 32;
@@ -85,7 +86,8 @@ public sealed class WorkerOptions
     /// <summary>
     /// Bodies larger than this are sent by the intake itself instead of going to their appId's lane: a lane delivers up
     /// to <see cref="LaneConcurrency"/> bodies at once, so appIds x LaneConcurrency x this is what the lanes can hold
-    /// (20 appIds: 30 MiB); the intake holds only as many as the budget has room for (<see cref="IntakeConcurrency"/>).
+    /// (20 appIds at the default of 40: 50 MiB); the intake holds only as many as the budget has room for
+    /// (<see cref="IntakeConcurrency"/>).
     /// </summary>
     [Range(1024, 16 * 1024 * 1024)]
     public int LaneMaxBodyBytes { get; set; } = 64 * 1024;
