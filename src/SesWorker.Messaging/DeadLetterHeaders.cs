@@ -21,4 +21,10 @@ public static class DeadLetterHeaders
 
     /// <summary>Set by the operator CLI's redrive: the email may leave dead_lettered and be sent again.</summary>
     public const string Redriven = "sesworker-redriven";
+
+    /// <summary>
+    /// On a copy parked in the held queue's wait: the broker had delivered it (or a copy it came from) before. A parked
+    /// copy is a new message to the broker, so its own redelivered flag is false when it comes back.
+    /// </summary>
+    public const string Redelivered = "sesworker-redelivered";
 }

@@ -24,9 +24,24 @@ public sealed class DeadLetterRouter(IOptions<DeadLetterOptions> options, IOptio
     public async Task<string> HoldAsync(ConsumeContext<SendEmail> context, string code, string reason, DateTimeOffset until, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        await SendAsync(context, _heldWaitQueue, DeadLetterHeaders.ReasonDeferred, code, reason,
-            send => send.Headers.Set(DeadLetterHeaders.DeferredUntil, until.ToString("O", CultureInfo.InvariantCulture)), cancellationToken);
+        var redelivered = WasRedelivered(context);
+        await SendAsync(context, _heldWaitQueue, DeadLetterHeaders.ReasonDeferred, code, reason, send =>
+        {
+            send.Headers.Set(DeadLetterHeaders.DeferredUntil, until.ToString("O", CultureInfo.InvariantCulture));
+            if (redelivered)
+                send.Headers.Set(DeadLetterHeaders.Redelivered, true);
+        }, cancellationToken);
         return _heldWaitQueue;
+    }
+
+    /// <summary>
+    /// Whether the broker delivered this copy before, or a copy it was parked from: one whose first delivery's outcome
+    /// event may never have reached the broker (it is acknowledged only once its event is confirmed).
+    /// </summary>
+    public static bool WasRedelivered(ConsumeContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.ReceiveContext.Redelivered || (context.Headers.Get<bool>(DeadLetterHeaders.Redelivered) ?? false);
     }
 
     /// <summary>Parks a message in the delay queue that brings it back closest to (not after) <paramref name="until"/>.</summary>

@@ -117,8 +117,8 @@ public sealed partial class EmailSendHandler(
             case ClaimState.AlreadyCompleted:
                 Log.AlreadyCompleted(logger, command.EmailId, claim.Status);
                 // Delivered before and not acknowledged (which waits for the outcome event's confirm): the event may
-                // never have reached the broker.
-                if (context.ReceiveContext.Redelivered)
+                // never have reached the broker. So may a copy that waited in the held queue after such a delivery.
+                if (DeadLetterRouter.WasRedelivered(context))
                     await outcomes.PublishAgainAsync(context, command.EmailId);
                 return;
             case ClaimState.HeldElsewhere:

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text;
 using RabbitMQ.Client;
+using SesWorker.Core.Sending;
 using SesWorker.IntegrationTests.Infrastructure;
+using SesWorker.Messaging;
 using SesWorker.Persistence.History;
 
 namespace SesWorker.IntegrationTests.Sending;
@@ -39,6 +41,34 @@ public sealed class OutcomeEventTests(SesWorkerFixture fixture) : IAsyncLifetime
         var failure = Assert.Single(failed);
         Assert.Contains(bad.EmailId.ToString(), failure, StringComparison.Ordinal);
         Assert.Contains(rows.Single(r => r.EmailId == bad.EmailId).FailureCode!, failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_copy_parked_after_a_redelivery_publishes_the_event_again_when_it_finds_the_email_done()
+    {
+        await using var connection = await fixture.ConnectRabbitMqAsync();
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var sentQueue = await BindAsync(channel, "SesWorker.Contracts:EmailSent");
+        var command = TestMessages.Email();
+        await fixture.PublishRawAsync([command]);
+        await fixture.WaitForTerminalAsync(command.EmailId);
+        Assert.Single(await DrainAsync(channel, sentQueue, 1));
+
+        // Copies back from the held queue's wait, as a worker parks a copy it found held by another: one parked after the
+        // broker had delivered it before (its first delivery's event may never have reached the broker), one not. Parked,
+        // a copy is a new message, so only the header says so.
+        var held = QueueNames.HeldQueue(SesWorkerFixture.QueueName);
+        await fixture.PublishRawAsync([command], new Dictionary<string, object?>
+        {
+            [DeadLetterHeaders.Code] = ErrorCodes.HeldElsewhere,
+            [DeadLetterHeaders.Redelivered] = true,
+        }, held);
+        await fixture.PublishRawAsync([command], new Dictionary<string, object?> { [DeadLetterHeaders.Code] = ErrorCodes.HeldElsewhere }, held);
+
+        // Published again once, for the copy that says it was redelivered (before, for neither).
+        var again = await DrainAsync(channel, sentQueue, 1);
+        Assert.Single(again);
+        Assert.Contains(command.EmailId.ToString(), again[0], StringComparison.Ordinal);
     }
 
     private static async Task<string> BindAsync(IChannel channel, string exchange)
