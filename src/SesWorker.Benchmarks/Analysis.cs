@@ -9,7 +9,9 @@ internal static class Analysis
 {
     public const string ThrottledCode = "RequestLimitExceeded.SmtpRateLimit";
 
-    /// <summary>The provider's limit per appId in any one second (seed 000/003); the simulator enforces the same.</summary>
+    /// <summary>
+    /// The provider's limit per appId in any one second (the SES SMTP guide and FAQ); the simulator enforces the same.
+    /// </summary>
     public const int ProviderRate = 20;
 
     public static SimulatorFigures Simulator(

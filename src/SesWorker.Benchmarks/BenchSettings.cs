@@ -50,7 +50,10 @@ internal sealed record BenchSettings
         exit code: 0 completed and every target met, 3 completed with a target missed, 1 failed, 2 bad arguments
         """;
 
-    /// <summary>Realistic by default: a provider one ordinary round trip away (DESIGN.md, Targets).</summary>
+    /// <summary>
+    /// Realistic by default: a provider one ordinary round trip away, as in the targets (README, "Where it stands";
+    /// Targets).
+    /// </summary>
     public const string DefaultLatency = "100ms±30ms";
 
     public required string Scenario { get; init; }

@@ -1,6 +1,9 @@
 namespace SesWorker.SmtpSimulator;
 
-/// <summary>An SMTP credential. The provider issues SMTP passwords per sender address (seed 004), so the username is that address.</summary>
+/// <summary>
+/// An SMTP credential. The provider issues SMTP passwords per sender address (the UpdateEmailSmtpPassWord API
+/// reference), so the username is that address.
+/// </summary>
 public sealed class SimulatorAccount
 {
     public required string AppId { get; init; }

@@ -15,25 +15,30 @@ public sealed class SimulatorOptions
     /// <summary>When set, each accepted message is written as <c>&lt;n&gt;-&lt;guid&gt;.eml</c> plus a <c>.json</c> envelope.</summary>
     public string? RecordDirectory { get; set; }
 
-    /// <summary>SMTP calls per second per appId (seed 000, 003). 0 disables the limit.</summary>
+    /// <summary>SMTP calls per second per appId (the SES SMTP guide and FAQ). 0 disables the limit.</summary>
     public int RatePerSecondPerAppId { get; set; } = 20;
 
-    /// <summary>Mails per hour from one sender to one recipient (seed 000, 003). 0 disables the cap.</summary>
+    /// <summary>Mails per hour from one sender to one recipient (the SES SMTP guide and FAQ). 0 disables the cap.</summary>
     public int PerRecipientPerHour { get; set; } = 10;
 
-    /// <summary>Header, MIME, size and attachment rules of seeds 001/002. Off, any well-formed SMTP transaction is accepted.</summary>
+    /// <summary>
+    /// Header, MIME, size and attachment rules of SES SMTP error codes and the SendEmail API reference. Off, any
+    /// well-formed SMTP transaction is accepted.
+    /// </summary>
     public bool EnforceRules { get; set; } = true;
 
     /// <summary>
-    /// Seed 000 (SMTP attachment guide) and the project's original design say 4 MB per attachment and 8 MB in all;
-    /// seed 001 says 5 MB / 10 MB "may be adjusted". The stricter figures are the defaults so the worker cannot pass
-    /// here and fail at the provider.
+    /// The SES SMTP guide (its attachment section) and the project's original design say 4 MB per attachment and 8 MB
+    /// in all; SES SMTP error codes say 5 MB / 10 MB "may be adjusted". The stricter figures are the defaults so the
+    /// worker cannot pass here and fail at the provider.
     /// </summary>
     public long MaxAttachmentBytes { get; set; } = 4L * 1024 * 1024;
 
     public long MaxTotalAttachmentBytes { get; set; } = 8L * 1024 * 1024;
 
-    /// <summary>DATA beyond this is answered by closing the connection, as the provider returns EOF (seed 001).</summary>
+    /// <summary>
+    /// DATA beyond this is answered by closing the connection, as the provider returns EOF (SES SMTP error codes).
+    /// </summary>
     public long MaxMessageBytes { get; set; } = 10L * 1024 * 1024;
 
     /// <summary>Bounds the in-memory history of a long-running simulator (benchmarks); the oldest entries go first.</summary>

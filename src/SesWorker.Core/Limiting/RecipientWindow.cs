@@ -1,7 +1,7 @@
 namespace SesWorker.Core.Limiting;
 
 /// <summary>
-/// The provider's per-recipient cap (seed 000: 10 mails per hour from one sender to one recipient) as an
+/// The provider's per-recipient cap (the SES SMTP guide: 10 mails per hour from one sender to one recipient) as an
 /// exact sliding log: the timestamps of the sends within the window are kept, so the cap holds for every
 /// hour, not just for aligned ones.
 /// </summary>

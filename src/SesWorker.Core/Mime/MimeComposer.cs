@@ -7,9 +7,9 @@ using SesWorker.Contracts;
 namespace SesWorker.Core.Mime;
 
 /// <summary>
-/// Builds the MIME message the provider accepts (seeds 000/001): UTF-8 everywhere, MIME-Version 1.0,
-/// text/plain or text/html with charset UTF-8, multipart/alternative for both, multipart/mixed with
-/// attachments, every part base64 (so no line ever approaches the provider's 2000-character limit and
+/// Builds the MIME message the provider accepts (the SES SMTP guide and SES SMTP error codes): UTF-8 everywhere,
+/// MIME-Version 1.0, text/plain or text/html with charset UTF-8, multipart/alternative for both, multipart/mixed
+/// with attachments, every part base64 (so no line ever approaches the provider's 2000-character limit and
 /// non-ASCII bodies survive), attachments with Content-Disposition: attachment and RFC 2047 file names.
 /// </summary>
 public sealed class MimeComposer(TimeProvider timeProvider)

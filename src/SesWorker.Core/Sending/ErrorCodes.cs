@@ -1,7 +1,8 @@
 namespace SesWorker.Core.Sending;
 
 /// <summary>
-/// The provider's codes (seeds 001/002) plus the few the worker needs for failures the provider never sees.
+/// The provider's codes (SES SMTP error codes and the SendEmail API reference) plus the few the worker needs for
+/// failures the provider never sees.
 /// Codes from replies are stored verbatim even when they are not listed here.
 /// </summary>
 public static class ErrorCodes

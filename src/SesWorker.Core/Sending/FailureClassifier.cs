@@ -40,8 +40,9 @@ public static class FailureClassifier
 
     /// <summary>
     /// The transient codes that carry their own wait, so retrying sooner only hammers the provider:
-    /// <c>TemporaryBlocked</c> (the recipient's mail service is suspended for 10 minutes, seed 002) and
-    /// <c>ExceedSendLimit</c> (the account's daily quota is spent until the provider's next day, seed 003).
+    /// <c>TemporaryBlocked</c> (the recipient's mail service is suspended for 10 minutes, per the SendEmail API
+    /// reference) and
+    /// <c>ExceedSendLimit</c> (the account's daily quota is spent until the provider's next day, per the SES FAQ).
     /// </summary>
     public static ProviderPause? PauseFor(string code, DateTimeOffset now) => code switch
     {

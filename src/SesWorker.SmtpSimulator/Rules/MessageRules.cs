@@ -4,8 +4,9 @@ using SesWorker.SmtpSimulator.Smtp;
 namespace SesWorker.SmtpSimulator.Rules;
 
 /// <summary>
-/// The provider's content rules, written from its documents: header and attachment rules of the SMTP error-code page
-/// (seed 001, same table in seed 000), limits and codes of the SendEmail reference (seed 002), subject length (seed 003).
+/// The provider's content rules, written from its documents: header and attachment rules of SES SMTP error codes
+/// (the same table is in the SES SMTP guide), limits and codes of the SendEmail API reference, subject length
+/// (the SES FAQ).
 /// Checks run in a fixed order and the first failure is the reply, as the provider returns one error per call.
 /// MimeKit only parses; every decision is taken on raw header values and raw (still encoded) part content.
 /// </summary>
@@ -24,7 +25,8 @@ internal static class MessageRules
     {
         var sender = envelope.Account!.Username;
 
-        // Seed 002 FailedOperation.NotAuthenticatedSender: SMTP passwords belong to one sender address (seed 004).
+        // FailedOperation.NotAuthenticatedSender (the SendEmail API reference): SMTP passwords belong to one sender
+        // address (the UpdateEmailSmtpPassWord API reference).
         if (!string.Equals(envelope.MailFrom, sender, StringComparison.OrdinalIgnoreCase))
         {
             return NotAuthenticatedSender();
@@ -57,7 +59,7 @@ internal static class MessageRules
             return NotAuthenticatedSender();
         }
 
-        // Seed 001 lists To as required but names no message; this follows its "msg.X is null" pattern.
+        // SES SMTP error codes list To as required but names no message; this follows its "msg.X is null" pattern.
         if (!message.To.Mailboxes.Any())
         {
             return Fail("msg.To is null");
@@ -68,14 +70,14 @@ internal static class MessageRules
             return Fail("msg.Subject is null");
         }
 
-        // Seed 003: at most 998 characters or the mail is not sent; no code is documented, so the header family's.
+        // The SES FAQ: at most 998 characters or the mail is not sent; no code is documented, so the header family's.
         if (message.Subject.EnumerateRunes().Count() > MaxSubjectCharacters)
         {
             return Fail("msg.Subject is too long, it must not exceed 998 characters");
         }
 
-        // Seed 001 marks Cc and Bcc "currently unsupported" in the same header table whose violations are answered
-        // with the bare FailedOperation code, so that is the code used here rather than a SendEmail-specific one.
+        // SES SMTP error codes mark Cc and Bcc "currently unsupported" in the same header table whose violations are
+        // answered with the bare FailedOperation code, so that is the code used here rather than a SendEmail-specific one.
         foreach (var id in (HeaderId[])[HeaderId.Cc, HeaderId.Bcc])
         {
             if (message.Headers.Contains(id))
@@ -93,7 +95,9 @@ internal static class MessageRules
         return null;
     }
 
-    /// <summary>Content-Type and Content-Transfer-Encoding of every entity (seed 001 input and attachment parameters).</summary>
+    /// <summary>
+    /// Content-Type and Content-Transfer-Encoding of every entity (input and attachment parameters of SES SMTP error codes).
+    /// </summary>
     private static Verdict? CheckStructure(MimeEntity entity, bool topLevel)
     {
         if (topLevel && !entity.Headers.Contains(HeaderId.ContentType))
@@ -112,7 +116,7 @@ internal static class MessageRules
 
                 return multipart.Select(child => CheckStructure(child, topLevel: false)).FirstOrDefault(v => v is not null);
             case MimePart part when IsAttachment(part):
-                // Attachments: base64 only (seed 001 attachment parameters).
+                // Attachments: base64 only (attachment parameters of SES SMTP error codes).
                 return TransferEncoding(part) == "base64" ? null : Fail("Content-Transfer-Encoding must in [base64]");
             case TextPart text when (text.IsPlain || text.IsHtml) &&
                                     string.Equals(text.ContentType.Charset, "utf-8", StringComparison.OrdinalIgnoreCase):
@@ -168,8 +172,8 @@ internal static class MessageRules
             }
         }
 
-        // "The email body other than attachments cannot exceed 1 MB" (seed 001): measured as everything received
-        // except the attachments' encoded content, the stricter reading.
+        // "The email body other than attachments cannot exceed 1 MB" (SES SMTP error codes): measured as everything
+        // received except the attachments' encoded content, the stricter reading.
         if (data.Length - encodedAttachmentBytes > MaxBodyBytes)
         {
             return ProviderReplies.Business("FailedOperation.EmailContentToolarge", "The email is too large. Remove some content.");

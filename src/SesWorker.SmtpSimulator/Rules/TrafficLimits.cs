@@ -1,8 +1,8 @@
 namespace SesWorker.SmtpSimulator.Rules;
 
 /// <summary>
-/// The provider's sending frequency limits (seed 000 "SMTP Sending Frequency", seed 003 FAQ): calls per second per
-/// appId and mails per hour from one sender to one recipient.
+/// The provider's sending frequency limits ("SMTP Sending Frequency" in the SES SMTP guide, and the SES FAQ): calls
+/// per second per appId and mails per hour from one sender to one recipient.
 /// </summary>
 internal sealed class TrafficLimits(SimulatorOptions options)
 {
@@ -49,7 +49,7 @@ internal sealed class TrafficLimits(SimulatorOptions options)
 
     /// <summary>
     /// Admits the mail if no recipient has had the hourly number of mails from this sender, and counts it. Past the
-    /// cap the pair stays blocked until the provider's next midnight (seed 003).
+    /// cap the pair stays blocked until the provider's next midnight (the SES FAQ).
     /// </summary>
     public Verdict? CountRecipients(string sender, IReadOnlyList<string> recipients, DateTimeOffset now)
     {

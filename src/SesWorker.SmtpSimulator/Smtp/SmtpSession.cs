@@ -16,7 +16,8 @@ namespace SesWorker.SmtpSimulator.Smtp;
 /// </summary>
 internal sealed class SmtpSession(SmtpSimulatorServer server, Stream stream, string connectionId, ILogger logger)
 {
-    // Seed 001: a line of 2,000 characters or more gets the provider's system error (DATA and, here, commands too).
+    // SES SMTP error codes: a line of 2,000 characters or more gets the provider's system error (DATA and, here,
+    // commands too).
     private const int LongLineLimit = 2000;
 
     // The provider's 50-recipient rule is judged after DATA; this only bounds memory.
@@ -352,7 +353,7 @@ internal sealed class SmtpSession(SmtpSimulatorServer server, Stream stream, str
         dataLineLength += line.Length;
         if (data.WrittenCount + line.Length + 2 > server.Options.MaxMessageBytes)
         {
-            // The provider returns EOF for messages around 10 MB (seed 001): close instead of replying.
+            // The provider returns EOF for messages around 10 MB (SES SMTP error codes): close instead of replying.
             server.RecordRefusal(CurrentEnvelope(), new Verdict(0, "connection closed: message exceeds the size limit"));
             closing = true;
             return;

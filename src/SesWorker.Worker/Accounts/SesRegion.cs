@@ -1,6 +1,6 @@
 namespace SesWorker.Worker.Accounts;
 
-/// <summary>The provider's three SMTP endpoints (seed 000). Port 465, implicit TLS, on all of them.</summary>
+/// <summary>The provider's three SMTP endpoints (the SES SMTP guide). Port 465, implicit TLS, on all of them.</summary>
 public enum SesRegion
 {
     /// <summary>smtp.qcloudmail.com</summary>

@@ -1,6 +1,9 @@
 namespace SesWorker.Worker.Accounts;
 
-/// <summary>A sender address with its own SMTP password (the provider sets passwords per sender, seed 004).</summary>
+/// <summary>
+/// A sender address with its own SMTP password (the provider sets passwords per sender: the UpdateEmailSmtpPassWord
+/// API reference).
+/// </summary>
 public sealed class SesSenderOptions
 {
     public string Address { get; set; } = string.Empty;

@@ -120,7 +120,7 @@ internal static class FailureChecks
         return value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : Convert.ToString(value, CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The headers DESIGN.md promises on every dead-lettered message, for a message dead-lettered for the first time.</summary>
+    /// <summary>The headers the original design promises on every dead-lettered message, for a message dead-lettered for the first time.</summary>
     public static void AssertDeadLetterHeaders(BasicGetResult message, Guid emailId, string reason, string code, string? providerMessage, int attempts, DateTimeOffset notBefore)
     {
         Assert.Equal(reason, Header(message, "sesworker-reason"));

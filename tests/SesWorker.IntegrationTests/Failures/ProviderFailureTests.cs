@@ -95,9 +95,10 @@ public sealed class ProviderFailureTests(SesWorkerFixture fixture) : IAsyncLifet
     }
 
     /// <summary>
-    /// DESIGN.md: throttled messages "return to send-email automatically after a delay". The test looks at the parked
-    /// copy without taking it (a requeued message keeps its expiry), then waits out Worker:DeadLetter:RateLimitedDelay:
-    /// the returning message must be sent, not dropped as a duplicate of a dead-lettered email.
+    /// The original design: throttled messages "return to send-email automatically after a delay". The test looks at
+    /// the parked copy without taking it (a requeued message keeps its expiry), then waits out
+    /// Worker:DeadLetter:RateLimitedDelay: the returning message must be sent, not dropped as a duplicate of a
+    /// dead-lettered email.
     /// </summary>
     [Fact]
     public async Task A_rate_limited_email_is_sent_when_it_returns_from_the_rate_limited_queue()

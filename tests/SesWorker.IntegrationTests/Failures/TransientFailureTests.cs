@@ -89,10 +89,10 @@ public sealed class TransientFailureTests(SesWorkerFixture fixture) : IAsyncLife
     }
 
     /// <summary>
-    /// Seed 002: TemporaryBlocked means the provider suspends sending to the recipient's mail service for 10 minutes.
-    /// Retrying on the ordinary backoff (100 ms-1 s here) would spend every attempt inside the block and fail a message
-    /// that passes 10 minutes later; so the email is deferred: one SMTP call, the row deferred (not failed), the message
-    /// in a delay queue with deferred-until 10 minutes on.
+    /// The SendEmail API reference: TemporaryBlocked means the provider suspends sending to the recipient's mail
+    /// service for 10 minutes. Retrying on the ordinary backoff (100 ms-1 s here) would spend every attempt inside the
+    /// block and fail a message that passes 10 minutes later; so the email is deferred: one SMTP call, the row deferred
+    /// (not failed), the message in a delay queue with deferred-until 10 minutes on.
     /// </summary>
     [Fact]
     public async Task TemporaryBlocked_defers_the_email_for_the_ten_minute_block_instead_of_retrying_or_failing()
@@ -127,9 +127,9 @@ public sealed class TransientFailureTests(SesWorkerFixture fixture) : IAsyncLife
     }
 
     /// <summary>
-    /// The connection dies after DATA: the provider may have the message. Policy (README, DESIGN.md): the row goes to
-    /// unknown and the message is sent again, at least once. The provider ends up with two identical copies (same
-    /// Message-ID, same bytes), which receivers can deduplicate on.
+    /// The connection dies after DATA: the provider may have the message. Policy (README, and the original design): the
+    /// row goes to unknown and the message is sent again, at least once. The provider ends up with two identical copies
+    /// (same Message-ID, same bytes), which receivers can deduplicate on.
     /// </summary>
     [Fact]
     public async Task A_reply_lost_after_DATA_passes_through_unknown_and_the_email_is_sent_again_at_least_once()
@@ -221,7 +221,7 @@ public sealed class TransientFailureTests(SesWorkerFixture fixture) : IAsyncLife
     }
 
     /// <summary>
-    /// Seed 003: the daily quota (ExceedSendLimit) is spent until the provider's day rolls over (00:00 Beijing time).
+    /// The SES FAQ: the daily quota (ExceedSendLimit) is spent until the provider's day rolls over (00:00 Beijing time).
     /// Retrying cannot help: the appId is paused and the email deferred, with one SMTP call and no failure. Uses the
     /// second appId and replaces the worker afterwards, so the pause the worker holds in memory cannot leak into other
     /// tests (the fixture's reset clears the database's copy).

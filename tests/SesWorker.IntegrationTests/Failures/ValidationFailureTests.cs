@@ -92,9 +92,10 @@ public sealed class ValidationFailureTests(SesWorkerFixture fixture) : IAsyncLif
     }
 
     /// <summary>
-    /// 9 MB of attachments also makes a message of about 12.3 MB on the wire, over the 10 MB message limit. The attachment
-    /// rule is checked first and its code is the specific one (seed 000: attachments at most 8 MB in all, seed 002:
-    /// AttachContentToolarge "the overall limit for all attachments"), so that is the code an operator sees.
+    /// 9 MB of attachments also makes a message of about 12.3 MB on the wire, over the 10 MB message limit. The
+    /// attachment rule is checked first and its code is the specific one (the SES SMTP guide: attachments at most 8 MB
+    /// in all; the SendEmail API reference: AttachContentToolarge "the overall limit for all attachments"), so that is
+    /// the code an operator sees.
     /// </summary>
     [Fact]
     public async Task Attachments_over_8_MB_in_total_are_dead_lettered_as_AttachContentToolarge_without_an_SMTP_call()
@@ -111,8 +112,8 @@ public sealed class ValidationFailureTests(SesWorkerFixture fixture) : IAsyncLif
 
     /// <summary>
     /// Base64 in 76-character lines makes 7.4 MB of attachments about 10.1 MB on the wire: under the attachment rule, over
-    /// the message rule (seed 000: total message below 10 MB; seed 001: around 9-10 MB the provider just closes the
-    /// connection). The worker measures the composed message and parks it before connecting.
+    /// the message rule (the SES SMTP guide: total message below 10 MB; SES SMTP error codes: around 9-10 MB the
+    /// provider just closes the connection). The worker measures the composed message and parks it before connecting.
     /// </summary>
     [Fact]
     public async Task Attachments_under_8_MB_that_make_the_message_over_10_MB_on_the_wire_are_dead_lettered_without_an_SMTP_call()
@@ -136,9 +137,9 @@ public sealed class ValidationFailureTests(SesWorkerFixture fixture) : IAsyncLif
 
     /// <summary>
     /// Every body part goes out base64-encoded, so 800 KB of text is about 1.08 MB on the wire. The provider's rule is
-    /// "the email body other than attachments cannot exceed 1 MB" (seed 001); the simulator, the stricter reading
-    /// DESIGN.md asks for, measures it as sent. The worker must catch it before connecting, not pay an SMTP call and a
-    /// rate-limit slot to hear the provider refuse it.
+    /// "the email body other than attachments cannot exceed 1 MB" (SES SMTP error codes); the simulator takes the
+    /// stricter reading the original design asks for and measures it as sent. The worker must catch it before
+    /// connecting, not pay an SMTP call and a rate-limit slot to hear the provider refuse it.
     /// </summary>
     [Fact]
     public async Task A_body_under_1_MB_that_is_over_1_MB_as_sent_is_dead_lettered_without_an_SMTP_call()
@@ -184,7 +185,8 @@ public sealed class ValidationFailureTests(SesWorkerFixture fixture) : IAsyncLif
 
     /// <summary>
     /// The provider's own replies for these are "FailedOperation: msg.From is null" / "msg.Subject is null" / "msg.Body is null"
-    /// (seed 001); the worker uses the SendEmail API's more specific codes (seed 002) and quotes the SMTP text in its message.
+    /// (SES SMTP error codes); the worker uses the more specific codes of the SendEmail API reference and quotes the SMTP
+    /// text in its message.
     /// </summary>
     [Theory]
     [InlineData("from", "InvalidParameterValue.EmailAddressIsNULL")]
@@ -235,7 +237,7 @@ public sealed class ValidationFailureTests(SesWorkerFixture fixture) : IAsyncLif
     }
 
     /// <summary>
-    /// Seed 003 counts characters: 998 of them pass. An emoji is one character but two UTF-16 code units, so a subject of
+    /// The SES FAQ counts characters: 998 of them pass. An emoji is one character but two UTF-16 code units, so a subject of
     /// 998 emoji must be sent (the simulator counts it as 998 and accepts it), not refused as 1996 characters long.
     /// </summary>
     [Fact]
@@ -270,7 +272,8 @@ public sealed class ValidationFailureTests(SesWorkerFixture fixture) : IAsyncLif
     /// MimeKit folds or encodes subjects (998 characters come out as lines of about 80), display names and attachment
     /// names of any length; Message-IDs are capped at 250 characters by the validator. A MIME type is a single token
     /// that cannot be folded, so an attachment type of 2100 characters is the one way left: the worker measures the
-    /// composed message's longest line and fails it before connecting, as the provider would ("too longer line", seed 001).
+    /// composed message's longest line and fails it before connecting, as the provider would ("too longer line", SES SMTP
+    /// error codes).
     /// </summary>
     [Fact]
     public async Task A_line_of_2000_characters_or_more_fails_as_LineTooLong_without_an_SMTP_call()

@@ -12,7 +12,8 @@ using SesWorker.Worker.Memory;
 namespace SesWorker.IntegrationTests.Memory;
 
 /// <summary>
-/// Large attachments through a worker with a small byte budget (issue 10): everything is sent, and the worker's own
+/// Large attachments through a worker with a small byte budget (the memory target: peak RSS at most 256 MiB, where 60
+/// messages with 3.9 MB attachments once took a worker to 1,790 MB): everything is sent, and the worker's own
 /// accounting (the sesworker.inflight.* metrics) never went above the budget.
 /// </summary>
 [Collection(ServiceBackedTests.Name)]

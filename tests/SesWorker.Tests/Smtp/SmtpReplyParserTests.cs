@@ -22,7 +22,7 @@ public sealed class SmtpReplyParserTests
     [Fact]
     public void The_seeds_truncated_example_still_yields_its_code_and_request_id()
     {
-        // Verbatim from seed 001: the JSON is cut off and the message runs into the code.
+        // Verbatim from SES SMTP error codes: the JSON is cut off and the message runs into the code.
         const string reply = """554 5.0.0 Error: transaction failed, blame it on the weather: ##SES-response-json: {"Response":{"RequestId":"bee4e9fb-8127-48cc-b606-bbb1e801596b","QcloudError":{"Error":{"Code":"FailedOperation.MissingEmailContent. The operation failed. The content of the email is missing (TemplateData and Simple cannot be both empty).""";
 
         var parsed = SmtpReplyParser.Parse(reply);
