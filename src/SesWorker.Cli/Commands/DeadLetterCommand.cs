@@ -26,7 +26,7 @@ internal static class DeadLetterCommand
 
     private static Command Verb(CliContext context, string verb, string description, bool withId = false)
     {
-        var queue = new Option<string?>("--queue") { Description = "oversize, rate-limited, parked, error or all (default); several with commas." };
+        var queue = new Option<string?>("--queue") { Description = "oversize, rate-limited, parked, error, held-error, large-error, lane-error:APPID, a fault queue's name (..._error), or all (default); several with commas." };
         var code = new Option<string?>("--code") { Description = "Only messages with this code." };
         var appId = new Option<string?>("--app-id") { Description = "Only messages of this appId." };
         var sinceMinutes = new Option<int?>("--since-minutes") { Description = "Only messages whose last failure is this recent." };

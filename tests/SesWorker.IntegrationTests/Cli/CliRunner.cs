@@ -8,7 +8,11 @@ namespace SesWorker.IntegrationTests.Cli;
 /// <summary>Runs `sesworker ...` in-process against the fixture's database and broker, and returns what it printed.</summary>
 internal static class CliRunner
 {
-    public static async Task<(int ExitCode, string Output)> RunAsync(this SesWorkerFixture fixture, params string[] args)
+    public static Task<(int ExitCode, string Output)> RunAsync(this SesWorkerFixture fixture, params string[] args) =>
+        fixture.RunAsync(new Dictionary<string, string?>(), args);
+
+    /// <param name="settings">Configuration beyond the connection strings (say, the worker's accounts).</param>
+    public static async Task<(int ExitCode, string Output)> RunAsync(this SesWorkerFixture fixture, IDictionary<string, string?> settings, params string[] args)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
@@ -16,6 +20,7 @@ internal static class CliRunner
                 ["ConnectionStrings:Postgres"] = fixture.DatabaseConnectionString,
                 ["ConnectionStrings:RabbitMq"] = fixture.RabbitMqUri,
             })
+            .AddInMemoryCollection(settings)
             .Build();
         using var output = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings

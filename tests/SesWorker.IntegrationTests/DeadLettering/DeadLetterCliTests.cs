@@ -149,6 +149,32 @@ public sealed class DeadLetterCliTests(SesWorkerFixture fixture) : IAsyncLifetim
         Assert.Empty(fixture.Simulator.Messages);
     }
 
+    [Fact]
+    public async Task A_lanes_fault_queue_is_listed_by_its_alias_with_the_workers_accounts_and_by_its_name_without()
+    {
+        // A body with no readable emailId published to a lane directly (as an older worker forwarded): the lane's consumer
+        // refuses it, and MassTransit moves it to the lane's own fault queue, which `dlq list` did not know.
+        var lane = $"{SesWorkerFixture.QueueName}-app-{SesWorkerFixture.AppId}";
+        await using var connection = await fixture.ConnectRabbitMqAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        var json = new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent };
+        await channel.BasicPublishAsync(lane, string.Empty, true, json, Encoding.UTF8.GetBytes("{ this is not json"));
+        await fixture.WaitForQueueAsync($"{lane}_error", 1);
+
+        var accounts = new Dictionary<string, string?> { ["Ses:Accounts:0:AppId"] = SesWorkerFixture.AppId };
+        var (allExit, all) = await fixture.RunAsync(accounts, "dlq", "list");
+        var (aliasExit, alias) = await fixture.RunAsync(accounts, "dlq", "list", "--queue", $"lane-error:{SesWorkerFixture.AppId}");
+        var (nameExit, byName) = await DlqAsync("list", "--queue", $"{lane}_error");
+
+        Assert.Equal(0, allExit);
+        Assert.Equal(0, aliasExit);
+        Assert.Equal(0, nameExit);
+        Assert.Contains("listed 1 of 1 examined", alias, StringComparison.Ordinal);
+        Assert.Contains("listed 1 of 1 examined", byName, StringComparison.Ordinal);
+        Assert.Contains($"lane-error:{SesWorkerFixture.AppId}", all, StringComparison.Ordinal);
+        Assert.Equal(1u, await fixture.CountAsync($"{lane}_error"));
+    }
+
     private static SendEmail WithOversizeAttachment(SendEmail command) => command with
     {
         Attachments = [new EmailAttachment { FileName = "scan.bin", ContentType = "application/octet-stream", Content = Convert.ToBase64String(new byte[4 * 1024 * 1024 + 1]) }],

@@ -46,7 +46,7 @@ public sealed class SesWorkerFixture : IAsyncLifetime
     private static readonly string[] Queues =
     [
         QueueName, $"{QueueName}-app-{AppId}", $"{QueueName}-app-{SecondAppId}", $"{QueueName}-app-{ThirdAppId}", $"{QueueName}-app-{ExampleAppId}", "send-email-rate-limited", "send-email-rate-limited-parked", "send-email-oversize", "send-email_error",
-        QueueNames.HeldQueue(QueueName), QueueNames.HeldWaitQueue(QueueName), .. DelayQueues,
+        QueueNames.HeldQueue(QueueName), QueueNames.HeldWaitQueue(QueueName), .. DelayQueues, $"{QueueName}-app-{AppId}_error",
     ];
 
     private readonly List<IHost> _workers = [];

@@ -30,6 +30,16 @@ internal sealed class DeadLetterQueues
             new("parked", configuration[ConfigurationKeys.RateLimitedParkedQueue] ?? QueueNames.RateLimitedParked),
             // MassTransit's fault queue for the worker's receive endpoint.
             new("error", QueueNames.ErrorQueueOf(main)),
+            // The fault queues of the worker's other endpoints: the held copies', the large lane's, and each configured
+            // appId's lane (Ses:Accounts, when the tool runs with the worker's configuration). A message lands in one of
+            // those only through an infrastructure fault that outlasted its retries, or a body published to a lane directly.
+            new("held-error", QueueNames.ErrorQueueOf(QueueNames.HeldQueue(main))),
+            new("large-error", QueueNames.ErrorQueueOf(QueueNames.LargeLaneQueue(main))),
+            .. configuration.GetSection("Ses:Accounts").GetChildren()
+                .Select(account => account["AppId"])
+                .Where(appId => !string.IsNullOrWhiteSpace(appId))
+                .Distinct()
+                .Select(appId => new DeadLetterQueue($"lane-error:{appId}", QueueNames.ErrorQueueOf(QueueNames.LaneQueue(main, appId!)))),
         ]);
     }
 
@@ -40,7 +50,9 @@ internal sealed class DeadLetterQueues
             return All;
         return spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(name => All.FirstOrDefault(q => q.Alias == name || q.Name == name)
-                ?? throw new CliException($"unknown queue '{name}'; use {string.Join(", ", All.Select(q => q.Alias))} or all"))
+                // Any fault queue by its real name: a lane's, for an appId this configuration does not list.
+                ?? (name.EndsWith("_error", StringComparison.Ordinal) ? new DeadLetterQueue(name, name) : null)
+                ?? throw new CliException($"unknown queue '{name}'; use {string.Join(", ", All.Select(q => q.Alias))}, a fault queue's name (..._error) or all"))
             .Distinct()
             .ToList();
     }
