@@ -52,6 +52,26 @@ public sealed partial class LaneForwarder(RabbitMqConnection connection, ILogger
         }
     }
 
+    /// <summary>
+    /// How many consumers <paramref name="queue"/> has now, or null when it does not exist: a lane of an appId this replica
+    /// is not configured for may be another replica's (a rolling change of the accounts).
+    /// </summary>
+    public async Task<uint?> ConsumersAsync(string queue, CancellationToken cancellationToken)
+    {
+        // Opens the connection if need be.
+        await ChannelAsync(cancellationToken);
+        // A passive declare of a missing queue closes the channel: a channel of its own, not the forwards'.
+        await using var probe = await _connection!.CreateChannelAsync(cancellationToken: cancellationToken);
+        try
+        {
+            return (await probe.QueueDeclarePassiveAsync(queue, cancellationToken)).ConsumerCount;
+        }
+        catch (OperationInterruptedException exception) when (exception.ShutdownReason?.ReplyCode == Constants.NotFound)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A header value as AMQP carries it: primitives as they are, times as ISO 8601 text, anything else as text.</summary>
     internal static object? Amqp(object? value) => value switch
     {

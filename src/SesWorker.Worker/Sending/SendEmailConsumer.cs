@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SesWorker.Messaging;
 using SesWorker.Worker.Memory;
 
 namespace SesWorker.Worker.Sending;
@@ -13,8 +14,10 @@ namespace SesWorker.Worker.Sending;
 /// backlog never stands in front of another's;</item>
 /// <item>a body over <see cref="WorkerOptions.LaneMaxBodyBytes"/> (attachments) is sent here, from the delivery's own
 /// buffer: the intake's concurrency follows the byte budget, so it holds only what the budget has room for; a message
-/// with no lane (its appId is not configured, or missing) cannot wait for a slot anyway: it is handled here, and fails
-/// fast;</item>
+/// with no lane (its appId configured on no replica whose lane has consumers, or missing) cannot wait for a slot anyway:
+/// it is handled here, and fails fast;</item>
+/// <item>a message of an appId this replica is not configured for goes to that appId's lane when another replica consumes
+/// it (the accounts changing one replica at a time);</item>
 /// <item>a malformed message with a readable emailId gets its history row, <c>failed</c> with
 /// <c>SesWorker.MalformedMessage</c> and the reader's reason;</item>
 /// <item>a message with no readable emailId (no id, an empty or all-zero one, not a JSON object) has no key to record
@@ -39,7 +42,18 @@ public sealed partial class SendEmailConsumer(
         // A large body is sent from here, from the delivery it arrived in: forwarded, it would cost the client a second
         // buffer of its size to frame the publish and a third to deliver it again (README, Memory). Nor can a message
         // without a lane wait for a slot anywhere: it fails fast.
-        if (body.Length > options.Value.LaneMaxBodyBytes || lanes.For(message.AppId) is not { } lane)
+        var large = body.Length > options.Value.LaneMaxBodyBytes;
+        var lane = lanes.For(message.AppId)?.Queue;
+        if (lane is null && !large && options.Value.Lanes && message.AppId is { Length: > 0 } appId)
+        {
+            // Not configured here, perhaps on another replica: while the accounts change one replica at a time, the
+            // replicas that have the appId consume its lane, and its messages go there rather than failing here.
+            var elsewhere = QueueNames.LaneQueue(options.Value.QueueName, appId);
+            if (await forwarder.ConsumersAsync(elsewhere, context.CancellationToken) is > 0)
+                lane = elsewhere;
+        }
+
+        if (large || lane is null)
         {
             using var turn = await gate.EnterAsync(context.ReceiveContext.InputAddress.AbsolutePath, context.CancellationToken);
             await handler.HandleAsync(command);
@@ -51,8 +65,8 @@ public sealed partial class SendEmailConsumer(
         var headers = context.ReceiveContext.TransportHeaders.GetAll().Concat(read.EnvelopeHeaders)
             .Where(h => !h.Key.StartsWith("MT-", StringComparison.Ordinal) && !h.Key.StartsWith("x-", StringComparison.Ordinal));
         // As the same bytes, from the delivery's own memory.
-        await forwarder.ForwardAsync(lane.Queue, body, headers, context.CancellationToken);
-        Log.Routed(logger, message.EmailId, lane.Queue);
+        await forwarder.ForwardAsync(lane, body, headers, context.CancellationToken);
+        Log.Routed(logger, message.EmailId, lane);
     }
 
     private static partial class Log

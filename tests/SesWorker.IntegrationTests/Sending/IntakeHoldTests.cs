@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using RabbitMQ.Client;
 using SesWorker.IntegrationTests.Infrastructure;
 using SesWorker.Persistence.History;
+using SesWorker.Core.Sending;
 using SesWorker.IntegrationTests.Failures;
 using SesWorker.SmtpSimulator.Latency;
 
@@ -80,6 +81,35 @@ public sealed class IntakeHoldTests(SesWorkerFixture fixture) : IAsyncLifetime
         Assert.True(row.Status == EmailStatus.Sent, $"{row.Status} {row.FailureCode} {row.FailureMessage}");
         Assert.Equal(["sent"], row.AttemptsInOrder().Select(a => a.Outcome));
         Assert.Single(fixture.Simulator.Messages);
+    }
+
+    [Fact]
+    public async Task An_appId_only_another_replica_is_configured_for_is_sent_by_it_and_one_none_is_fails_at_once()
+    {
+        // A rolling change of the accounts: worker-b has appId 4000, worker-a (the fixture's) does not yet. Both intakes
+        // take from send-email in turn, so about half of 4000's messages reach worker-a first.
+        var b = fixture.WorkerConfiguration("worker-b");
+        await fixture.StartWorkerAsync("worker-b", new Dictionary<string, string?>
+        {
+            ["Ses:Accounts:4:AppId"] = "4000",
+            ["Ses:Accounts:4:Host"] = b["Ses:Accounts:0:Host"],
+            ["Ses:Accounts:4:Port"] = b["Ses:Accounts:0:Port"],
+            ["Ses:Accounts:4:Senders:0:Address"] = SesWorkerFixture.Sender,
+            ["Ses:Accounts:4:Senders:0:PasswordFile"] = b["Ses:Accounts:0:Senders:0:PasswordFile"],
+        });
+        var known = Enumerable.Range(0, 20).Select(_ => TestMessages.Email("4000", SesWorkerFixture.Sender)).ToList();
+        var unknown = TestMessages.Email("4999", SesWorkerFixture.Sender);
+
+        await fixture.PublishRawAsync([.. known, unknown]);
+        var rows = await fixture.WaitForTerminalAsync([.. known.Select(c => c.EmailId), unknown.EmailId], TimeSpan.FromSeconds(60));
+
+        // Before, worker-a failed those it took first as SesWorker.UnknownAccount.
+        Assert.All(rows.Where(r => r.EmailId != unknown.EmailId), r => Assert.True(r.Status == EmailStatus.Sent, $"{r.Status} {r.FailureCode} {r.FailureMessage}"));
+        Assert.All(rows.Where(r => r.EmailId != unknown.EmailId), r => Assert.Equal("worker-b", r.WorkerId));
+        var nowhere = rows.Single(r => r.EmailId == unknown.EmailId);
+        Assert.Equal(EmailStatus.Failed, nowhere.Status);
+        Assert.Equal(ErrorCodes.UnknownAccount, nowhere.FailureCode);
+        Assert.Equal(known.Count, fixture.Simulator.Messages.Count);
     }
 
     private static async Task RestoreLaneAsync(IChannel channel)
