@@ -48,19 +48,20 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
     /// connections open and their statements planned (and compiled here), instead of paying for it all at once under a
     /// backlog (the first claims of a cold worker took 1.3-1.6 s, then 1-3 ms).
     /// </summary>
-    public async Task WarmUpAsync(int connections, string workerId, TimeSpan takeoverAfter, CancellationToken cancellationToken)
+    public async Task WarmUpAsync(SendEmail sample, int connections, string workerId, TimeSpan takeoverAfter, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(sample);
         await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             // An id of its own on each connection: two transactions inserting one id would wait for each other.
-            var warmUpEmail = WarmUpEmail with { EmailId = Guid.NewGuid() };
+            var email = sample with { EmailId = Guid.NewGuid() };
             // Twice: the second run is the one that prepares the statements (AutoPrepareMinUsages).
             for (var run = 0; run < 2; run++)
             {
                 await using var batch = new NpgsqlBatch(connection, transaction);
-                AddClaim(batch, warmUpEmail, workerId, takeoverAfter, allowDeadLettered: false);
+                AddClaim(batch, email, workerId, takeoverAfter, allowDeadLettered: false);
                 await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
@@ -70,16 +71,6 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
             await transaction.RollbackAsync(cancellationToken);
         }));
     }
-
-    private static readonly SendEmail WarmUpEmail = new()
-    {
-        EmailId = Guid.NewGuid(),
-        AppId = "0",
-        From = new EmailAddress { Address = "warm-up@example.com" },
-        To = [new EmailAddress { Address = "warm-up@example.com" }],
-        Subject = "warm-up",
-        Text = "warm-up",
-    };
 
     /// <summary>The claim's two statements, added to <paramref name="batch"/>; returns the claim's new token.</summary>
     private static Guid AddClaim(NpgsqlBatch batch, SendEmail command, string workerId, TimeSpan takeoverAfter, bool allowDeadLettered)

@@ -23,7 +23,7 @@ public sealed partial class WarmUp(MimeComposer composer, EmailStore store, Npgs
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var email = composer.Compose(new SendEmail
+        var sample = new SendEmail
         {
             EmailId = Guid.NewGuid(),
             AppId = "0",
@@ -33,7 +33,8 @@ public sealed partial class WarmUp(MimeComposer composer, EmailStore store, Npgs
             Text = "warm-up",
             Html = "<p>warm-up</p>",
             Attachments = [new EmailAttachment { FileName = "a.txt", ContentType = "text/plain", Content = "YQ==" }],
-        });
+        };
+        var email = composer.Compose(sample);
         await email.Message.WriteToAsync(MimeComposer.WireFormat, Stream.Null, cancellationToken);
 
         // Only a head start: a database that does not answer now is waited for by the claims themselves, as ever.
@@ -43,7 +44,7 @@ public sealed partial class WarmUp(MimeComposer composer, EmailStore store, Npgs
         timeout.CancelAfter(TimeSpan.FromSeconds(10));
         try
         {
-            await store.WarmUpAsync(connections, worker.ResolveWorkerId(), worker.TakeoverAfter, timeout.Token);
+            await store.WarmUpAsync(sample, connections, worker.ResolveWorkerId(), worker.TakeoverAfter, timeout.Token);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested
             && exception is NpgsqlException or TimeoutException or OperationCanceledException or InvalidOperationException)
