@@ -29,7 +29,7 @@ public sealed partial class LaneForwarder(RabbitMqConnection connection, ILogger
         var amqpHeaders = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var header in headers)
             amqpHeaders[header.Key] = Amqp(header.Value);
-        var channel = await ChannelAsync(cancellationToken);
+        var channel = await OpenAsync(exchange, cancellationToken);
         var properties = new BasicProperties { Persistent = true, ContentType = "application/json", Headers = amqpHeaders };
         try
         {
@@ -59,16 +59,34 @@ public sealed partial class LaneForwarder(RabbitMqConnection connection, ILogger
     public async Task<uint?> ConsumersAsync(string queue, CancellationToken cancellationToken)
     {
         // Opens the connection if need be.
-        await ChannelAsync(cancellationToken);
-        // A passive declare of a missing queue closes the channel: a channel of its own, not the forwards'.
-        await using var probe = await _connection!.CreateChannelAsync(cancellationToken: cancellationToken);
+        await OpenAsync(queue, cancellationToken);
         try
         {
+            // A passive declare of a missing queue closes the channel: a channel of its own, not the forwards'.
+            await using var probe = await _connection!.CreateChannelAsync(cancellationToken: cancellationToken);
             return (await probe.QueueDeclarePassiveAsync(queue, cancellationToken)).ConsumerCount;
         }
         catch (OperationInterruptedException exception) when (exception.ShutdownReason?.ReplyCode == Constants.NotFound)
         {
             return null;
+        }
+        catch (Exception exception) when (exception is AlreadyClosedException or OperationInterruptedException)
+        {
+            throw new LaneForwardException(queue, exception);
+        }
+    }
+
+    /// <summary>The forwards' channel, opened if need be; a broker this worker cannot reach is held and tried again too.</summary>
+    private async Task<IChannel> OpenAsync(string exchange, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ChannelAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is BrokerUnreachableException or AlreadyClosedException or OperationInterruptedException)
+        {
+            Log.ForwardFailed(logger, exchange, exception.Message);
+            throw new LaneForwardException(exchange, exception);
         }
     }
 
