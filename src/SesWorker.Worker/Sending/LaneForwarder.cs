@@ -39,16 +39,14 @@ public sealed partial class LaneForwarder(RabbitMqConnection connection, ILogger
         {
             // Refused (nacked) or returned unroutable: the channel is still open, and other forwards wait on it for their
             // confirms, so it stays.
-            Log.ForwardFailed(logger, exchange, exception.Message);
-            throw new LaneForwardException(exchange, exception);
+            throw Failed(exchange, exception);
         }
         catch (Exception exception) when (exception is AlreadyClosedException or OperationInterruptedException)
         {
             // A channel closed by the broker (a missing lane exchange closes it with 404, a lost connection closes it too)
             // is opened again for the next message.
-            Log.ForwardFailed(logger, exchange, exception.Message);
             await ResetAsync(channel);
-            throw new LaneForwardException(exchange, exception);
+            throw Failed(exchange, exception);
         }
     }
 
@@ -72,7 +70,7 @@ public sealed partial class LaneForwarder(RabbitMqConnection connection, ILogger
         }
         catch (Exception exception) when (exception is AlreadyClosedException or OperationInterruptedException)
         {
-            throw new LaneForwardException(queue, exception);
+            throw Failed(queue, exception);
         }
     }
 
@@ -85,9 +83,15 @@ public sealed partial class LaneForwarder(RabbitMqConnection connection, ILogger
         }
         catch (Exception exception) when (exception is BrokerUnreachableException or AlreadyClosedException or OperationInterruptedException)
         {
-            Log.ForwardFailed(logger, exchange, exception.Message);
-            throw new LaneForwardException(exchange, exception);
+            throw Failed(exchange, exception);
         }
+    }
+
+    /// <summary>Logs a failure to reach <paramref name="exchange"/> and returns what the intake's retry holds the message for.</summary>
+    private LaneForwardException Failed(string exchange, Exception exception)
+    {
+        Log.ForwardFailed(logger, exchange, exception.Message);
+        return new LaneForwardException(exchange, exception);
     }
 
     /// <summary>A header value as AMQP carries it: primitives as they are, times as ISO 8601 text, anything else as text.</summary>

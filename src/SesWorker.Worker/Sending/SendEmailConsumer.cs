@@ -1,7 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using SesWorker.Messaging;
 using SesWorker.Worker.Memory;
 
 namespace SesWorker.Worker.Sending;
@@ -44,14 +43,11 @@ public sealed partial class SendEmailConsumer(
         // without a lane wait for a slot anywhere: it fails fast.
         var large = body.Length > options.Value.LaneMaxBodyBytes;
         var lane = lanes.For(message.AppId)?.Queue;
-        if (lane is null && !large && options.Value.Lanes && message.AppId is { Length: > 0 } appId)
-        {
-            // Not configured here, perhaps on another replica: while the accounts change one replica at a time, the
-            // replicas that have the appId consume its lane, and its messages go there rather than failing here.
-            var elsewhere = QueueNames.LaneQueue(options.Value.QueueName, appId);
-            if (await forwarder.ConsumersAsync(elsewhere, context.CancellationToken) is > 0)
-                lane = elsewhere;
-        }
+        // Not configured here, perhaps on another replica: while the accounts change one replica at a time, the replicas
+        // that have the appId consume its lane, and its messages go there rather than failing here.
+        if (!large && lanes.OtherReplicasLane(message.AppId) is { } elsewhere
+            && await forwarder.ConsumersAsync(elsewhere, context.CancellationToken) is > 0)
+            lane = elsewhere;
 
         if (large || lane is null)
         {

@@ -35,7 +35,7 @@ internal sealed class DeadLetterQueues
             // those only through an infrastructure fault that outlasted its retries, or a body published to a lane directly.
             new("held-error", QueueNames.ErrorQueueOf(QueueNames.HeldQueue(main))),
             new("large-error", QueueNames.ErrorQueueOf(QueueNames.LargeLaneQueue(main))),
-            .. configuration.GetSection("Ses:Accounts").GetChildren()
+            .. configuration.GetSection(ConfigurationKeys.Accounts).GetChildren()
                 .Select(account => account["AppId"])
                 .Where(appId => !string.IsNullOrWhiteSpace(appId))
                 .Distinct()
