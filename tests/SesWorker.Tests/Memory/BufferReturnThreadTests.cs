@@ -30,16 +30,30 @@ public sealed class BufferReturnThreadTests
     public async Task A_caller_switched_there_takes_whatever_awaits_it_along()
     {
         // As in a consume: MassTransit's pipeline and the client's return continue on the thread the consume ended on.
-        await SwitchedAsync();
+        // The switched task finishes only after its caller awaits it: a task already complete when awaited is continued
+        // on the thread pool, and without the gate that race was this test's (it failed once in CI).
+        using var gate = new ManualResetEventSlim();
+        var switched = SwitchedAsync(gate);
+        var awaiting = AwaitingAsync(switched);
+        Assert.False(switched.IsCompleted);
 
-        Assert.True(BufferReturnThread.IsCurrent);
-        await BufferReturnThread.Leave();
+        gate.Set();
+
+        Assert.True(await awaiting, "the caller went on on the return thread");
         Assert.False(BufferReturnThread.IsCurrent);
 
-        static async Task SwitchedAsync()
+        static async Task SwitchedAsync(ManualResetEventSlim gate)
         {
-            await Task.Yield();
             await BufferReturnThread.SwitchTo();
+            gate.Wait();
+        }
+
+        static async Task<bool> AwaitingAsync(Task switched)
+        {
+            await switched;
+            var there = BufferReturnThread.IsCurrent;
+            await BufferReturnThread.Leave();
+            return there && !BufferReturnThread.IsCurrent;
         }
     }
 
