@@ -1,3 +1,5 @@
+using System.Net.Security;
+using System.Security.Authentication;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -90,7 +92,7 @@ public static class SesWorkerHostExtensions
                     h.Password(rabbit.Password);
                     h.PublisherConfirmation = true;
                     if (rabbit.UseTls)
-                        h.UseSsl(ssl => ssl.ServerName = rabbit.Host);
+                        h.UseSsl(ssl => ConfigureBrokerTls(ssl, rabbit));
                 });
 
                 cfg.ReceiveEndpoint(worker.QueueName, endpoint =>
@@ -164,6 +166,19 @@ public static class SesWorkerHostExtensions
         });
     }
 
+    /// <summary>
+    /// TLS to the broker checked as RabbitMQ.Client checks it for the worker's other connections (the lane forwarder, the
+    /// tool): the chain, the host name, a certificate at all. MassTransit's own default accepts a certificate whose chain
+    /// does not verify (a self-signed one, anyone's), and the bus would hand the broker's password to it.
+    /// </summary>
+    internal static void ConfigureBrokerTls(IRabbitMqSslConfigurator ssl, RabbitMqConnection rabbit)
+    {
+        ssl.ServerName = rabbit.Host;
+        ssl.Protocol = SslProtocols.Tls12 | SslProtocols.Tls13;
+        ssl.EnforcePolicyErrors(SslPolicyErrors.RemoteCertificateChainErrors | SslPolicyErrors.RemoteCertificateNameMismatch
+            | SslPolicyErrors.RemoteCertificateNotAvailable);
+    }
+
     /// <summary>Large messages end on one thread, where RabbitMQ's client returns their buffers (README, Memory).</summary>
     private static void ReturnLargeBuffersOnOneThread(IRabbitMqReceiveEndpointConfigurator endpoint) =>
         endpoint.ConfigureReceive(receive => receive.UseFilter(new BufferReturnFilter()));
@@ -177,6 +192,9 @@ public static class SesWorkerHostExtensions
             // the message is held and retried every few seconds for about an hour, so sending resumes within
             // seconds of its return; after that it lands in send-email_error with the reason, never lost.
             retry.Ignore<InvalidEmailIdException>();
+            // Sent, and its outcome refused by the database: running the consumer again would send again. Ignored by
+            // its own type, because MassTransit matches Handle<T> against the innermost exception too (a PostgresException).
+            retry.Ignore<OutcomeNotRecordedException>();
             retry.Handle<NpgsqlException>();
             retry.Handle<TimeoutException>();
             retry.Handle<RateLimitBacklogException>();

@@ -144,6 +144,13 @@ public sealed partial class EmailSendHandler(
             await HandBackAsync(job);
             throw;
         }
+        catch (OutcomeNotRecordedException)
+        {
+            // Faulted into the error queue: handed back (its transmitting mark kept), so a redriven copy is claimed by
+            // whichever worker it reaches and recorded unknown, not deferred for this live worker round after round.
+            await HandBackAsync(job);
+            throw;
+        }
     }
 
     private async Task SendClaimedAsync(ConsumeContext<SendEmail> context, ClaimResult claim, SendJob job)

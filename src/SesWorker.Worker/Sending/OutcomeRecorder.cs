@@ -22,7 +22,6 @@ public sealed partial class OutcomeRecorder(
     DeadLetterRouter deadLetters,
     SendThrottle throttle,
     SendMetrics metrics,
-    IOptions<WorkerOptions> options,
     TimeProvider timeProvider,
     ILogger<OutcomeRecorder> logger)
 {
@@ -219,29 +218,31 @@ public sealed partial class OutcomeRecorder(
 
     /// <summary>
     /// After an SMTP transaction the outcome must be written before anything else happens: re-running the consumer
-    /// would send again. So a database outage here is waited out, not thrown to the broker. Null: the claim was lost.
+    /// would send again, and only this process knows what the provider answered. So a database outage here is waited
+    /// out, however long, not thrown to the broker (the message stays unacknowledged meanwhile; a worker stopped while
+    /// it waits leaves the email to be taken over and recorded <c>unknown</c>, as any worker that died after DATA).
+    /// A write the database refuses for any other reason is not re-run: see <see cref="OutcomeNotRecordedException"/>.
+    /// Null: the claim was lost.
     /// </summary>
     private async Task<int?> RecordAsync(AttemptRecord record)
     {
-        var delay = TimeSpan.FromMilliseconds(200);
-        var deadline = timeProvider.GetUtcNow() + options.Value.RecordOutageTolerance;
-        while (true)
+        int? attempts;
+        try
         {
-            try
-            {
-                var attempts = await store.RecordAsync(record, CancellationToken.None);
-                if (attempts is null)
-                    Log.Fenced(logger, record.EmailId, record.NewStatus);
-                return attempts;
-            }
-            catch (Exception exception) when (timeProvider.GetUtcNow() < deadline
-                && exception is Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException or InvalidOperationException)
-            {
-                Log.RecordRetry(logger, record.EmailId, exception.Message, delay);
-                await Task.Delay(delay, timeProvider);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2000));
-            }
+            attempts = await DatabaseOutage.WaitOutAsync(
+                () => store.RecordAsync(record, CancellationToken.None),
+                timeProvider,
+                (exception, waited, delay) => Log.RecordRetry(logger, record.EmailId, record.NewStatus, exception.Message, waited, delay));
         }
+        catch (Exception exception)
+        {
+            Log.NotRecorded(logger, exception, record.EmailId, record.NewStatus);
+            throw new OutcomeNotRecordedException(record.EmailId, record.NewStatus, exception);
+        }
+
+        if (attempts is null)
+            Log.Fenced(logger, record.EmailId, record.NewStatus);
+        return attempts;
     }
 
     private static AttemptRecord Record(SendJob job, string outcome, string status, SmtpSendResult? result, ComposedEmail? email) => new()
@@ -279,8 +280,11 @@ public sealed partial class OutcomeRecorder(
         [LoggerMessage(2005, LogLevel.Information, "Email {EmailId} deferred to {Queue} ({Code}) until {Until}")]
         public static partial void Deferred(ILogger logger, Guid emailId, string queue, string code, DateTimeOffset until);
 
-        [LoggerMessage(2006, LogLevel.Warning, "Recording the outcome of email {EmailId} failed ({Reason}); retrying in {Delay}")]
-        public static partial void RecordRetry(ILogger logger, Guid emailId, string reason, TimeSpan delay);
+        [LoggerMessage(2006, LogLevel.Warning, "Recording the outcome {Status} of email {EmailId} failed ({Reason}), the database away for {Waited}; retrying in {Delay}")]
+        public static partial void RecordRetry(ILogger logger, Guid emailId, string status, string reason, TimeSpan waited, TimeSpan delay);
+
+        [LoggerMessage(2016, LogLevel.Error, "The outcome {Status} of email {EmailId} was refused by the database; the message goes to its error queue and the email stays sending until it is redriven")]
+        public static partial void NotRecorded(ILogger logger, Exception exception, Guid emailId, string status);
 
         [LoggerMessage(2013, LogLevel.Information, "Email {EmailId} is already {Status}; its copy came back from the broker, so its outcome event was published again")]
         public static partial void PublishedAgain(ILogger logger, Guid emailId, string status);

@@ -156,10 +156,6 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan ConnectOutageTolerance { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>How long an outcome write waits out a database outage after the SMTP transaction happened.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
-    public TimeSpan RecordOutageTolerance { get; set; } = TimeSpan.FromMinutes(30);
-
     public SesWorker.Core.Sending.SendPolicyOptions PolicyOptions() => new(MaxAttempts, RetryBaseDelay, RetryMaxDelay, ConnectOutageTolerance);
 
     public string ResolveWorkerId() => WorkerId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
