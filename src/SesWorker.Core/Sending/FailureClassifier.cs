@@ -12,7 +12,6 @@ public static class FailureClassifier
     {
         [ErrorCodes.SmtpRateLimit] = FailureClass.RateLimited,
         [ErrorCodes.RequestLimitExceeded] = FailureClass.RateLimited,
-        [ErrorCodes.FrequencyLimit] = FailureClass.RateLimited,
         [ErrorCodes.RecipientHourlyCap] = FailureClass.RateLimited,
 
         [ErrorCodes.EmailContentToolarge] = FailureClass.Oversize,
@@ -21,6 +20,8 @@ public static class FailureClassifier
 
         [ErrorCodes.InternalError] = FailureClass.Transient,
         [ErrorCodes.TemporaryBlocked] = FailureClass.Transient,
+        // One recipient blocked (not the account's pace): transient, with a wait of its own (PauseFor).
+        [ErrorCodes.FrequencyLimit] = FailureClass.Transient,
         [ErrorCodes.SendEmailErr] = FailureClass.Transient,
         [ErrorCodes.NetworkError] = FailureClass.Transient,
         [ErrorCodes.SmtpTransient] = FailureClass.Transient,
@@ -42,12 +43,15 @@ public static class FailureClassifier
     /// The transient codes that carry their own wait, so retrying sooner only hammers the provider:
     /// <c>TemporaryBlocked</c> (the recipient's mail service is suspended for 10 minutes, per the SendEmail API
     /// reference) and
-    /// <c>ExceedSendLimit</c> (the account's daily quota is spent until the provider's next day, per the SES FAQ).
+    /// <c>ExceedSendLimit</c> (the account's daily quota is spent until the provider's next day, per the SES FAQ) and
+    /// <c>FrequencyLimit</c> (over 10 mails in an hour from the sender to one address, which the SES FAQ says is blocked
+    /// until 00:00 the next day: the recipient's block, so neither the appId's pace nor the rest of its mail changes).
     /// </summary>
     public static ProviderPause? PauseFor(string code, DateTimeOffset now) => code switch
     {
         ErrorCodes.ExceedSendLimit => new ProviderPause(ProviderDay.NextStart(now), WholeAccount: true),
         ErrorCodes.TemporaryBlocked => new ProviderPause(now + TemporaryBlock, WholeAccount: false),
+        ErrorCodes.FrequencyLimit => new ProviderPause(ProviderDay.NextStart(now), WholeAccount: false),
         _ => null,
     };
 }

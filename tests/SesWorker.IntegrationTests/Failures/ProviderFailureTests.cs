@@ -73,7 +73,6 @@ public sealed class ProviderFailureTests(SesWorkerFixture fixture) : IAsyncLifet
     /// </summary>
     [Theory]
     [InlineData("RequestLimitExceeded.SmtpRateLimit", "smtp sending frequency limit")]
-    [InlineData("FailedOperation.FrequencyLimit", "You have sent too many emails to the same address in a short period.")]
     public async Task A_throttling_provider_code_dead_letters_the_email_to_the_rate_limited_queue_with_headers(string code, string message)
     {
         fixture.Simulator.Faults.FailNextWithProviderCode(Sender, 1, code, message);

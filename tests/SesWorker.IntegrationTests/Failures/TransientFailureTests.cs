@@ -127,6 +127,37 @@ public sealed class TransientFailureTests(SesWorkerFixture fixture) : IAsyncLife
     }
 
     /// <summary>
+    /// FrequencyLimit: more than 10 mails in an hour from the sender to one address, blocked until 00:00 the next day
+    /// (SES FAQ). The recipient's block, not the account's pace: before, the appId's rate stepped down for every replica
+    /// and the email came back every minute to be refused again, then was parked for an operator.
+    /// </summary>
+    [Fact]
+    public async Task FrequencyLimit_defers_the_email_to_the_providers_next_day_without_stepping_the_appIds_rate_down()
+    {
+        const string Message = "You have sent too many emails to the same address in a short period.";
+        fixture.Simulator.Faults.FailNextWithProviderCode(Sender, 1, "FailedOperation.FrequencyLimit", Message);
+        var command = TestMessages.Email();
+
+        await fixture.PublishAsync(command);
+        var row = await fixture.WaitForStatusAsync(command.EmailId, EmailStatus.Deferred, TimeSpan.FromSeconds(10));
+        var (queue, parked) = await fixture.TakeDeferredAsync(command.EmailId, TimeSpan.FromSeconds(10));
+
+        Assert.Equal("FailedOperation.FrequencyLimit", row.FailureCode);
+        Assert.DoesNotContain("stepped down", row.FailureMessage, StringComparison.Ordinal);
+        Assert.Equal(1, row.Attempts);
+        Assert.Contains(queue, SesWorkerFixture.DelayQueues);
+        Assert.Equal("FailedOperation.FrequencyLimit", FailureChecks.Header(parked, "sesworker-code"));
+        var until = DateTimeOffset.Parse(FailureChecks.Header(parked, "sesworker-deferred-until")!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(SesWorker.Core.Sending.ProviderDay.NextStart(DateTimeOffset.UtcNow), until);
+        Assert.Equal(0u, await fixture.CountAsync(FailureChecks.RateLimitedQueue));
+
+        // The appId's pace is untouched: the next email goes out at once.
+        var next = TestMessages.Email();
+        await fixture.PublishAsync(next);
+        Assert.Equal(EmailStatus.Sent, (await fixture.WaitForTerminalAsync(next.EmailId)).Status);
+    }
+
+    /// <summary>
     /// The connection dies after DATA: the provider may have the message. Policy (README, and the original design): the
     /// row goes to unknown and the message is sent again, at least once. The provider ends up with two identical copies
     /// (same Message-ID, same bytes), which receivers can deduplicate on.

@@ -7,7 +7,7 @@ public sealed class FailureClassifierTests
     [Theory]
     [InlineData("RequestLimitExceeded.SmtpRateLimit", FailureClass.RateLimited)]
     [InlineData("RequestLimitExceeded", FailureClass.RateLimited)]
-    [InlineData("FailedOperation.FrequencyLimit", FailureClass.RateLimited)]
+    [InlineData("FailedOperation.FrequencyLimit", FailureClass.Transient)]
     [InlineData("FailedOperation.EmailContentToolarge", FailureClass.Oversize)]
     [InlineData("FailedOperation.AttachContentToolarge", FailureClass.Oversize)]
     [InlineData("FailedOperation.TooManyAttachments", FailureClass.Oversize)]

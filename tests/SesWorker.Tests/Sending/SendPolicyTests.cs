@@ -119,6 +119,17 @@ public sealed class SendPolicyTests
     }
 
     [Fact]
+    public void FrequencyLimit_defers_the_email_to_the_providers_next_day_and_leaves_the_appIds_rate_alone()
+    {
+        // One recipient over its hourly cap is blocked until 00:00 the next day (SES FAQ); stepping the whole appId's
+        // rate down, and returning every minute to be refused again, was what happened before.
+        var decision = Decide(Failed(ErrorCodes.FrequencyLimit, FailureClassifier.Classify(ErrorCodes.FrequencyLimit)));
+
+        var defer = Assert.IsType<SendDecision.DeferUntil>(decision);
+        Assert.Equal(ProviderDay.NextStart(_clock.GetUtcNow()), defer.Until);
+    }
+
+    [Fact]
     public void TemporaryBlocked_on_the_last_attempt_fails()
     {
         Assert.IsType<SendDecision.Fail>(Decide(Failed(ErrorCodes.TemporaryBlocked, FailureClass.Transient), attempts: 4));
