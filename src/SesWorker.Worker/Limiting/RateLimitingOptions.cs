@@ -84,5 +84,13 @@ public sealed class RateLimitingOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan RecipientWindow { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Added to the window when counting: a send is counted when it is checked, the provider counts it at its end of
+    /// DATA, later by the wait for its slot (at most <see cref="MaxHold"/>) and the transaction. Without it, a mail back
+    /// exactly when the window freed could be the provider's 11th in its hour (FrequencyLimit: blocked until 00:00).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan RecipientWindowMargin { get; set; } = TimeSpan.FromMinutes(2);
+
     public double RateFor(string appId) => Overrides.TryGetValue(appId, out var rate) ? rate : RatePerSecond;
 }

@@ -68,12 +68,37 @@ public sealed partial class SendThrottle(
         return rate;
     }
 
-    /// <summary>Null when all recipients are under the cap (and the send is counted); otherwise when the window frees.</summary>
-    public async Task<DateTimeOffset?> CheckRecipientCapAsync(string sender, IEnumerable<string> recipients, CancellationToken cancellationToken)
+    /// <summary>
+    /// Counts the send when every recipient is under the cap (<see cref="RecipientCapCheck.RecordedAt"/>: hand it to
+    /// <see cref="ReleaseRecipientCapAsync"/> if the mail then does not reach the provider); otherwise says when the
+    /// window frees. The window is the provider's plus <see cref="RateLimitingOptions.RecipientWindowMargin"/>: an entry is
+    /// written at this check, the provider counts the mail at its end of DATA, later by the slot's wait and the transaction.
+    /// </summary>
+    public async Task<RecipientCapCheck> CheckRecipientCapAsync(string sender, IEnumerable<string> recipients, CancellationToken cancellationToken)
     {
         if (!_options.RecipientCapEnabled)
-            return null;
-        return await recipientCaps.TryRecordAsync(sender, recipients, _options.RecipientCap, _options.RecipientWindow, cancellationToken);
+            return default;
+        return await recipientCaps.TryRecordAsync(sender, recipients, _options.RecipientCap,
+            _options.RecipientWindow + _options.RecipientWindowMargin, cancellationToken);
+    }
+
+    /// <summary>
+    /// Gives back a send's entry in the recipient cap: the mail did not reach the provider. Best effort: a database that
+    /// does not answer leaves the entry, which only makes the cap stricter until the window passes.
+    /// </summary>
+    public async Task ReleaseRecipientCapAsync(string sender, IEnumerable<string> recipients, RecipientCapCheck check)
+    {
+        if (check.RecordedAt is not { } recordedAt)
+            return;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await recipientCaps.ReleaseAsync(sender, recipients, recordedAt, timeout.Token);
+        }
+        catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException or OperationCanceledException)
+        {
+            Log.RecipientCapNotReleased(logger, sender, exception.Message);
+        }
     }
 
     /// <summary>
@@ -464,5 +489,8 @@ public sealed partial class SendThrottle(
 
         [LoggerMessage(3003, LogLevel.Warning, "The provider throttled appId {AppId}: its rate steps down to {Rate:F2}/s for every replica and climbs back over {Recovery}")]
         public static partial void SteppedDown(ILogger logger, string appId, double rate, TimeSpan recovery);
+
+        [LoggerMessage(3011, LogLevel.Debug, "A recipient-cap entry of {Sender} was not given back ({Reason}); it counts until its window passes")]
+        public static partial void RecipientCapNotReleased(ILogger logger, string sender, string reason);
     }
 }

@@ -191,7 +191,9 @@ public sealed partial class EmailSendHandler(
             return;
         }
 
-        if (await throttle.CheckRecipientCapAsync(command.From!.Address, command.To!.Select(t => t.Address), cancellationToken) is { } freeAt)
+        var recipients = command.To!.Select(t => t.Address).ToArray();
+        var cap = await throttle.CheckRecipientCapAsync(command.From!.Address, recipients, cancellationToken);
+        if (cap.BlockedUntil is { } freeAt)
         {
             var reason = $"{command.From.Address} reached {throttleOptions.Value.RecipientCap} mails per {throttleOptions.Value.RecipientWindow} to a recipient; deferred until {freeAt:O}.";
             await outcomes.DeferAsync(job, email, freeAt, ErrorCodes.RecipientHourlyCap, reason, null);
@@ -211,15 +213,27 @@ public sealed partial class EmailSendHandler(
         }
         catch (AppPausedException paused)
         {
+            await throttle.ReleaseRecipientCapAsync(command.From.Address, recipients, cap);
             await outcomes.DeferAsync(job, email, paused.Until, ErrorCodes.ExceedSendLimit, PauseReason(command.AppId!, paused.Until), null);
             return;
         }
         catch (ClaimLostException)
         {
             // Fenced: this worker stalled past the takeover time and another one owns the email now.
+            await throttle.ReleaseRecipientCapAsync(command.From.Address, recipients, cap);
             Log.LostClaim(logger, command.EmailId);
             return;
         }
+        catch
+        {
+            // Given up before an outcome (the consume cut, the slot's wait past its bound): whatever follows counts again.
+            await throttle.ReleaseRecipientCapAsync(command.From.Address, recipients, cap);
+            throw;
+        }
+
+        // The cap counts mails the provider may have: not a try that never reached it, nor one it refused outright.
+        if (result.NotSent || (result.Failure is not null && !result.Unknown))
+            await throttle.ReleaseRecipientCapAsync(command.From.Address, recipients, cap);
 
         var decision = policy.Decide(result.ToSendResult(), new AttemptHistory(claim.Attempts, claim.NotSentSince), timeProvider.GetUtcNow(), Random.Shared.NextDouble());
         await outcomes.CarryOutAsync(job, decision, result, email);

@@ -74,4 +74,31 @@ public sealed class RateLimitTests(SesWorkerFixture fixture) : IAsyncLifetime
         Assert.Equal("deferred", System.Text.Encoding.UTF8.GetString((byte[])message.BasicProperties.Headers!["sesworker-reason"]!));
     }
 
+    [Fact]
+    public async Task Tries_the_provider_refused_do_not_count_against_the_recipients_hourly_cap()
+    {
+        // The first mail is refused four times (a transient error) and accepted on its fifth try: one mail. Before, each
+        // try counted, so five more filled the window and the rest were deferred for an hour.
+        const string Recipient = "retried.person@example.org";
+        fixture.Simulator.Faults.FailNextWithProviderCode(SesWorker.SmtpSimulator.FaultTarget.Account(SesWorkerFixture.Sender), 4, "InternalError", "internal error");
+        var first = TestMessages.Email(to: Recipient, subject: "First");
+        await fixture.PublishAsync(first);
+        var firstRow = await fixture.WaitForTerminalAsync(first.EmailId, TimeSpan.FromSeconds(60));
+        Assert.Equal(EmailStatus.Sent, firstRow.Status);
+        Assert.Equal(5, firstRow.Attempts);
+
+        var more = Enumerable.Range(0, 9).Select(i => TestMessages.Email(to: Recipient, subject: $"Update {i}")).ToList();
+        foreach (var command in more)
+            await fixture.PublishAsync(command);
+        var rows = await fixture.WaitForTerminalAsync(more.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(30));
+
+        Assert.All(rows, r => Assert.True(r.Status == EmailStatus.Sent, $"{r.Status} {r.FailureCode}"));
+        Assert.Equal(10, fixture.Simulator.Messages.Count);
+
+        // The eleventh is the cap's.
+        var eleventh = TestMessages.Email(to: Recipient, subject: "Eleventh");
+        await fixture.PublishAsync(eleventh);
+        var deferred = await fixture.WaitForStatusAsync(eleventh.EmailId, EmailStatus.Deferred);
+        Assert.Equal("SesWorker.RecipientHourlyCap", deferred.FailureCode);
+    }
 }
