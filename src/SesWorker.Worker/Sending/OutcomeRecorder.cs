@@ -76,7 +76,7 @@ public sealed partial class OutcomeRecorder(
 
             case SendDecision.PauseApp pause:
                 var reason = EmailSendHandler.PauseReason(command.AppId!, pause.Until);
-                var pausedUntil = await throttle.PauseAsync(command.AppId!, result!.Failure!.Code, reason, cancellationToken);
+                var pausedUntil = await PauseAppAsync(command.AppId!, result!.Failure!.Code, reason, pause.Until);
                 await DeferAsync(job, email, pausedUntil, result.Failure.Code,
                     $"{EmailSendHandler.PauseReason(command.AppId!, pausedUntil)} Provider: {result.Failure.Message}", result);
                 return;
@@ -85,7 +85,7 @@ public sealed partial class OutcomeRecorder(
                 var dead = deadLetter.Failure;
                 await deadLetters.RouteAsync(job.Context, dead, job.Attempts + (attempted ? 1 : 0), cancellationToken);
                 // The step shows in the email's history; the dead-lettered copy and the attempt keep the provider's words.
-                if (deadLetter.StepDownRate && await throttle.StepDownAsync(command.AppId!, cancellationToken) is { } rate)
+                if (deadLetter.StepDownRate && await StepDownAsync(command.AppId!) is { } rate)
                     dead = dead with { Message = $"{dead.Message} (appId {command.AppId}: rate stepped down to {rate.ToString("F2", CultureInfo.InvariantCulture)}/s for every replica)" };
                 await FinishAsync(job, dead, EmailStatus.DeadLettered, attempted, result, email);
                 return;
@@ -217,6 +217,45 @@ public sealed partial class OutcomeRecorder(
     }
 
     /// <summary>
+    /// The step-down after a throttled reply: the dead-lettered copy is out already and the outcome must still be
+    /// written, so a database that does not answer (or a consume cut meanwhile) skips the step, logged, instead of
+    /// throwing past the outcome: thrown, the claim ran again, recorded a false unknown and sent at once, unstepped.
+    /// The provider's next throttled reply steps the rate down.
+    /// </summary>
+    private async Task<double?> StepDownAsync(string appId)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            return await throttle.StepDownAsync(appId, timeout.Token);
+        }
+        catch (Exception exception) when (DatabaseOutage.IsOutage(exception) || exception is OperationCanceledException)
+        {
+            Log.LimiterNotUpdated(logger, appId, "rate step-down", exception.Message);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The appId's pause for the daily quota, on the database's clock; as <see cref="StepDownAsync"/>, a database that
+    /// does not answer leaves the email deferred to <paramref name="fallback"/> (the provider's next day on this worker's
+    /// clock) rather than throwing past its outcome. Other replicas meet the quota themselves and pause then.
+    /// </summary>
+    private async Task<DateTimeOffset> PauseAppAsync(string appId, string code, string reason, DateTimeOffset fallback)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            return await throttle.PauseAsync(appId, code, reason, timeout.Token);
+        }
+        catch (Exception exception) when (DatabaseOutage.IsOutage(exception) || exception is OperationCanceledException)
+        {
+            Log.LimiterNotUpdated(logger, appId, "pause", exception.Message);
+            return fallback;
+        }
+    }
+
+    /// <summary>
     /// After an SMTP transaction the outcome must be written before anything else happens: re-running the consumer
     /// would send again, and only this process knows what the provider answered. So a database outage here is waited
     /// out, however long, not thrown to the broker (the message stays unacknowledged meanwhile; a worker stopped while
@@ -288,6 +327,9 @@ public sealed partial class OutcomeRecorder(
 
         [LoggerMessage(2013, LogLevel.Information, "Email {EmailId} is already {Status}; its copy came back from the broker, so its outcome event was published again")]
         public static partial void PublishedAgain(ILogger logger, Guid emailId, string status);
+
+        [LoggerMessage(2017, LogLevel.Warning, "The {Change} of appId {AppId} was not written ({Reason}); the email's outcome is recorded without it")]
+        public static partial void LimiterNotUpdated(ILogger logger, string appId, string change, string reason);
 
         [LoggerMessage(2009, LogLevel.Warning, "Email {EmailId}: the outcome {Status} was not recorded, the claim belongs to another worker now")]
         public static partial void Fenced(ILogger logger, Guid emailId, string status);
