@@ -95,6 +95,11 @@ ensure_packages() {
     for pkg in rabbitmq-server postgresql python3-pika python3-aiosmtpd; do
         pkg_installed "$pkg" || missing+=("$pkg")
     done
+    # node and npm: the Node producer example, which a test runs. Asked of the commands, not of dpkg: a Node.js from
+    # elsewhere (NodeSource's package carries its own npm) serves, and Debian's npm would conflict with it.
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        missing+=(nodejs npm)
+    fi
     if [[ ${#missing[@]} -eq 0 ]]; then
         return 0
     fi

@@ -32,8 +32,14 @@ internal sealed class SesOptionsValidator : IValidateOptions<SesOptions>
                 var hasVariable = !string.IsNullOrWhiteSpace(sender.PasswordEnvironmentVariable);
                 if (hasFile == hasVariable)
                     errors.Add($"{senderWhere} ({sender.Address}): set exactly one of PasswordFile or PasswordEnvironmentVariable.");
+                // The value is named only where it cannot be the password itself put in the wrong key: an absolute path,
+                // a variable's name. This message reaches the logs and /health/ready.
                 else if (hasFile && !File.Exists(sender.PasswordFile))
-                    errors.Add($"{senderWhere} ({sender.Address}): PasswordFile '{sender.PasswordFile}' does not exist.");
+                    errors.Add(Path.IsPathFullyQualified(sender.PasswordFile!)
+                        ? $"{senderWhere} ({sender.Address}): PasswordFile '{sender.PasswordFile}' does not exist."
+                        : $"{senderWhere} ({sender.Address}): PasswordFile does not exist (not shown: it is not an absolute path; the key holds the file's path, not the password).");
+                else if (hasVariable && !IsVariableName(sender.PasswordEnvironmentVariable!))
+                    errors.Add($"{senderWhere} ({sender.Address}): PasswordEnvironmentVariable is not a variable's name (not shown: the key holds the name of the variable that holds the password).");
                 else if (hasVariable && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(sender.PasswordEnvironmentVariable!)))
                     errors.Add($"{senderWhere} ({sender.Address}): environment variable '{sender.PasswordEnvironmentVariable}' is not set.");
             }
@@ -43,4 +49,7 @@ internal sealed class SesOptionsValidator : IValidateOptions<SesOptions>
         errors.AddRange(duplicates.Select(d => $"AppId {d} is configured more than once."));
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    private static bool IsVariableName(string name) =>
+        name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 }

@@ -54,4 +54,21 @@ public sealed class SesOptionsValidatorTests
         Assert.Equal("sg-smtp.qcloudmail.com", account.ResolveHost());
         Assert.Equal(465, account.Port);
     }
+
+    [Theory]
+    [InlineData("PasswordFile", "hunter2-Secret!")]
+    [InlineData("PasswordEnvironmentVariable", "hunter2-Secret!")]
+    public void A_password_put_in_the_key_for_its_file_or_variable_is_not_repeated_in_the_error(string key, string password)
+    {
+        var sender = key == "PasswordFile"
+            ? new SesSenderOptions { Address = "a@example.com", PasswordFile = password }
+            : new SesSenderOptions { Address = "a@example.com", PasswordEnvironmentVariable = password };
+        var account = new SesAccountOptions { AppId = "1", Region = SesRegion.International, Senders = [sender] };
+
+        var result = Validator.Validate(null, new SesOptions { Accounts = [account] });
+
+        Assert.True(result.Failed);
+        Assert.DoesNotContain(password, result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains(key, result.FailureMessage, StringComparison.Ordinal);
+    }
 }
