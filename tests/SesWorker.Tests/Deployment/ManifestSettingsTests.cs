@@ -67,6 +67,10 @@ public sealed class ManifestSettingsTests
             .OfType<YamlMappingNode>()
             .Where(m => Child(m, "secretKeyRef") is not null)
             .Select(m => Scalar((YamlMappingNode)Child(m, "secretKeyRef")!, "key")!)
+            // KEDA's TriggerAuthentication names its keys in secretTargetRef.
+            .Concat(documents.Where(d => Scalar(d.Doc, "kind") == "TriggerAuthentication")
+                .SelectMany(d => ((YamlSequenceNode)Child((YamlMappingNode)Child(d.Doc, "spec")!, "secretTargetRef")!).Children.OfType<YamlMappingNode>())
+                .Select(m => Scalar(m, "key")!))
             .ToList();
         Assert.NotEmpty(references);
         Assert.All(references, key => Assert.Contains(key, secretKeys));
