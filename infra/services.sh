@@ -446,6 +446,8 @@ print_env() {
     printf "export ConnectionStrings__RabbitMq='%s'\n" "$amqp"
     printf "export SESWORKER_TEST_POSTGRES_CONTROL='%s'\n" "$SCRIPT_PATH"
     printf "export SESWORKER_RABBITMQ_MANAGEMENT='http://127.0.0.1:%s'\n" "$RMQ_MGMT_PORT"
+    # The producer examples' broker (README, "Publishing from any language").
+    printf "export SESWORKER_AMQP='%s'\n" "$amqp"
 }
 
 usage() {
