@@ -10,6 +10,7 @@ namespace SesWorker.Cli.Commands;
 /// cutoff, with their attempts, in small batches of short transactions, so it can run while workers write: rows a
 /// worker holds are skipped (SKIP LOCKED) and the terminal status is checked again under the row lock, so an email
 /// that a redrive brought back to life in the meantime is kept. Never touches received/sending/retrying/deferred/unknown.
+/// Also drops the recipient cap's rows idle for two days and older than the cutoff.
 /// </summary>
 internal static class PurgeCommand
 {
@@ -68,8 +69,15 @@ internal static class PurgeCommand
                 await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"... deleted {deleted}"));
             }
 
+            // The recipient cap's rows (one per sender and recipient ever sent to) whose last send is past any window
+            // (at most a day, plus its margin) and past the cutoff: nothing else removes them.
+            await using var windows = dataSource.CreateCommand(
+                "DELETE FROM recipient_windows WHERE last_sent_at < LEAST(@cutoff, now() - interval '2 days')");
+            windows.Parameters.AddWithValue("cutoff", cutoff);
+            var idleWindows = await windows.ExecuteNonQueryAsync(cancellationToken);
+
             await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"deleted {deleted} terminal emails last updated before {cutoff.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC in {stopwatch.Elapsed.TotalSeconds:F1}s"));
+                $"deleted {deleted} terminal emails last updated before {cutoff.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC in {stopwatch.Elapsed.TotalSeconds:F1}s, and {idleWindows} recipient-cap rows idle for 2 days"));
             return 0;
         });
         return command;

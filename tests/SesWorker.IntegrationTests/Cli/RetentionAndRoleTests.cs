@@ -20,6 +20,13 @@ public sealed class RetentionAndRoleTests(SesWorkerFixture fixture) : IAsyncLife
         var recent = HistoryRows.Email("1000", "e@example.org", "recent", "sent", TimeSpan.FromDays(1));
         await fixture.InsertAsync(oldSent, oldFailed, oldRetrying, oldUnknown, recent);
         await fixture.InsertAttemptAsync(oldSent.EmailId, 1, "sent", 250, null, null);
+        await fixture.CountRowsAsync("""
+            WITH w AS (INSERT INTO recipient_windows (sender, recipient, sends, last_sent_at) VALUES
+                ('a@example.com', 'idle@example.org', ARRAY[now() - interval '40 days'], now() - interval '40 days'),
+                ('a@example.com', 'recent@example.org', ARRAY[now() - interval '10 minutes'], now() - interval '10 minutes')
+                RETURNING 1)
+            SELECT count(*) FROM w
+            """);
 
         var (dryExit, dry) = await fixture.RunAsync("purge", "--older-than", "30d", "--dry-run");
         var (refusedExit, refused) = await fixture.RunAsync("purge", "--older-than", "30d");
@@ -34,6 +41,9 @@ public sealed class RetentionAndRoleTests(SesWorkerFixture fixture) : IAsyncLife
         Assert.Equal(3, await fixture.CountRowsAsync("SELECT count(*) FROM email_messages"));
         Assert.Equal(0, await fixture.CountRowsAsync($"SELECT count(*) FROM email_messages WHERE email_id IN ('{oldSent.EmailId}', '{oldFailed.EmailId}')"));
         Assert.Equal(0, await fixture.CountRowsAsync("SELECT count(*) FROM send_attempts"));
+        Assert.Contains("and 1 recipient-cap rows idle", output, StringComparison.Ordinal);
+        Assert.Equal(0, await fixture.CountRowsAsync("SELECT count(*) FROM recipient_windows WHERE recipient = 'idle@example.org'"));
+        Assert.Equal(1, await fixture.CountRowsAsync("SELECT count(*) FROM recipient_windows WHERE recipient = 'recent@example.org'"));
     }
 
     [Fact]
