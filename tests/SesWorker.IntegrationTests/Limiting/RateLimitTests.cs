@@ -23,17 +23,16 @@ public sealed class RateLimitTests(SesWorkerFixture fixture) : IAsyncLifetime
         await using var a = await WorkerProcess.StartAsync(fixture, "proc-a", defaults);
         await using var b = await WorkerProcess.StartAsync(fixture, "proc-b", defaults);
         await using var c = await WorkerProcess.StartAsync(fixture, "proc-c", defaults);
-        // Warm the workers first: a replica that has just started runs unoptimized code for its first seconds, and on two
-        // cores its first sends reach their slots late and move the schedule (cold: 9-15 accepted in the first second,
-        // 17-19 later). The rate is measured over the sends after the warm-up; the window check covers them all.
-        var warmUp = Enumerable.Range(0, 60).Select(_ => TestMessages.Email()).ToList();
-        await fixture.PublishRawAsync(warmUp);
-        await fixture.WaitForTerminalAsync(warmUp.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(60));
-        var measuredFrom = fixture.Simulator.Transactions.Count;
-        var commands = Enumerable.Range(0, 150).Select(_ => TestMessages.Email()).ToList();
+        // One backlog, measured after its first 100 sends: replicas that have just started run unoptimized code for their
+        // first seconds, and on two cores their first sends reach their slots late and move the schedule (9-15 accepted
+        // in the first second, 17-19 later). A warm-up drained before the measured batch did not serve: the measured
+        // batch then started from idle workers and ramped over its first 2-3 s as well (2, 5, 12, then 19 a second;
+        // 13.8-16.4/s over 150 sends, here and at the build before), so the rate says little of the limiter. The
+        // window check covers every send.
+        var commands = Enumerable.Range(0, 250).Select(_ => TestMessages.Email()).ToList();
         await fixture.PublishRawAsync(commands);
 
-        var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(60));
+        var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(90));
 
         var timeline = string.Join(" ", fixture.Simulator.Transactions.Select(t => $"{t.At:ss.fff}{(t.Accepted ? "" : "!")}"));
         Assert.All(rows, r => Assert.True(r.Status == EmailStatus.Sent, $"{r.Status} {r.FailureCode}; timeline {timeline}"));
@@ -42,7 +41,7 @@ public sealed class RateLimitTests(SesWorkerFixture fixture) : IAsyncLifetime
         var transactions = fixture.Simulator.Transactions;
         Assert.DoesNotContain(transactions, t => t.ErrorCode == "RequestLimitExceeded.SmtpRateLimit");
         Assert.InRange(fixture.Simulator.MaxTransactionsInAnyWindow(SesWorkerFixture.AppId, TimeSpan.FromSeconds(1)), 15, 20);
-        var accepted = transactions.Skip(measuredFrom).Where(t => t.Accepted).Select(t => t.At).Order().ToList();
+        var accepted = transactions.Where(t => t.Accepted).Select(t => t.At).Order().Skip(100).ToList();
         var rate = ProviderCounts.SustainedRate(accepted);
         var perSecond = accepted.GroupBy(t => (int)(t - accepted[0]).TotalSeconds).OrderBy(g => g.Key).Select(g => g.Count());
         TestContext.Current.TestOutputHelper?.WriteLine($"sustained {rate:F2}/s; accepted per second from the first: {string.Join(" ", perSecond)}");
