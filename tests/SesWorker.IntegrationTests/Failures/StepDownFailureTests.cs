@@ -1,4 +1,3 @@
-using Npgsql;
 using SesWorker.IntegrationTests.Infrastructure;
 using SesWorker.Persistence.History;
 using SesWorker.SmtpSimulator;
@@ -16,12 +15,12 @@ public sealed class StepDownFailureTests(SesWorkerFixture fixture) : IAsyncLifet
     public async ValueTask InitializeAsync() => await fixture.ResetAsync();
 
     public async ValueTask DisposeAsync() =>
-        await ExecuteAsync("DROP TRIGGER IF EXISTS test_fail_step ON rate_limits; DROP FUNCTION IF EXISTS test_fail_step();");
+        await fixture.ExecuteSqlAsync("DROP TRIGGER IF EXISTS test_fail_step ON rate_limits; DROP FUNCTION IF EXISTS test_fail_step();");
 
     [Fact]
     public async Task A_step_down_the_database_fails_leaves_the_throttled_outcome_recorded_and_sends_nothing_again()
     {
-        await ExecuteAsync("""
+        await fixture.ExecuteSqlAsync("""
             CREATE FUNCTION test_fail_step() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
                 IF NEW.penalty > OLD.penalty THEN
@@ -45,13 +44,5 @@ public sealed class StepDownFailureTests(SesWorkerFixture fixture) : IAsyncLifet
         Assert.Equal(AttemptOutcome.RateLimited, attempt.Outcome);
         Assert.Single(fixture.Simulator.Transactions);
         await fixture.TakeDeadLetterAsync(FailureChecks.RateLimitedQueue, command.EmailId, TimeSpan.FromSeconds(10));
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(fixture.DatabaseConnectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
     }
 }

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using SesWorker.Core.Sending;
 using SesWorker.IntegrationTests.Cli;
 using SesWorker.IntegrationTests.Infrastructure;
@@ -19,14 +18,14 @@ public sealed class OutcomeRefusedTests(SesWorkerFixture fixture) : IAsyncLifeti
 
     public async ValueTask InitializeAsync() => await fixture.ResetAsync();
 
-    public async ValueTask DisposeAsync() => await ExecuteAsync("DROP TRIGGER IF EXISTS test_refuse_attempt ON send_attempts; DROP FUNCTION IF EXISTS test_refuse_attempt();");
+    public async ValueTask DisposeAsync() => await fixture.ExecuteSqlAsync("DROP TRIGGER IF EXISTS test_refuse_attempt ON send_attempts; DROP FUNCTION IF EXISTS test_refuse_attempt();");
 
     [Fact]
     public async Task A_refused_outcome_faults_the_message_once_and_its_redrive_is_recorded_unknown_then_sent()
     {
         var command = TestMessages.Email();
         // The defect stands in as a trigger: PostgreSQL refuses this email's attempt rows but the unknown one.
-        await ExecuteAsync($"""
+        await fixture.ExecuteSqlAsync($"""
             CREATE FUNCTION test_refuse_attempt() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
                 IF NEW.email_id = '{command.EmailId}' AND NEW.outcome <> '{AttemptOutcome.Unknown}' THEN
@@ -50,7 +49,7 @@ public sealed class OutcomeRefusedTests(SesWorkerFixture fixture) : IAsyncLifeti
             Assert.Equal(EmailStatus.Sending, row.Status);
         }
 
-        Assert.True(await ScalarAsync<bool>($"SELECT claim_token IS NULL AND transmitting_at IS NOT NULL FROM email_messages WHERE email_id = '{command.EmailId}'"),
+        Assert.True(await fixture.ScalarAsync<bool>($"SELECT claim_token IS NULL AND transmitting_at IS NOT NULL FROM email_messages WHERE email_id = '{command.EmailId}'"),
             "handed back with its transmitting mark");
 
         await DisposeAsync();
@@ -66,21 +65,5 @@ public sealed class OutcomeRefusedTests(SesWorkerFixture fixture) : IAsyncLifeti
                 .Select(a => a.Outcome).ToListAsync(TestContext.Current.CancellationToken);
             Assert.Equal([AttemptOutcome.Unknown, AttemptOutcome.Sent], outcomes);
         }
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(fixture.DatabaseConnectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-    }
-
-    private async Task<T> ScalarAsync<T>(string sql)
-    {
-        await using var connection = new NpgsqlConnection(fixture.DatabaseConnectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (T)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
     }
 }
