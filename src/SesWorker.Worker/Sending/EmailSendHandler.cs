@@ -136,18 +136,13 @@ public sealed partial class EmailSendHandler(
         {
             await SendClaimedAsync(context, claim, job);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (exception is OutcomeNotRecordedException
+            || (exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            // The consume was cut (the broker's connection lost, or the process stopping) before an outcome: the broker
-            // delivers the message again, to either worker, and the claim must not stay with this one, which is alive
-            // and no longer working on it.
-            await HandBackAsync(job);
-            throw;
-        }
-        catch (OutcomeNotRecordedException)
-        {
-            // Faulted into the error queue: handed back (its transmitting mark kept), so a redriven copy is claimed by
-            // whichever worker it reaches and recorded unknown, not deferred for this live worker round after round.
+            // The consume was cut (the broker's connection lost, or the process stopping) before an outcome, or its
+            // outcome was refused and it goes to the error queue: the next copy (a redelivery, a redrive) may reach
+            // either worker, and the claim must not stay with this one, which is alive and no longer working on it.
+            // Handed back with its transmitting mark, so that copy records unknown.
             await HandBackAsync(job);
             throw;
         }
@@ -205,35 +200,32 @@ public sealed partial class EmailSendHandler(
         // which asks for its slot ahead of the appId's queued sends in this process.
         var takingOver = code == ErrorCodes.HeldElsewhere || claim.RecoveredUnknown;
         SmtpSendResult result;
+        // The cap counts mails the provider may have: accepted, or lost after DATA. Not a try that never reached it, one
+        // it refused outright, nor a send given up (paused, fenced, the consume cut, the slot's wait past its bound).
+        var mayHaveReached = false;
         try
         {
             result = await sender.SendAsync(credential!, email,
                 async ct => await throttle.AcquireAsync(command.AppId!, command.EmailId, claim.Token, takingOver, ct) ?? throw new ClaimLostException(command.EmailId),
                 throttle, cancellationToken);
+            mayHaveReached = !result.NotSent && (result.Failure is null || result.Unknown);
         }
         catch (AppPausedException paused)
         {
-            await throttle.ReleaseRecipientCapAsync(command.From.Address, recipients, cap);
             await outcomes.DeferAsync(job, email, paused.Until, ErrorCodes.ExceedSendLimit, PauseReason(command.AppId!, paused.Until), null);
             return;
         }
         catch (ClaimLostException)
         {
             // Fenced: this worker stalled past the takeover time and another one owns the email now.
-            await throttle.ReleaseRecipientCapAsync(command.From.Address, recipients, cap);
             Log.LostClaim(logger, command.EmailId);
             return;
         }
-        catch
+        finally
         {
-            // Given up before an outcome (the consume cut, the slot's wait past its bound): whatever follows counts again.
-            await throttle.ReleaseRecipientCapAsync(command.From.Address, recipients, cap);
-            throw;
+            if (!mayHaveReached)
+                await throttle.ReleaseRecipientCapAsync(command.From.Address, recipients, cap);
         }
-
-        // The cap counts mails the provider may have: not a try that never reached it, nor one it refused outright.
-        if (result.NotSent || (result.Failure is not null && !result.Unknown))
-            await throttle.ReleaseRecipientCapAsync(command.From.Address, recipients, cap);
 
         var decision = policy.Decide(result.ToSendResult(), new AttemptHistory(claim.Attempts, claim.NotSentSince), timeProvider.GetUtcNow(), Random.Shared.NextDouble());
         await outcomes.CarryOutAsync(job, decision, result, email);

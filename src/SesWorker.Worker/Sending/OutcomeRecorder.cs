@@ -222,35 +222,28 @@ public sealed partial class OutcomeRecorder(
     /// throwing past the outcome: thrown, the claim ran again, recorded a false unknown and sent at once, unstepped.
     /// The provider's next throttled reply steps the rate down.
     /// </summary>
-    private async Task<double?> StepDownAsync(string appId)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            return await throttle.StepDownAsync(appId, timeout.Token);
-        }
-        catch (Exception exception) when (DatabaseOutage.IsOutage(exception) || exception is OperationCanceledException)
-        {
-            Log.LimiterNotUpdated(logger, appId, "rate step-down", exception.Message);
-            return null;
-        }
-    }
+    private Task<double?> StepDownAsync(string appId) =>
+        UpdateLimiterAsync(appId, "rate step-down", ct => throttle.StepDownAsync(appId, ct), null);
 
     /// <summary>
     /// The appId's pause for the daily quota, on the database's clock; as <see cref="StepDownAsync"/>, a database that
     /// does not answer leaves the email deferred to <paramref name="fallback"/> (the provider's next day on this worker's
     /// clock) rather than throwing past its outcome. Other replicas meet the quota themselves and pause then.
     /// </summary>
-    private async Task<DateTimeOffset> PauseAppAsync(string appId, string code, string reason, DateTimeOffset fallback)
+    private Task<DateTimeOffset> PauseAppAsync(string appId, string code, string reason, DateTimeOffset fallback) =>
+        UpdateLimiterAsync(appId, "pause", ct => throttle.PauseAsync(appId, code, reason, ct), fallback);
+
+    /// <summary>A limiter update bounded to 5 s; <paramref name="fallback"/>, logged (2017), when the database does not answer.</summary>
+    private async Task<T> UpdateLimiterAsync<T>(string appId, string change, Func<CancellationToken, Task<T>> update, T fallback)
     {
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            return await throttle.PauseAsync(appId, code, reason, timeout.Token);
+            return await update(timeout.Token);
         }
         catch (Exception exception) when (DatabaseOutage.IsOutage(exception) || exception is OperationCanceledException)
         {
-            Log.LimiterNotUpdated(logger, appId, "pause", exception.Message);
+            Log.LimiterNotUpdated(logger, appId, change, exception.Message);
             return fallback;
         }
     }

@@ -188,13 +188,19 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
 
         Assert.All(rows, r => Assert.Equal(EmailStatus.Sent, r.Status));
         var times = fixture.Simulator.Counts.Times(SesWorkerFixture.AppId, CountPoint.EndOfData);
-        var rate = ProviderCounts.SustainedRate([.. times.Where(t => t >= measuredFrom)]);
+        // From the batch's 40th send: its first second is a ramp from idle (3-10 accepted in it, the first end of DATA
+        // 0.4-0.6 s after the publish: a lead), which says nothing of the pace.
+        var measured = times.Where(t => t >= measuredFrom).Skip(40).ToList();
+        var rate = ProviderCounts.SustainedRate(measured);
         // The target is at least 19 sends/s. The default margin (2.5%) allows 19.5/s; this machine measured
-        // 18.62-19.16/s after the warm-up in five runs of 2026-11-27 (18.3-18.6/s without it), so the bound keeps about
-        // a send a second for a busy CI machine: the cap below is what must never give. Before the paced slots it was
-        // 2.8/s.
-        TestContext.Current.TestOutputHelper?.WriteLine($"sustained {rate:F2}/s; {TightestSecond(SesWorkerFixture.AppId)}");
-        Assert.True(rate >= 18, $"sustained {rate:F2}/s; gaps over 100 ms: {Gaps(times)}");
+        // 18.7-19.3/s in runs of 2026-11-29, so the bound keeps about a send a second for a busy CI machine: the cap
+        // below is what must never give. Before the paced slots it was 2.8/s. What lowers it is a loaded moment: replicas
+        // whose MAIL FROMs went out over an interval late took fresh slots (one CI run had a 1.4 s gap, 17.57/s).
+        var perSecond = measured.GroupBy(t => (int)(t - measured[0]).TotalSeconds).OrderBy(g => g.Key).Select(g => g.Count());
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"sustained {rate:F2}/s; per second {string.Join(" ", perSecond)}; {TightestSecond(SesWorkerFixture.AppId)}");
+        Assert.True(rate >= 18, $"sustained {rate:F2}/s; per second {string.Join(" ", perSecond)}; gaps over 100 ms: {Gaps(measured)}; " +
+            $"the simulator's process stalled {_stalls.Within(measured[0], measured[^1]).Count} times meanwhile");
         AssertAtMostTwentyInAnySecond(SesWorkerFixture.AppId, CountPoint.MailFrom);
         AssertAtMostTwentyInAnySecond(SesWorkerFixture.AppId, CountPoint.EndOfData);
         Assert.DoesNotContain(fixture.Simulator.Transactions, t => !t.Accepted);
