@@ -105,7 +105,8 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         )
         SELECT (SELECT slot FROM granted) - p.now, p.shared_lead, (SELECT place FROM queued) - p.now,
                (SELECT until FROM pause), p.factor, EXISTS (SELECT FROM mark), clock_timestamp() - p.now,
-               COALESCE((SELECT slot FROM granted), (SELECT place FROM queued)), (SELECT earliest FROM granted) - p.now, (SELECT allowance FROM granted)
+               COALESCE((SELECT slot FROM granted), (SELECT place FROM queued)), (SELECT earliest FROM granted) - p.now, (SELECT allowance FROM granted),
+               p.now
         FROM p
         """;
 
@@ -159,15 +160,17 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         var sharedLead = reader.GetFieldValue<TimeSpan>(1);
         var factor = reader.GetDouble(4);
         var statementTime = reader.GetFieldValue<TimeSpan>(6);
+        var statementStartedAt = reader.GetFieldValue<DateTimeOffset>(10);
         if (!reader.IsDBNull(3))
-            return new RateLimitGrant(RateLimitVerdict.Paused, TimeSpan.Zero, sharedLead, factor, PausedUntil: reader.GetFieldValue<DateTimeOffset>(3));
+            return new RateLimitGrant(RateLimitVerdict.Paused, TimeSpan.Zero, sharedLead, factor, PausedUntil: reader.GetFieldValue<DateTimeOffset>(3),
+                StatementTime: statementTime, StatementStartedAt: statementStartedAt);
         if (!reader.IsDBNull(0))
         {
             var verdict = fence is null || reader.GetBoolean(5) ? RateLimitVerdict.Granted : RateLimitVerdict.Fenced;
             var wait = Max(reader.GetFieldValue<TimeSpan>(0), TimeSpan.Zero);
             return new RateLimitGrant(verdict, wait, sharedLead, factor, StatementTime: statementTime,
                 SlotAt: reader.GetFieldValue<DateTimeOffset>(7), EarliestWait: reader.GetFieldValue<TimeSpan>(8),
-                Allowance: reader.GetFieldValue<TimeSpan>(9));
+                Allowance: reader.GetFieldValue<TimeSpan>(9), StatementStartedAt: statementStartedAt);
         }
 
         // The backlog ahead of us (the place this send queued for), less what may be reserved. No place: the row was
@@ -175,7 +178,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         var backlog = reader.IsDBNull(2) ? TimeSpan.Zero : reader.GetFieldValue<TimeSpan>(2);
         return new RateLimitGrant(RateLimitVerdict.Busy, TimeSpan.Zero, sharedLead, factor,
             RetryAfter: Max(backlog - maxWait - sharedLead, TimeSpan.FromMilliseconds(1)),
-            SlotAt: reader.IsDBNull(7) ? default : reader.GetFieldValue<DateTimeOffset>(7));
+            SlotAt: reader.IsDBNull(7) ? default : reader.GetFieldValue<DateTimeOffset>(7), StatementTime: statementTime, StatementStartedAt: statementStartedAt);
     }
 
     /// <summary>

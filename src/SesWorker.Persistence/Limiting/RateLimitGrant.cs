@@ -29,7 +29,8 @@ public enum RateLimitVerdict
 /// (from the same start, at most <see cref="Wait"/>, negative when it is past) is the earliest the content may go
 /// without crowding the slots before it: where the slot was placed one lead from now, not by the slots before it, a
 /// go-ahead that comes sooner than the lead need not be held to the slot. <see cref="Allowance"/> is how late the slot
-/// may be used and still be on time: its lateness up to that is recorded already.
+/// may be used and still be on time: its lateness up to that is recorded already. <see cref="StatementStartedAt"/> is the
+/// statement's start on the database's clock, which the caller places on its own clock (<c>StatementClock</c>).
 /// </summary>
 public readonly record struct RateLimitGrant(
     RateLimitVerdict Verdict,
@@ -41,4 +42,5 @@ public readonly record struct RateLimitGrant(
     TimeSpan StatementTime = default,
     DateTimeOffset SlotAt = default,
     TimeSpan EarliestWait = default,
-    TimeSpan Allowance = default);
+    TimeSpan Allowance = default,
+    DateTimeOffset StatementStartedAt = default);

@@ -32,10 +32,11 @@ public sealed partial class SendThrottle(
     IOptions<RateLimitingOptions> options,
     ILogger<SendThrottle> logger)
 {
+    private static readonly long Origin = Stopwatch.GetTimestamp();
     private readonly RateLimitingOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, AppLimit> _apps = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _pauses = new(StringComparer.Ordinal);
-    private readonly TransitFloor _transits = new();
+    private readonly StatementClock _clock = new();
     private readonly RecentHigh _excuseTrips = new();
     private readonly ProviderLatency _provider = new(options.Value.InitialLead, AppLimit.MinimumLead, options.Value.MaxLead);
 
@@ -349,31 +350,32 @@ public sealed partial class SendThrottle(
     /// <summary>
     /// A reservation and where its slot lies in this process's clock. The database measures the wait from the start
     /// of its statement, which lay between the request going out and the answer arriving less the statement's own time
-    /// (a wait for the row lock behind another replica's reservation included). Each way takes at least half the
-    /// fastest recent round trip (as NTP trusts only the samples near the least delay), so the start lay within the
-    /// transit's excess over that floor. The slot is placed at the latest moment of that window: never early, beside
-    /// the call a second before it; how much it may be late is its <see cref="SendSlot.Uncertainty"/>, which
-    /// <see cref="KeepOrReplaceAsync"/> counts as lateness.
+    /// (a wait for the row lock behind another replica's reservation included). <see cref="StatementClock"/> places that
+    /// start from this round trip and the recent ones (the offset between the two clocks barely moves), at the latest
+    /// moment they allow: never early, beside the call a second before it. How much it may be late is the slot's
+    /// <see cref="SendSlot.Uncertainty"/>, which <see cref="KeepOrReplaceAsync"/> counts as lateness. Placed from its own
+    /// round trip alone, a slot of a loaded moment (round trips of 50-75 ms) counted all of it as lateness.
     /// </summary>
     private async Task<Reservation> ReserveAsync(AppLimit app, (Guid, Guid)? fence, bool leadless, CancellationToken cancellationToken)
     {
         var sentAt = Stopwatch.GetTimestamp();
         var grant = await limiter.TryReserveAsync(app.AppId, app.Interval, _options.MaxWait, app.Latency.Lead, _options.PenaltyRecovery, fence, leadless,
             app.PerSecond, _options.IdleAllowance, cancellationToken);
-        var roundTrip = Stopwatch.GetElapsedTime(sentAt);
+        var receivedAt = Stopwatch.GetTimestamp();
+        var roundTrip = Stopwatch.GetElapsedTime(sentAt, receivedAt);
         metrics.RecordAcquire(roundTrip);
-        var transit = roundTrip - grant.StatementTime;
-        if (transit < TimeSpan.Zero)
-            transit = TimeSpan.Zero;
-        var floor = _transits.ObserveAndGetFloor(transit);
-        var uncertainty = transit - floor;
+        var placement = _clock.Place(Local(sentAt), Local(receivedAt), grant.StatementTime, grant.StatementStartedAt);
+        var uncertainty = placement.Uncertainty;
         if (grant.Verdict == RateLimitVerdict.Granted && uncertainty > app.OwnLateness)
             Log.Uncertain(logger, app.AppId, roundTrip, uncertainty);
-        var statementStart = SendSlot.After(sentAt, transit - floor / 2);
+        var statementStart = SendSlot.After(sentAt, placement.StartedAt - Local(sentAt));
         var contentAt = SendSlot.After(statementStart, grant.Wait);
         var startAt = contentAt - (long)((leadless ? TimeSpan.Zero : grant.Lead).TotalSeconds * Stopwatch.Frequency);
         return new Reservation(grant, startAt, contentAt, SendSlot.After(statementStart, grant.EarliestWait), uncertainty);
     }
+
+    /// <summary>A <see cref="Stopwatch"/> timestamp as time since this process's origin, for <see cref="StatementClock"/>.</summary>
+    private static TimeSpan Local(long timestamp) => Stopwatch.GetElapsedTime(Origin, timestamp);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
@@ -433,34 +435,6 @@ public sealed partial class SendThrottle(
             // Racing updates may lose one sample: it is an estimate.
             var current = Volatile.Read(ref _ticks);
             Volatile.Write(ref _ticks, sample.Ticks >= current ? sample.Ticks : current + (sample.Ticks - current) / 5);
-        }
-    }
-
-    /// <summary>The least round-trip transit among the last samples (a sliding minimum over 64).</summary>
-    private sealed class TransitFloor
-    {
-        private readonly Lock _lock = new();
-        private readonly TimeSpan[] _samples = new TimeSpan[64];
-        private int _count;
-        private int _next;
-
-        /// <summary>Records <paramref name="transit"/> and returns the floor of the samples before it (itself when first).</summary>
-        public TimeSpan ObserveAndGetFloor(TimeSpan transit)
-        {
-            lock (_lock)
-            {
-                var floor = transit;
-                for (var i = 0; i < _count; i++)
-                {
-                    if (_samples[i] < floor)
-                        floor = _samples[i];
-                }
-
-                _samples[_next] = transit;
-                _next = (_next + 1) % _samples.Length;
-                _count = Math.Min(_count + 1, _samples.Length);
-                return floor;
-            }
         }
     }
 
