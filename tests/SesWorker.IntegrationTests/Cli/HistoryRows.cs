@@ -68,11 +68,5 @@ internal static class HistoryRows
         await insert.ExecuteNonQueryAsync();
     }
 
-    public static async Task<long> CountRowsAsync(this SesWorkerFixture fixture, string sql)
-    {
-        await using var connection = new NpgsqlConnection(fixture.DatabaseConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
+    public static Task<long> CountRowsAsync(this SesWorkerFixture fixture, string sql) => fixture.ScalarAsync<long>(sql);
 }

@@ -23,14 +23,14 @@ public sealed class SecretsTests(SesWorkerFixture fixture) : IAsyncLifetime
         await fixture.ResetAsync();
         await fixture.StopWorkersAsync();
         // A role of its own, so the database password is one no other string in the run contains.
-        await ExecuteAsync($"CREATE ROLE {_role} LOGIN SUPERUSER PASSWORD '{_databasePassword}'");
+        await fixture.ExecuteSqlAsync($"CREATE ROLE {_role} LOGIN SUPERUSER PASSWORD '{_databasePassword}'");
     }
 
     public async ValueTask DisposeAsync()
     {
         if (_worker is not null)
             await _worker.DisposeAsync();
-        await ExecuteAsync($"DROP ROLE IF EXISTS {_role}");
+        await fixture.ExecuteSqlAsync($"DROP ROLE IF EXISTS {_role}");
     }
 
     [Fact]
@@ -125,13 +125,5 @@ public sealed class SecretsTests(SesWorkerFixture fixture) : IAsyncLifetime
 
         Assert.Contains("email_messages", dump.ToString(), StringComparison.Ordinal);
         return dump.ToString();
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(fixture.DatabaseConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }
