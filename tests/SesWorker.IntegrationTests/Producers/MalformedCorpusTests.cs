@@ -1,7 +1,9 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using RabbitMQ.Client;
+using SesWorker.Contracts;
 using SesWorker.Contracts.Reading;
+using SesWorker.Core.Sending;
 using SesWorker.IntegrationTests.Failures;
 using SesWorker.IntegrationTests.Infrastructure;
 using SesWorker.Persistence.History;
@@ -19,6 +21,14 @@ namespace SesWorker.IntegrationTests.Producers;
 public sealed class MalformedCorpusTests(SesWorkerFixture fixture) : IAsyncLifetime
 {
     private const string CorpusId = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    private static readonly SendEmailValidator Validator = new(new SesLimits());
+    private static readonly Dictionary<string, string> Senders = new()
+    {
+        [SesWorkerFixture.AppId] = SesWorkerFixture.Sender,
+        [SesWorkerFixture.SecondAppId] = SesWorkerFixture.SecondSender,
+        [SesWorkerFixture.ThirdAppId] = SesWorkerFixture.ThirdSender,
+        [SesWorkerFixture.ExampleAppId] = SesWorkerFixture.Sender,
+    };
 
     public async ValueTask InitializeAsync() => await fixture.ResetAsync();
 
@@ -66,9 +76,18 @@ public sealed class MalformedCorpusTests(SesWorkerFixture fixture) : IAsyncLifet
                     $"{c.Name}: {row.Status} {row.FailureCode} {row.FailureMessage}");
                 Assert.Equal(read.Reason, row.FailureMessage);
             }
+            else if (Validator.Validate(read.Message!) is { } invalid)
+            {
+                // Read in full but against a rule of the provider's: that rule's code, nothing sent.
+                Assert.True(row.FailureCode == invalid.Code && row.Status != EmailStatus.Sent, $"{c.Name}: {row.Status} {row.FailureCode}, expected {invalid.Code}");
+            }
+            else if (Refusal(read.Message!) is { } code)
+            {
+                Assert.True(row.FailureCode == code && row.Status == EmailStatus.Failed, $"{c.Name}: {row.Status} {row.FailureCode}, expected {code}");
+            }
             else
             {
-                Assert.True(row.Status == EmailStatus.Sent || row.FailureCode is { Length: > 0 }, $"{c.Name}: {row.Status} without a code");
+                Assert.True(row.Status == EmailStatus.Sent, $"{c.Name}: {row.Status} {row.FailureCode} {row.FailureMessage}");
             }
         }
 
@@ -124,5 +143,13 @@ public sealed class MalformedCorpusTests(SesWorkerFixture fixture) : IAsyncLifet
         var copy = body.ToArray();
         to.CopyTo(copy, at);
         return copy;
+    }
+
+    /// <summary>What the worker refuses a message read in full and valid for: an account or a sender it does not have.</summary>
+    private static string? Refusal(SendEmail message)
+    {
+        if (!Senders.TryGetValue(message.AppId!, out var sender))
+            return ErrorCodes.UnknownAccount;
+        return string.Equals(message.From!.Address, sender, StringComparison.OrdinalIgnoreCase) ? null : ErrorCodes.UnknownSender;
     }
 }

@@ -47,12 +47,17 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         await fixture.Simulator.WaitForMessagesAsync(60, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
         var victim = workers[0];
+        // Killed while it holds claims: a worker between two sends would leave nothing to take over.
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while ((await ClaimedByAsync(victim.WorkerId)).Count == 0 && DateTimeOffset.UtcNow < deadline)
+            await Task.Delay(20, TestContext.Current.CancellationToken);
         victim.Kill();
         var killedAt = DateTimeOffset.UtcNow;
         var orphans = await ClaimedByAsync(victim.WorkerId);
 
         var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(120));
 
+        Assert.NotEmpty(orphans);
         Assert.All(rows, r => Assert.True(r.Status == EmailStatus.Sent, $"{r.EmailId} {r.Status} {r.FailureCode} {r.FailureMessage}"));
         AssertNoDuplicatesButUnknown(rows);
         // The survivors never stopped: the longest silence at the provider after the kill.

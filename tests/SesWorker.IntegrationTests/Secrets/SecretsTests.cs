@@ -1,5 +1,6 @@
 using System.Text;
 using Npgsql;
+using SesWorker.Core.Sending;
 using SesWorker.IntegrationTests.Infrastructure;
 using SesWorker.Persistence.History;
 
@@ -61,6 +62,7 @@ public sealed class SecretsTests(SesWorkerFixture fixture) : IAsyncLifetime
         Assert.All(rows.Where(r => r.EmailId != refused.EmailId), r => Assert.Equal(EmailStatus.Sent, r.Status));
         var failed = Assert.Single(rows, r => r.EmailId == refused.EmailId);
         Assert.Equal(EmailStatus.Failed, failed.Status);
+        Assert.Equal(ErrorCodes.AuthenticationFailed, failed.FailureCode);
         var log = await File.ReadAllTextAsync(_worker.LogPath, TestContext.Current.CancellationToken);
         var database = await DumpDatabaseAsync();
         TestContext.Current.TestOutputHelper?.WriteLine($"searched {log.Length:N0} characters of log and {database.Length:N0} of table rows; the refusal: {failed.FailureCode} {failed.FailureMessage}");

@@ -1,16 +1,23 @@
+using System.Text;
 using System.Text.Json;
 using SesWorker.Contracts;
+using SesWorker.Contracts.Reading;
 
 namespace SesWorker.Tests.Contracts;
 
 public sealed class SendEmailSchemaTests
 {
-    private static readonly JsonSerializerOptions CaseInsensitive = new() { PropertyNameCaseInsensitive = true };
-
     private static JsonElement Schema()
     {
         var path = Path.Combine(AppContext.BaseDirectory, "send-email.schema.json");
         return JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+    }
+
+    private static SendEmail Read(string json)
+    {
+        var result = SendEmailReader.Read(Encoding.UTF8.GetBytes(json));
+        Assert.True(result.IsReadable, result.ToString());
+        return result.Message;
     }
 
     [Fact]
@@ -25,14 +32,73 @@ public sealed class SendEmailSchemaTests
     }
 
     [Fact]
-    public void The_readme_example_deserializes_into_the_contract_in_either_casing()
+    public void Property_names_in_any_casing_are_read_and_unknown_ones_ignored()
     {
-        const string json = """{"EmailId":"0f8fad5b-d9cb-469f-a165-70867728950e","appId":"1000","FROM":{"address":"a@example.com"},"to":[{"Address":"b@example.org"}],"subject":"s","text":"t"}""";
+        var message = Read("""{"EmailId":"0f8fad5b-d9cb-469f-a165-70867728950e","appId":"1000","FROM":{"address":"a@example.com"},"to":[{"Address":"b@example.org"}],"SUBJECT":"s","Text":"t","priority":"high"}""");
 
-        var message = JsonSerializer.Deserialize<SendEmail>(json, CaseInsensitive)!;
-
+        Assert.Equal(Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e"), message.EmailId);
+        Assert.Null(message.ProducerKey);
         Assert.Equal("1000", message.AppId);
-        Assert.Equal("a@example.com", message.From!.Address);
-        Assert.Equal("b@example.org", message.To!.Single().Address);
+        Assert.Equal(new EmailAddress { Address = "a@example.com" }, message.From);
+        Assert.Equal(new EmailAddress { Address = "b@example.org" }, Assert.Single(message.To!));
+        Assert.Equal("s", message.Subject);
+        Assert.Equal("t", message.Text);
+        Assert.Null(message.Html);
+    }
+
+    [Fact]
+    public void The_readme_example_with_every_property_is_read_into_the_contract()
+    {
+        var message = Read("""
+            {
+              "emailId": "order-42",
+              "appId": 1250000000,
+              "from": "Shop <noreply@example.com>",
+              "to": [ "customer@example.org", { "address": "other@example.org", "name": "Other" } ],
+              "replyTo": "support@example.com",
+              "subject": "Your order",
+              "text": "Plain text body",
+              "html": "<p>HTML body</p>",
+              "attachments": [ { "fileName": "invoice.pdf", "contentType": "application/pdf", "content": "JVBERi0xLjQK" } ],
+              "messageId": "order-42@shop.example.com",
+              "metadata": { "orderId": "42" },
+              "correlationId": "7d3c1b0e-8a51-4b0c-9d7e-2f7c0e6b9a11"
+            }
+            """);
+
+        Assert.Equal(Guid.Parse("7206a9bd-2786-5072-9f53-421cda16b6f5"), message.EmailId);
+        Assert.Equal("order-42", message.ProducerKey);
+        Assert.Equal("1250000000", message.AppId);
+        Assert.Equal(new EmailAddress { Address = "noreply@example.com", Name = "Shop" }, message.From);
+        Assert.Equal(
+            [new EmailAddress { Address = "customer@example.org" }, new EmailAddress { Address = "other@example.org", Name = "Other" }],
+            message.To!);
+        Assert.Equal(new EmailAddress { Address = "support@example.com" }, message.ReplyTo);
+        Assert.Equal("Your order", message.Subject);
+        Assert.Equal("Plain text body", message.Text);
+        Assert.Equal("<p>HTML body</p>", message.Html);
+        var attachment = Assert.Single(message.Attachments!);
+        Assert.Equal(("invoice.pdf", "application/pdf", "JVBERi0xLjQK"), (attachment.FileName, attachment.ContentType, attachment.Content));
+        Assert.Equal("order-42@shop.example.com", message.MessageId);
+        Assert.Equal(new Dictionary<string, string> { ["orderId"] = "42" }, message.Metadata);
+        Assert.Equal(Guid.Parse("7d3c1b0e-8a51-4b0c-9d7e-2f7c0e6b9a11"), message.CorrelationId);
+    }
+
+    [Fact]
+    public void A_whole_number_id_a_single_recipient_a_quoted_name_and_nulls_are_read_as_the_schema_allows()
+    {
+        var message = Read("""{"emailId":42,"appId":"1000","from":"\"Doe, Jane\" <jane@example.com>","to":{"address":"b@example.org","name":null},"replyTo":null,"subject":"s","text":null,"html":"<p>h</p>","attachments":null,"messageId":null,"metadata":{"n":1.5,"b":true,"gone":null,"s":"x"},"correlationId":null}""");
+
+        Assert.Equal(Guid.Parse("4e8d8307-06dd-5c0d-85cf-ce15e6b99b82"), message.EmailId);
+        Assert.Equal("42", message.ProducerKey);
+        Assert.Equal(new EmailAddress { Address = "jane@example.com", Name = "Doe, Jane" }, message.From);
+        Assert.Equal(new EmailAddress { Address = "b@example.org" }, Assert.Single(message.To!));
+        Assert.Null(message.ReplyTo);
+        Assert.Null(message.Text);
+        Assert.Equal("<p>h</p>", message.Html);
+        Assert.Null(message.Attachments);
+        Assert.Null(message.MessageId);
+        Assert.Equal(new Dictionary<string, string> { ["n"] = "1.5", ["b"] = "true", ["s"] = "x" }, message.Metadata);
+        Assert.Null(message.CorrelationId);
     }
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using MimeKit;
 using SesWorker.Contracts;
@@ -23,14 +24,22 @@ public sealed class MimeComposerTests
         MessageId = messageId,
     };
 
-    private static (MimeMessage Parsed, string Wire) RoundTrip(ComposedEmail composed)
+    private static byte[] WireBytes(ComposedEmail composed)
     {
         using var stream = new MemoryStream();
         composed.Message.WriteTo(MimeComposer.WireFormat, stream);
-        var bytes = stream.ToArray();
+        return stream.ToArray();
+    }
+
+    private static (MimeMessage Parsed, string Wire) RoundTrip(ComposedEmail composed)
+    {
+        var bytes = WireBytes(composed);
         Assert.Equal(composed.SizeBytes, bytes.Length);
         return (MimeMessage.Load(new MemoryStream(bytes)), Encoding.ASCII.GetString(bytes));
     }
+
+    private static SendEmail WithAttachment(byte[] content) => Command(html: "<p>Rechnung</p>", attachments:
+        [new EmailAttachment { FileName = "Rechnung März.pdf", ContentType = "application/pdf", Content = Convert.ToBase64String(content) }]);
 
     [Fact]
     public void Text_only_is_a_single_utf8_text_plain_part_in_base64()
@@ -125,9 +134,32 @@ public sealed class MimeComposerTests
     }
 
     [Fact]
-    public void Measured_hash_is_stable_for_the_same_bytes()
+    public void The_same_message_composed_twice_measures_the_same_size_lines_and_hash_of_its_wire_bytes()
     {
-        var composed = Composer.Compose(Command());
-        Assert.Matches("^[0-9a-f]{64}$", composed.Sha256);
+        var content = Enumerable.Range(0, 5000).Select(i => (byte)(i * 7)).ToArray();
+        var date = new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+
+        var first = Composer.Compose(WithAttachment(content), date);
+        var second = Composer.Compose(WithAttachment(content.ToArray()), date);
+
+        Assert.Equal((first.SizeBytes, first.BodyBytes, first.LongestLine, first.Sha256), (second.SizeBytes, second.BodyBytes, second.LongestLine, second.Sha256));
+        Assert.Equal(WireBytes(first), WireBytes(second));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(WireBytes(first))), first.Sha256);
+    }
+
+    [Fact]
+    public void One_changed_byte_of_an_attachment_keeps_the_size_and_changes_the_hash()
+    {
+        var content = Enumerable.Range(0, 5000).Select(i => (byte)(i * 7)).ToArray();
+        var changed = content.ToArray();
+        changed[2500] ^= 1;
+        var date = new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+
+        var original = Composer.Compose(WithAttachment(content), date);
+        var altered = Composer.Compose(WithAttachment(changed), date);
+
+        Assert.Equal(original.SizeBytes, altered.SizeBytes);
+        Assert.NotEqual(original.Sha256, altered.Sha256);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(WireBytes(altered))), altered.Sha256);
     }
 }

@@ -5,7 +5,9 @@ namespace SesWorker.Tests.Sending;
 
 public sealed class SendEmailValidatorTests
 {
-    private static readonly SendEmailValidator Validator = new(new SesLimits());
+    private static readonly SesLimits Limits = new();
+
+    private static readonly SendEmailValidator Validator = new(Limits);
 
     private static SendEmail Valid() => new()
     {
@@ -19,6 +21,22 @@ public sealed class SendEmailValidatorTests
 
     private static EmailAttachment Attachment(int bytes, string name = "f.bin") =>
         new() { FileName = name, Content = Convert.ToBase64String(new byte[bytes]) };
+
+    /// <summary><paramref name="count"/> sizes: the first at the per-attachment limit, the rest sharing what is left of the total.</summary>
+    private static int[] SizesFillingTheTotal(int count)
+    {
+        var rest = Limits.MaxTotalAttachmentBytes - Limits.MaxAttachmentBytes;
+        return [Limits.MaxAttachmentBytes, .. Enumerable.Range(1, count - 1).Select(i => rest / (count - 1) + (i <= rest % (count - 1) ? 1 : 0))];
+    }
+
+    private static List<EmailAttachment> Attachments(IEnumerable<int> sizes) =>
+        sizes.Select((bytes, i) => Attachment(bytes, $"f{i}.bin")).ToList();
+
+    private static SendEmail WithFiftyRecipientsAnd(IEnumerable<int> attachmentSizes) => Valid() with
+    {
+        To = Enumerable.Range(0, Limits.MaxRecipients).Select(i => new EmailAddress { Address = $"u{i}@example.org" }).ToList(),
+        Attachments = Attachments(attachmentSizes),
+    };
 
     [Fact]
     public void A_complete_message_passes() => Assert.Null(Validator.Validate(Valid()));
@@ -76,12 +94,46 @@ public sealed class SendEmailValidatorTests
     [Fact]
     public void Fifty_recipients_and_ten_attachments_at_the_limits_pass()
     {
-        var message = Valid() with
-        {
-            To = Enumerable.Range(0, 50).Select(i => new EmailAddress { Address = $"u{i}@example.org" }).ToList(),
-            Attachments = Enumerable.Range(0, 2).Select(_ => Attachment(4 * 1024 * 1024)).ToList(),
-        };
+        var sizes = SizesFillingTheTotal(Limits.MaxAttachments);
 
-        Assert.Null(Validator.Validate(message));
+        Assert.Equal((50, 10, 4 * 1024 * 1024, 8 * 1024 * 1024), (Limits.MaxRecipients, sizes.Length, sizes.Max(), sizes.Sum()));
+        Assert.Null(Validator.Validate(WithFiftyRecipientsAnd(sizes)));
+    }
+
+    [Fact]
+    public void An_eleventh_attachment_within_the_size_limits_is_too_many()
+    {
+        var sizes = SizesFillingTheTotal(Limits.MaxAttachments + 1);
+
+        var failure = Validator.Validate(WithFiftyRecipientsAnd(sizes));
+
+        Assert.Equal((Limits.MaxAttachmentBytes, Limits.MaxTotalAttachmentBytes), (sizes.Max(), sizes.Sum()));
+        Assert.Equal(ErrorCodes.TooManyAttachments, failure?.Code);
+        Assert.Equal(FailureClass.Oversize, failure?.Class);
+    }
+
+    [Fact]
+    public void Ten_attachments_one_byte_over_the_total_are_too_large()
+    {
+        var sizes = SizesFillingTheTotal(Limits.MaxAttachments);
+        sizes[^1]++;
+
+        var failure = Validator.Validate(WithFiftyRecipientsAnd(sizes));
+
+        Assert.Equal(ErrorCodes.AttachContentToolarge, failure?.Code);
+        Assert.Contains($"total {Limits.MaxTotalAttachmentBytes + 1} bytes", failure!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ten_attachments_within_the_total_with_one_a_byte_over_its_own_limit_are_too_large()
+    {
+        var sizes = SizesFillingTheTotal(Limits.MaxAttachments);
+        sizes[0]++;
+        sizes[^1]--;
+
+        var failure = Validator.Validate(WithFiftyRecipientsAnd(sizes));
+
+        Assert.Equal(ErrorCodes.AttachContentToolarge, failure?.Code);
+        Assert.Contains($"'f0.bin' is {Limits.MaxAttachmentBytes + 1} bytes", failure!.Message, StringComparison.Ordinal);
     }
 }

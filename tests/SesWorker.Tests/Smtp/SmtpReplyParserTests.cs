@@ -20,6 +20,30 @@ public sealed class SmtpReplyParserTests
     }
 
     [Fact]
+    public void An_api_error_outside_QcloudError_is_read_for_code_message_and_request_id()
+    {
+        const string reply = """554 5.0.0 Error: transaction failed, blame it on the weather: ##SES-response-json: {"Response":{"Error":{"Code":"AuthFailure.UnauthorizedOperation","Message":"the request is not authorized"},"RequestId":"6e2b3f0a-1c4d-4e5f-8a9b-0c1d2e3f4a5b"}}""";
+
+        var parsed = SmtpReplyParser.Parse(reply);
+
+        Assert.Equal(554, parsed.Status);
+        Assert.Equal("5.0.0", parsed.EnhancedCode);
+        Assert.Equal("AuthFailure.UnauthorizedOperation", parsed.ProviderCode);
+        Assert.Equal("the request is not authorized", parsed.ProviderMessage);
+        Assert.Equal("6e2b3f0a-1c4d-4e5f-8a9b-0c1d2e3f4a5b", parsed.RequestId);
+    }
+
+    [Fact]
+    public void A_response_without_an_error_keeps_only_its_request_id()
+    {
+        var parsed = SmtpReplyParser.Parse(554, """5.0.0 Error: x ##SES-response-json: {"Response":{"RequestId":"r3"}}""");
+
+        Assert.Null(parsed.ProviderCode);
+        Assert.Null(parsed.ProviderMessage);
+        Assert.Equal("r3", parsed.RequestId);
+    }
+
+    [Fact]
     public void The_seeds_truncated_example_still_yields_its_code_and_request_id()
     {
         // Verbatim from SES SMTP error codes: the JSON is cut off and the message runs into the code.
