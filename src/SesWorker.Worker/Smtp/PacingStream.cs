@@ -5,9 +5,11 @@ namespace SesWorker.Worker.Smtp;
 /// provider sees its bytes. A check made earlier (before MailKit formats the command, encrypts it and writes it) can be
 /// followed by a preemption of the thread, and on a busy machine that put MAIL FROMs checked 55 ms apart on the wire
 /// 2 ms apart. <see cref="BeforeNextWrite"/> runs a check once, immediately before the next write reaches the socket,
-/// and another once the write has reached it.
+/// and another once the write has reached it. It also bounds each asynchronous read and write by the command timeout:
+/// MailKit's <c>Timeout</c> only sets the stream's timeouts, which a socket's <see cref="System.Net.Sockets.NetworkStream"/>
+/// applies to synchronous calls alone, so a provider that stopped answering held an asynchronous send for ever.
 /// </summary>
-public sealed class PacingStream(Stream inner) : Stream
+public sealed class PacingStream(Stream inner, TimeSpan commandTimeout) : Stream
 {
     private Checks? _nextWrite;
 
@@ -42,10 +44,20 @@ public sealed class PacingStream(Stream inner) : Stream
     public override int Read(Span<byte> buffer) => inner.Read(buffer);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        inner.ReadAsync(buffer, offset, count, cancellationToken);
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        inner.ReadAsync(buffer, cancellationToken);
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        using var timeout = Within(cancellationToken);
+        try
+        {
+            return await inner.ReadAsync(buffer, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw TimedOut("answer");
+        }
+    }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
@@ -61,7 +73,7 @@ public sealed class PacingStream(Stream inner) : Stream
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        Volatile.Read(ref _nextWrite) is null ? inner.WriteAsync(buffer, cancellationToken) : CheckedWriteAsync(buffer, cancellationToken);
+        Volatile.Read(ref _nextWrite) is null ? TimedWriteAsync(buffer, cancellationToken) : CheckedWriteAsync(buffer, cancellationToken);
 
     public override void Flush() => inner.Flush();
 
@@ -89,10 +101,34 @@ public sealed class PacingStream(Stream inner) : Stream
         var checks = Interlocked.Exchange(ref _nextWrite, null);
         if (checks is not null)
             await checks.Before(cancellationToken);
-        await inner.WriteAsync(buffer, cancellationToken);
+        await TimedWriteAsync(buffer, cancellationToken);
         if (checks?.After is { } after)
             await after(cancellationToken);
     }
+
+    // The wait for a check (a slot) is not the provider's: only the write itself is bounded.
+    private async ValueTask TimedWriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        using var timeout = Within(cancellationToken);
+        try
+        {
+            await inner.WriteAsync(buffer, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw TimedOut("take a write");
+        }
+    }
+
+    private CancellationTokenSource Within(CancellationToken cancellationToken)
+    {
+        var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(commandTimeout);
+        return timeout;
+    }
+
+    private TimeoutException TimedOut(string what) =>
+        new($"The provider did not {what} within the command timeout ({commandTimeout.TotalSeconds:0.###} s).");
 
     private sealed record Checks(Func<CancellationToken, Task> Before, Func<CancellationToken, Task>? After);
 }

@@ -251,6 +251,35 @@ public sealed class TransientFailureTests(SesWorkerFixture fixture) : IAsyncLife
         Assert.Single(fixture.Simulator.Messages);
     }
 
+    [Fact]
+    public async Task A_reply_held_past_the_command_timeout_ends_the_attempt_at_the_timeout_and_the_email_is_sent_again()
+    {
+        // A provider that stops answering mid-transaction: the attempt must end at Ses:Smtp:CommandTimeout, not when
+        // the provider's reply finally comes (or never). After DATA began its fate is unknown, so it is sent again.
+        await fixture.StopWorkerAsync(fixture.Worker);
+        var worker = await fixture.StartWorkerAsync("worker-timeout", new Dictionary<string, string?> { ["Ses:Smtp:CommandTimeout"] = "00:00:02" });
+        try
+        {
+            fixture.Simulator.Faults.DelayData(Sender, TimeSpan.FromSeconds(20), count: 1);
+            var command = TestMessages.Email();
+            await fixture.PublishAsync(command);
+            var row = await fixture.WaitForTerminalAsync(command.EmailId, TimeSpan.FromSeconds(15));
+
+            var attempts = row.AttemptsInOrder();
+            var story = string.Join("; ", attempts.Select(a => $"{a.AttemptNumber} {a.Outcome} {a.ProviderCode} {(a.EndedAt - a.StartedAt).TotalSeconds:F1} s"));
+            Assert.True(row.Status == EmailStatus.Sent, $"{row.Status} {row.FailureCode} {row.FailureMessage} [{story}]");
+            Assert.Equal(2, attempts.Count);
+            Assert.Equal("unknown", attempts[0].Outcome);
+            Assert.True(attempts[0].EndedAt - attempts[0].StartedAt < TimeSpan.FromSeconds(6), story);
+            Assert.Equal("sent", attempts[1].Outcome);
+        }
+        finally
+        {
+            await fixture.StopWorkerAsync(worker);
+            await fixture.StartWorkerAsync("worker-a");
+        }
+    }
+
     /// <summary>
     /// The SES FAQ: the daily quota (ExceedSendLimit) is spent until the provider's day rolls over (00:00 Beijing time).
     /// Retrying cannot help: the appId is paused and the email deferred, with one SMTP call and no failure. Uses the
