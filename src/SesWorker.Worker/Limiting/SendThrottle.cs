@@ -329,6 +329,9 @@ public sealed partial class SendThrottle(
     public async Task CompleteAsync(SendSlot slot)
     {
         ArgumentNullException.ThrowIfNull(slot);
+        // The content never went (its gate failed): there is no reply to measure.
+        if (slot.ContentSentAt == 0)
+            return;
         var app = _apps[slot.AppId];
         var elapsed = Stopwatch.GetElapsedTime(slot.ContentSentAt);
         var excess = elapsed - app.Latency.ObserveReply(elapsed) - app.Tolerance;

@@ -47,7 +47,19 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
         {
             while (slot.Idle.TryPop(out var connection))
             {
-                if (await IsUsableAsync(connection, cancellationToken))
+                bool usable;
+                try
+                {
+                    usable = await IsUsableAsync(connection, cancellationToken);
+                }
+                catch
+                {
+                    // Cut mid-probe (the consume cancelled): the connection is in no state to be pooled again.
+                    await CloseAsync(slot, connection);
+                    throw;
+                }
+
+                if (usable)
                     return connection;
                 await CloseAsync(slot, connection);
             }
@@ -98,7 +110,7 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
             await connection.Client.NoOpAsync(cancellationToken);
             return true;
         }
-        catch (Exception exception) when (exception is IOException or SmtpProtocolException or SmtpCommandException or InvalidOperationException)
+        catch (Exception exception) when (exception is IOException or TimeoutException or SmtpProtocolException or SmtpCommandException or InvalidOperationException)
         {
             Log.ConnectionProbeFailed(_logger, connection.Credential.ToString(), exception.Message);
             return false;
@@ -123,7 +135,7 @@ public sealed partial class SmtpConnectionPool : IAsyncDisposable
             connectTimeout.CancelAfter(_options.ConnectTimeout);
             await socket.ConnectAsync(credential.Host, credential.Port, connectTimeout.Token);
             // MailKit runs TLS over this stream, so a paced send's last look at the clock is just before the socket.
-            var wire = new PacingStream(new NetworkStream(socket, ownsSocket: true));
+            var wire = new PacingStream(new NetworkStream(socket, ownsSocket: true), _options.CommandTimeout);
             // Port 465 is implicit TLS: the provider disables STARTTLS on 25.
             await client.ConnectAsync(wire, credential.Host, credential.Port, SecureSocketOptions.SslOnConnect, connectTimeout.Token);
             var connected = _timeProvider.GetElapsedTime(started);
