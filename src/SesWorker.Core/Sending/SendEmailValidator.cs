@@ -34,11 +34,16 @@ public sealed class SendEmailValidator(SesLimits limits)
                 return SendFailure.Of(ErrorCodes.IncorrectEmail, $"Recipient address '{recipient?.Address}' is not a valid address.");
         }
 
+        if (HasNul(message.From.Name) || HasNul(message.ReplyTo?.Name) || message.To.Any(t => HasNul(t.Name)))
+            return SendFailure.Of(ErrorCodes.InvalidParameterValue, "A display name contains a NUL character, which no header may carry.");
+
         if (message.ReplyTo is not null && !IsMailbox(message.ReplyTo.Address))
             return SendFailure.Of(ErrorCodes.InvalidParameterValue, $"Reply-To address '{message.ReplyTo.Address}' is not a valid address.");
 
         if (string.IsNullOrWhiteSpace(message.Subject))
             return SendFailure.Of(ErrorCodes.MissingParameter, "Subject is required (the provider answers 'msg.Subject is null').");
+        if (HasNul(message.Subject))
+            return SendFailure.Of(ErrorCodes.InvalidParameterValue, "Subject contains a NUL character, which no header may carry.");
         // Characters as people count them (the SES FAQ), not UTF-16 code units: an emoji is one.
         var subjectLength = message.Subject.EnumerateRunes().Count();
         if (subjectLength > limits.MaxSubjectLength)
@@ -100,6 +105,8 @@ public sealed class SendEmailValidator(SesLimits limits)
         return at > 0 && at < mailbox.Address.Length - 1 && mailbox.Address.IndexOf('.', at) > at + 1
             && string.Equals(mailbox.Address, address.Trim(), StringComparison.OrdinalIgnoreCase);
     }
+
+    private static bool HasNul(string? value) => value is not null && value.Contains('\0', StringComparison.Ordinal);
 
     private static bool IsMessageId(string value)
     {

@@ -89,7 +89,7 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
         insert.Parameters.Add(Text(command.From?.Name));
         insert.Parameters.Add(new NpgsqlParameter<string[]>
         {
-            TypedValue = command.To?.Where(t => t is not null).Select(t => t.Address ?? string.Empty).ToArray() ?? [],
+            TypedValue = command.To?.Where(t => t is not null).Select(t => WithoutNul(t.Address) ?? string.Empty).ToArray() ?? [],
         });
         insert.Parameters.Add(Text(command.ReplyTo?.Address));
         insert.Parameters.Add(Text(command.Subject));
@@ -97,7 +97,7 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
         insert.Parameters.Add(new NpgsqlParameter { Value = (object?)command.CorrelationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         insert.Parameters.Add(new NpgsqlParameter
         {
-            Value = command.Metadata is null ? DBNull.Value : JsonSerializer.Serialize(command.Metadata),
+            Value = command.Metadata is null ? DBNull.Value : JsonSerializer.Serialize(WithoutNul(command.Metadata)),
             NpgsqlDbType = NpgsqlDbType.Jsonb,
         });
         insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = command.Attachments?.Count ?? 0 });
@@ -275,7 +275,24 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
     }
 
     private static NpgsqlParameter Text(string? value) =>
-        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+        new() { Value = (object?)WithoutNul(value) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    /// <summary>
+    /// PostgreSQL stores no U+0000 in text or jsonb (22021, 22P05), and JSON producers can send one: the history keeps
+    /// U+FFFD in its place, so such a message still gets its row and its outcome.
+    /// </summary>
+    private static IReadOnlyDictionary<string, string> WithoutNul(IReadOnlyDictionary<string, string> metadata)
+    {
+        if (!metadata.Any(m => m.Key.Contains('\0', StringComparison.Ordinal) || m.Value?.Contains('\0', StringComparison.Ordinal) == true))
+            return metadata;
+        var clean = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in metadata)
+            clean[WithoutNul(key)!] = WithoutNul(value)!;
+        return clean;
+    }
+
+    private static string? WithoutNul(string? value) =>
+        value is not null && value.Contains('\0', StringComparison.Ordinal) ? value.Replace('\0', '\uFFFD') : value;
 
     private static string? Truncate(string? value, int length) =>
         value is null || value.Length <= length ? value : value[..length];

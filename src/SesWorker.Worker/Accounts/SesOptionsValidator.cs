@@ -32,8 +32,9 @@ internal sealed class SesOptionsValidator : IValidateOptions<SesOptions>
                 var hasVariable = !string.IsNullOrWhiteSpace(sender.PasswordEnvironmentVariable);
                 if (hasFile == hasVariable)
                     errors.Add($"{senderWhere} ({sender.Address}): set exactly one of PasswordFile or PasswordEnvironmentVariable.");
-                // The value is named only where it cannot be the password itself put in the wrong key: an absolute path,
-                // a variable's name. This message reaches the logs and /health/ready.
+                // The value is named only where it cannot be the password itself put in the wrong key: an absolute path.
+                // Never a variable's name: a password of letters and digits has that shape. This message reaches the logs
+                // and /health/ready.
                 else if (hasFile && !File.Exists(sender.PasswordFile))
                     errors.Add(Path.IsPathFullyQualified(sender.PasswordFile!)
                         ? $"{senderWhere} ({sender.Address}): PasswordFile '{sender.PasswordFile}' does not exist."
@@ -41,7 +42,7 @@ internal sealed class SesOptionsValidator : IValidateOptions<SesOptions>
                 else if (hasVariable && !IsVariableName(sender.PasswordEnvironmentVariable!))
                     errors.Add($"{senderWhere} ({sender.Address}): PasswordEnvironmentVariable is not a variable's name (not shown: the key holds the name of the variable that holds the password).");
                 else if (hasVariable && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(sender.PasswordEnvironmentVariable!)))
-                    errors.Add($"{senderWhere} ({sender.Address}): environment variable '{sender.PasswordEnvironmentVariable}' is not set.");
+                    errors.Add($"{senderWhere} ({sender.Address}): the environment variable PasswordEnvironmentVariable names is not set (its name not shown: a password put in that key would be).");
             }
         }
 

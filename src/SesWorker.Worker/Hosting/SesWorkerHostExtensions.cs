@@ -195,7 +195,9 @@ public static class SesWorkerHostExtensions
             // Sent, and its outcome refused by the database: running the consumer again would send again. Ignored by
             // its own type, because MassTransit matches Handle<T> against the innermost exception too (a PostgresException).
             retry.Ignore<OutcomeNotRecordedException>();
-            retry.Handle<NpgsqlException>();
+            // PostgreSQL away or not answering; a statement it refuses (a defect, a value it cannot store) is not
+            // retried for an hour holding a consumer's place: it faults into the error queue with its reason at once.
+            retry.Handle<NpgsqlException>(DatabaseOutage.IsOutage);
             retry.Handle<TimeoutException>();
             retry.Handle<RateLimitBacklogException>();
             // The intake could not move a body to its lane: held and tried again, not faulted with no history row.

@@ -145,6 +145,27 @@ public sealed class MalformedCorpusTests(SesWorkerFixture fixture) : IAsyncLifet
         return copy;
     }
 
+    [Fact]
+    public async Task A_NUL_character_anywhere_in_a_message_still_ends_in_a_terminal_row_with_its_code()
+    {
+        // PostgreSQL refuses U+0000 in text and jsonb: before, such a message was retried for an hour with no row,
+        // holding a consumer's place, then faulted. The history keeps U+FFFD in its place.
+        var inSubject = TestMessages.Email() with { Subject = "Your\0order" };
+        var inName = TestMessages.Email() with { From = new EmailAddress { Address = SesWorkerFixture.Sender, Name = "Shop\0" } };
+        var inMetadata = TestMessages.Email() with { Metadata = new Dictionary<string, string> { ["order\0"] = "4\02" } };
+        var inText = TestMessages.Email() with { Text = "line\0one" };
+        await fixture.PublishRawAsync([inSubject, inName, inMetadata, inText]);
+
+        var rows = (await fixture.WaitForTerminalAsync([inSubject.EmailId, inName.EmailId, inMetadata.EmailId, inText.EmailId], TimeSpan.FromSeconds(30)))
+            .ToDictionary(r => r.EmailId);
+
+        Assert.Equal((EmailStatus.Failed, ErrorCodes.InvalidParameterValue), (rows[inSubject.EmailId].Status, rows[inSubject.EmailId].FailureCode));
+        Assert.Equal("Your\uFFFDorder", rows[inSubject.EmailId].Subject);
+        Assert.Equal((EmailStatus.Failed, ErrorCodes.InvalidParameterValue), (rows[inName.EmailId].Status, rows[inName.EmailId].FailureCode));
+        Assert.Equal(EmailStatus.Sent, rows[inMetadata.EmailId].Status);
+        Assert.Equal(EmailStatus.Sent, rows[inText.EmailId].Status);
+    }
+
     /// <summary>What the worker refuses a message read in full and valid for: an account or a sender it does not have.</summary>
     private static string? Refusal(SendEmail message)
     {

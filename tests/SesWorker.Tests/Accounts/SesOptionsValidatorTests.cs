@@ -58,6 +58,9 @@ public sealed class SesOptionsValidatorTests
     [Theory]
     [InlineData("PasswordFile", "hunter2-Secret!")]
     [InlineData("PasswordEnvironmentVariable", "hunter2-Secret!")]
+    // A password of letters and digits has a variable's shape, and no such variable is set.
+    [InlineData("PasswordEnvironmentVariable", "Hunter2Secret")]
+    [InlineData("PasswordFile", "Hunter2Secret")]
     public void A_password_put_in_the_key_for_its_file_or_variable_is_not_repeated_in_the_error(string key, string password)
     {
         var sender = key == "PasswordFile"

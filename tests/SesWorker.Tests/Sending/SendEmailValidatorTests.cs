@@ -136,4 +136,13 @@ public sealed class SendEmailValidatorTests
         Assert.Equal(ErrorCodes.AttachContentToolarge, failure?.Code);
         Assert.Contains($"'f0.bin' is {Limits.MaxAttachmentBytes + 1} bytes", failure!.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_NUL_in_the_subject_or_a_display_name_is_refused_and_one_in_the_text_is_not()
+    {
+        Assert.Equal(ErrorCodes.InvalidParameterValue, Validator.Validate(Valid() with { Subject = "a\0b" })?.Code);
+        Assert.Equal(ErrorCodes.InvalidParameterValue, Validator.Validate(Valid() with { From = new EmailAddress { Address = "noreply@example.com", Name = "Shop\0" } })?.Code);
+        Assert.Equal(ErrorCodes.InvalidParameterValue, Validator.Validate(Valid() with { To = [new EmailAddress { Address = "u@example.org", Name = "\0" }] })?.Code);
+        Assert.Null(Validator.Validate(Valid() with { Text = "line\0one" }));
+    }
 }
