@@ -31,39 +31,60 @@ public sealed partial class SendEmailConsumer(
     public async Task Consume(ConsumeContext<IncomingSendEmail> context)
     {
         var body = ReceivedBody.Of(context.ReceiveContext);
-        using var lease = await budget.AcquireAsync(WorkerOptions.Footprint(body.Length), context.CancellationToken);
-        // A message with no readable emailId is refused here, so the reason lands in send-email_error where operators
-        // look, not in a lane's error queue.
-        if (await SendEmailDelivery.ReadAsync(body, context, handler) is not { } delivery)
-            return;
-        var (read, command) = delivery;
-        var message = command.Message;
+        var footprint = WorkerOptions.Footprint(body.Length);
         // A large body is sent from here, from the delivery it arrived in: forwarded, it would cost the client a second
-        // buffer of its size to frame the publish and a third to deliver it again (README, Memory). Nor can a message
-        // without a lane wait for a slot anywhere: it fails fast.
+        // buffer of its size to frame the publish and a third to deliver it again (README, Memory).
         var large = body.Length > options.Value.LaneMaxBodyBytes;
-        var lane = lanes.For(message.AppId)?.Queue;
-        // Not configured here, perhaps on another replica: while the accounts change one replica at a time, the replicas
-        // that have the appId consume its lane, and its messages go there rather than failing here.
-        if (!large && lanes.OtherReplicasLane(message.AppId) is { } elsewhere
-            && await forwarder.ConsumersAsync(elsewhere, context.CancellationToken) is > 0)
-            lane = elsewhere;
-
-        if (large || lane is null)
+        // A send takes its turn before its bytes, here as in the lanes: the other way round, a large body holding the
+        // whole budget waited for a turn while every turn's lane message waited for bytes behind it, and nothing moved.
+        using var largeTurn = large ? await gate.EnterAsync(Path(context), context.CancellationToken) : null;
+        var lease = await budget.AcquireAsync(footprint, context.CancellationToken);
+        try
         {
-            using var turn = await gate.EnterAsync(context.ReceiveContext.InputAddress.AbsolutePath, context.CancellationToken);
-            await handler.HandleAsync(command);
-            return;
-        }
+            // A message with no readable emailId is refused here, so the reason lands in send-email_error where
+            // operators look, not in a lane's error queue.
+            if (await SendEmailDelivery.ReadAsync(body, context, handler) is not { } delivery)
+                return;
+            var (read, command) = delivery;
+            if (large)
+            {
+                await handler.HandleAsync(command);
+                return;
+            }
 
-        // Everything the message carries on (dead-letter cycles, a deferral's time, a redrive) goes with it: from the
-        // AMQP headers, and from a MassTransit envelope's own headers, where MassTransit keeps them.
-        var headers = context.ReceiveContext.TransportHeaders.GetAll().Concat(read.EnvelopeHeaders)
-            .Where(h => !h.Key.StartsWith("MT-", StringComparison.Ordinal) && !h.Key.StartsWith("x-", StringComparison.Ordinal));
-        // As the same bytes, from the delivery's own memory.
-        await forwarder.ForwardAsync(lane, body, headers, context.CancellationToken);
-        Log.Routed(logger, message.EmailId, lane);
+            var message = command.Message;
+            var lane = lanes.For(message.AppId)?.Queue;
+            // Not configured here, perhaps on another replica: while the accounts change one replica at a time, the
+            // replicas that have the appId consume its lane, and its messages go there rather than failing here.
+            if (lanes.OtherReplicasLane(message.AppId) is { } elsewhere && await forwarder.ConsumersAsync(elsewhere, context.CancellationToken) is > 0)
+                lane = elsewhere;
+
+            // No lane to wait in for a slot: handled here, and fails fast. Its bytes are given back while it waits for
+            // a turn (turn before bytes, as above), and taken again.
+            if (lane is null)
+            {
+                lease.Dispose();
+                using var turn = await gate.EnterAsync(Path(context), context.CancellationToken);
+                lease = await budget.AcquireAsync(footprint, context.CancellationToken);
+                await handler.HandleAsync(command);
+                return;
+            }
+
+            // Everything the message carries on (dead-letter cycles, a deferral's time, a redrive) goes with it: from
+            // the AMQP headers, and from a MassTransit envelope's own headers, where MassTransit keeps them.
+            var headers = context.ReceiveContext.TransportHeaders.GetAll().Concat(read.EnvelopeHeaders)
+                .Where(h => !h.Key.StartsWith("MT-", StringComparison.Ordinal) && !h.Key.StartsWith("x-", StringComparison.Ordinal));
+            // As the same bytes, from the delivery's own memory.
+            await forwarder.ForwardAsync(lane, body, headers, context.CancellationToken);
+            Log.Routed(logger, message.EmailId, lane);
+        }
+        finally
+        {
+            lease.Dispose();
+        }
     }
+
+    private static string Path(ConsumeContext context) => context.ReceiveContext.InputAddress.AbsolutePath;
 
     private static partial class Log
     {

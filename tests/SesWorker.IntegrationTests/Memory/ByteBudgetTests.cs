@@ -7,6 +7,7 @@ using SesWorker.Core.Sending;
 using SesWorker.Messaging;
 using SesWorker.IntegrationTests.Infrastructure;
 using SesWorker.Persistence.History;
+using SesWorker.SmtpSimulator.Latency;
 using SesWorker.Worker.Memory;
 
 namespace SesWorker.IntegrationTests.Memory;
@@ -71,6 +72,34 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
         Assert.Equal(2 * MiB, budget.HighWater);
         Assert.Equal(2, budget.Oversized);
         Assert.Equal(2, fixture.Simulator.Messages.Count);
+    }
+
+    [Fact]
+    public async Task A_message_larger_than_the_budget_among_a_lanes_sends_does_not_stall_the_worker()
+    {
+        // Two turns, a small budget and a provider 100 ms away: lane sends hold both turns and ask for bytes while the
+        // large body waits for all of them. Taken the other way round (bytes, then a turn), the large body got the whole
+        // budget and waited for a turn that lane messages held while they waited for bytes behind it: nothing moved.
+        fixture.SimulatorOptions.Latency.Default = ReplyLatency.Parse("100ms±30ms");
+        var host = await fixture.RestartWorkerAsync("worker-budget", new Dictionary<string, string?>
+        {
+            ["Worker:InFlightBytes"] = (2 * MiB).ToString(CultureInfo.InvariantCulture),
+            ["Worker:MinConcurrentSends"] = "2",
+            ["Worker:MaxConcurrentSends"] = "2",
+        });
+        var budget = host.Services.GetRequiredService<ByteBudget>();
+        var before = Enumerable.Range(0, 20).Select(i => TestMessages.Email(to: $"before{i}@example.org")).ToList();
+        var large = TestMessages.WithAttachments(SesWorkerFixture.SecondAppId, SesWorkerFixture.SecondSender, [3_000_000]);
+        var after = Enumerable.Range(0, 20).Select(i => TestMessages.Email(to: $"after{i}@example.org")).ToList();
+
+        await fixture.PublishRawAsync(before);
+        await fixture.Simulator.WaitForMessagesAsync(2, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        await fixture.PublishRawAsync([large, .. after]);
+        var rows = await fixture.WaitForTerminalAsync([.. before.Select(c => c.EmailId), large.EmailId, .. after.Select(c => c.EmailId)], TimeSpan.FromSeconds(60));
+
+        Assert.All(rows, row => Assert.Equal(EmailStatus.Sent, row.Status));
+        Assert.Equal(1, budget.Oversized);
+        Assert.Equal(0, budget.InFlight);
     }
 
     [Fact]
