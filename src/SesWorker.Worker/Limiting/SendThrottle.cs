@@ -309,12 +309,15 @@ public sealed partial class SendThrottle(
                 case RateLimitVerdict.Granted:
                     slot.MoveTo(reservation.StartAt, reservation.ContentAt, reservation.EarliestContentAt, grant.SlotAt, reservation.Uncertainty, grant.Allowance);
                     break;
-                case RateLimitVerdict.Paused when !content:
+                case RateLimitVerdict.Paused:
+                    // With the content's transaction open too: the content has not gone, so the provider has not counted
+                    // the message, and the connection is dropped mid-DATA (SmtpSender). Waiting for the pause's end held
+                    // the send, its claim and its connection until the provider's next day.
                     _pauses[slot.AppId] = grant.PausedUntil!.Value;
                     throw new AppPausedException(slot.AppId, grant.PausedUntil.Value);
                 default:
-                    // Busy, or paused with the content's transaction open: wait (the provider's DATA timeout is minutes).
-                    await Task.Delay(grant.Verdict == RateLimitVerdict.Busy ? grant.RetryAfter + app.Interval : app.Interval * 10, cancellationToken);
+                    // Busy: wait (the provider's DATA timeout is minutes).
+                    await Task.Delay(grant.RetryAfter + app.Interval, cancellationToken);
                     break;
             }
         }
