@@ -12,8 +12,6 @@ public sealed record SmtpReply(
     string? ProviderMessage = null,
     string? RequestId = null)
 {
-    public bool IsSuccess => Status is >= 200 and < 300;
-
     public bool IsTransient => Status is >= 400 and < 500;
 
     public override string ToString() => EnhancedCode is null ? $"{Status} {Text}" : $"{Status} {EnhancedCode} {Text}";

@@ -2,7 +2,8 @@ namespace SesWorker.Worker.Memory;
 
 /// <summary>
 /// The bytes of message bodies this worker holds while it works on them, bounded: a consumer takes its body's size
-/// before it reads, composes or sends, and gives it back when the message is settled. Waiters are served first come,
+/// before it reads, composes or sends, and gives it back when its consume returns (the email sent and recorded,
+/// deferred, dead-lettered or failed; the acknowledgement that waits for an outcome event's confirm holds none). Waiters are served first come,
 /// first served, so a large message is not starved by a stream of small ones. A body larger than the whole budget
 /// takes all of it: it waits until nothing else is in flight and then goes through alone.
 /// </summary>

@@ -63,7 +63,7 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// The bytes of message bodies this process holds while it works on them (<see cref="Memory.ByteBudget"/>), from
-    /// the moment a consumer starts on a message until it is settled, each charged <see cref="Footprint"/>. Unset, it
+    /// the moment a consumer starts on a message until its consume returns, each charged <see cref="Footprint"/>. Unset, it
     /// follows the memory the garbage collector may use (<see cref="DefaultInFlightBytes"/>): 128 MiB in a 512 MiB
     /// container or larger, or on a machine without a limit, less in a smaller container (README, Memory).
     /// </summary>

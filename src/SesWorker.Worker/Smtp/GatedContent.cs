@@ -5,8 +5,6 @@ namespace SesWorker.Worker.Smtp;
 /// <summary>A MIME part's content whose first write waits at the <see cref="ContentGate"/>; otherwise the content itself.</summary>
 public sealed class GatedContent(IMimeContent inner, ContentGate gate) : IMimeContent
 {
-    public IMimeContent Inner => inner;
-
     public ContentEncoding Encoding => inner.Encoding;
 
     public NewLineFormat? NewLineFormat => inner.NewLineFormat;

@@ -12,11 +12,7 @@ public sealed class PooledSmtpConnection(PacedSmtpClient client, PacingStream wi
 
     public SmtpCredential Credential { get; } = credential;
 
-    public DateTimeOffset OpenedAt { get; } = openedAt;
-
     public DateTimeOffset LastUsed { get; set; } = openedAt;
-
-    public int MessagesSent { get; set; }
 
     /// <summary>Set by a send that failed on the wire: the connection is closed instead of returned.</summary>
     public bool Broken { get; set; }

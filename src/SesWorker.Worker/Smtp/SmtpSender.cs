@@ -44,7 +44,9 @@ public sealed class SmtpSender(SmtpConnectionPool pool, TransactionDeadline dead
         // consume at once when the broker's connection drops: a transaction cut there left the provider holding a
         // message nobody recorded, and its redelivery sent it again (recorded unknown); one cut while it waited for its
         // start was recorded unknown though nothing was sent. The outcome is written whatever the consume's token says
-        // (OutcomeRecorder), and the redelivered copy finds the email done.
+        // (OutcomeRecorder), and the redelivered copy finds the email done; except where the outcome needs the broker
+        // first (a retry's, a deferral's or a dead letter's copy is published before the row says where it went): with
+        // the broker gone that copy cannot go, and the redelivered message is recorded unknown and sent again.
         var transactionToken = deadline.Token;
         SendSlot slot;
         try
@@ -78,7 +80,6 @@ public sealed class SmtpSender(SmtpConnectionPool pool, TransactionDeadline dead
             // The transaction's first write is its MAIL FROM (with the recipients, when pipelined).
             wire.BeforeNextWrite(c => throttle.ConfirmStartAsync(slot, c), c => throttle.WrittenAsync(slot, content: false, c));
             var response = await connection.Client.SendAsync(MimeComposer.WireFormat, email.Message, transactionToken, progress);
-            connection.MessagesSent++;
             return new SmtpSendResult(SmtpReplyParser.Parse(250, response), null);
         }
         catch (SmtpCommandException exception)
