@@ -1,3 +1,4 @@
+using SesWorker.Core.Sending;
 using SesWorker.IntegrationTests.Infrastructure;
 using SesWorker.Persistence.History;
 using SesWorker.SmtpSimulator;
@@ -91,6 +92,37 @@ public sealed class ProviderFailureTests(SesWorkerFixture fixture) : IAsyncLifet
         Assert.Equal("1", FailureChecks.Header(parked, "sesworker-cycles"));
         Assert.Equal(SesWorkerFixture.AppId, FailureChecks.Header(parked, "sesworker-app-id"));
         Assert.Equal(0u, await fixture.CountAsync(FailureChecks.OversizeQueue));
+    }
+
+    [Fact]
+    public async Task A_message_throttled_again_after_its_last_allowed_cycle_is_parked_not_sent_round_again()
+    {
+        // It came back from send-email-rate-limited ten times already (Worker:DeadLetter:MaxRateLimitedCycles): the
+        // eleventh throttle parks it, where it waits for an operator's redrive instead of looping for ever.
+        fixture.Simulator.Faults.FailNextWithProviderCode(Sender, 1, "RequestLimitExceeded.SmtpRateLimit", "smtp sending frequency limit");
+        var command = TestMessages.Email();
+
+        await fixture.PublishRawAsync([command], new Dictionary<string, object?> { [DeadLetterHeaders.Cycles] = 10 });
+        var row = await fixture.WaitForTerminalAsync(command.EmailId);
+
+        Assert.Equal(EmailStatus.DeadLettered, row.Status);
+        Assert.Equal("RequestLimitExceeded.SmtpRateLimit", row.FailureCode);
+        var parked = await fixture.TakeDeadLetterAsync(FailureChecks.ParkedQueue, command.EmailId, TimeSpan.FromSeconds(10));
+        Assert.Equal("11", FailureChecks.Header(parked, "sesworker-cycles"));
+        Assert.Equal(0u, await fixture.CountAsync(FailureChecks.RateLimitedQueue));
+    }
+
+    [Fact]
+    public async Task A_sender_the_appId_has_no_password_for_fails_before_any_connection()
+    {
+        var command = TestMessages.Email(from: "unconfigured@example.com");
+
+        await fixture.PublishAsync(command);
+        var row = await fixture.WaitForTerminalAsync(command.EmailId);
+
+        Assert.Equal((EmailStatus.Failed, ErrorCodes.UnknownSender), (row.Status, row.FailureCode));
+        Assert.Empty(row.SendAttempts);
+        Assert.Empty(fixture.Simulator.Transactions);
     }
 
     /// <summary>
