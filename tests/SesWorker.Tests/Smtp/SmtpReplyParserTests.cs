@@ -5,32 +5,22 @@ namespace SesWorker.Tests.Smtp;
 
 public sealed class SmtpReplyParserTests
 {
-    [Fact]
-    public void Business_error_json_is_read_for_code_message_and_request_id()
+    [Theory]
+    // The business error, in QcloudError.
+    [InlineData("""{"Response":{"RequestId":"bee4e9fb-8127-48cc-b606-bbb1e801596b","QcloudError":{"Error":{"Code":"RequestLimitExceeded.SmtpRateLimit","Message":"smtp sending frequency limit"}}}}""",
+        "RequestLimitExceeded.SmtpRateLimit", "smtp sending frequency limit", "bee4e9fb-8127-48cc-b606-bbb1e801596b")]
+    // An API error, in Error beside the RequestId.
+    [InlineData("""{"Response":{"Error":{"Code":"AuthFailure.UnauthorizedOperation","Message":"the request is not authorized"},"RequestId":"6e2b3f0a-1c4d-4e5f-8a9b-0c1d2e3f4a5b"}}""",
+        "AuthFailure.UnauthorizedOperation", "the request is not authorized", "6e2b3f0a-1c4d-4e5f-8a9b-0c1d2e3f4a5b")]
+    public void The_providers_json_is_read_for_code_message_and_request_id(string json, string code, string message, string requestId)
     {
-        const string reply = """554 5.0.0 Error: transaction failed, blame it on the weather: ##SES-response-json: {"Response":{"RequestId":"bee4e9fb-8127-48cc-b606-bbb1e801596b","QcloudError":{"Error":{"Code":"RequestLimitExceeded.SmtpRateLimit","Message":"smtp sending frequency limit"}}}}""";
-
-        var parsed = SmtpReplyParser.Parse(reply);
+        var parsed = SmtpReplyParser.Parse($"554 5.0.0 Error: transaction failed, blame it on the weather: ##SES-response-json: {json}");
 
         Assert.Equal(554, parsed.Status);
         Assert.Equal("5.0.0", parsed.EnhancedCode);
-        Assert.Equal("RequestLimitExceeded.SmtpRateLimit", parsed.ProviderCode);
-        Assert.Equal("smtp sending frequency limit", parsed.ProviderMessage);
-        Assert.Equal("bee4e9fb-8127-48cc-b606-bbb1e801596b", parsed.RequestId);
-    }
-
-    [Fact]
-    public void An_api_error_outside_QcloudError_is_read_for_code_message_and_request_id()
-    {
-        const string reply = """554 5.0.0 Error: transaction failed, blame it on the weather: ##SES-response-json: {"Response":{"Error":{"Code":"AuthFailure.UnauthorizedOperation","Message":"the request is not authorized"},"RequestId":"6e2b3f0a-1c4d-4e5f-8a9b-0c1d2e3f4a5b"}}""";
-
-        var parsed = SmtpReplyParser.Parse(reply);
-
-        Assert.Equal(554, parsed.Status);
-        Assert.Equal("5.0.0", parsed.EnhancedCode);
-        Assert.Equal("AuthFailure.UnauthorizedOperation", parsed.ProviderCode);
-        Assert.Equal("the request is not authorized", parsed.ProviderMessage);
-        Assert.Equal("6e2b3f0a-1c4d-4e5f-8a9b-0c1d2e3f4a5b", parsed.RequestId);
+        Assert.Equal(code, parsed.ProviderCode);
+        Assert.Equal(message, parsed.ProviderMessage);
+        Assert.Equal(requestId, parsed.RequestId);
     }
 
     [Fact]
