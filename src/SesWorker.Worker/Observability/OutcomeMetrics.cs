@@ -3,6 +3,7 @@ using MassTransit;
 using SesWorker.Contracts;
 using SesWorker.Worker.Accounts;
 using SesWorker.Worker.Limiting;
+using SesWorker.Worker.Sending;
 
 namespace SesWorker.Worker.Observability;
 
@@ -33,6 +34,9 @@ internal sealed class OutcomeMetrics : IPublishObserver
 
     public Task PostPublish<T>(PublishContext<T> context) where T : class
     {
+        // An event published again for a copy of a finished email: its outcome was counted the first time.
+        if (context.Headers.Get<bool>(OutcomeRecorder.RepublishedHeader) == true)
+            return Task.CompletedTask;
         switch (context.Message)
         {
             case EmailSent sent:

@@ -187,7 +187,7 @@ public sealed partial class OutcomeRecorder(
             return;
         if (done.Status == EmailStatus.Sent)
         {
-            await context.Publish(new EmailSent
+            await context.Publish<EmailSent>(new EmailSent
             {
                 EmailId = emailId,
                 AppId = done.AppId ?? string.Empty,
@@ -196,11 +196,11 @@ public sealed partial class OutcomeRecorder(
                 Attempts = done.Attempts,
                 SentAt = done.CompletedAt,
                 CorrelationId = done.CorrelationId,
-            }, context.CancellationToken);
+            }, MarkRepublished, context.CancellationToken);
         }
         else
         {
-            await context.Publish(new EmailSendFailed
+            await context.Publish<EmailSendFailed>(new EmailSendFailed
             {
                 EmailId = emailId,
                 AppId = done.AppId,
@@ -210,11 +210,17 @@ public sealed partial class OutcomeRecorder(
                 Attempts = done.Attempts,
                 FailedAt = done.CompletedAt,
                 CorrelationId = done.CorrelationId,
-            }, context.CancellationToken);
+            }, MarkRepublished, context.CancellationToken);
         }
 
         Log.PublishedAgain(logger, emailId, done.Status);
     }
+
+    /// <summary>The header on an outcome event published again for a copy (<see cref="PublishAgainAsync"/>): the outcome
+    /// was counted when it was first published (<see cref="Observability.OutcomeMetrics"/>), and a subscriber can tell.</summary>
+    public const string RepublishedHeader = "sesworker-republished";
+
+    private static void MarkRepublished(PublishContext context) => context.Headers.Set(RepublishedHeader, true);
 
     /// <summary>
     /// The step-down after a throttled reply: the dead-lettered copy is out already and the outcome must still be

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text;
 using RabbitMQ.Client;
 using SesWorker.Core.Sending;
@@ -49,10 +50,12 @@ public sealed class OutcomeEventTests(SesWorkerFixture fixture) : IAsyncLifetime
         await using var connection = await fixture.ConnectRabbitMqAsync();
         await using var channel = await connection.CreateChannelAsync(cancellationToken: TestContext.Current.CancellationToken);
         var sentQueue = await BindAsync(channel, "SesWorker.Contracts:EmailSent");
+        using var outcomes = new OutcomeCount();
         var command = TestMessages.Email();
         await fixture.PublishRawAsync([command]);
         await fixture.WaitForTerminalAsync(command.EmailId);
         Assert.Single(await DrainAsync(channel, sentQueue, 1));
+        Assert.Equal(1, outcomes.Total);
 
         // Copies back from the held queue's wait, as a worker parks a copy it found held by another: one parked after the
         // broker had delivered it before (its first delivery's event may never have reached the broker), one not. Parked,
@@ -69,6 +72,30 @@ public sealed class OutcomeEventTests(SesWorkerFixture fixture) : IAsyncLifetime
         var again = await DrainAsync(channel, sentQueue, 1);
         Assert.Single(again);
         Assert.Contains(command.EmailId.ToString(), again[0], StringComparison.Ordinal);
+        // The outcome metric counts the email once: the repeated event is marked, and it is the database's one outcome.
+        Assert.Equal(1, outcomes.Total);
+    }
+
+    /// <summary>What the worker's sesworker.outcomes counter adds, as a metrics exporter sees it.</summary>
+    private sealed class OutcomeCount : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private long _total;
+
+        public OutcomeCount()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "SesWorker" && instrument.Name == "sesworker.outcomes")
+                    listener.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _total, value));
+            _listener.Start();
+        }
+
+        public long Total => Interlocked.Read(ref _total);
+
+        public void Dispose() => _listener.Dispose();
     }
 
     private static async Task<string> BindAsync(IChannel channel, string exchange)
