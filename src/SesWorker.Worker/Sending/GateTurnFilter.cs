@@ -38,7 +38,8 @@ internal sealed class GateTurnFilter(SendGate gate) : IFilter<ReceiveContext>
             ? ValueTask.FromResult(turn)
             : gate.EnterAsync(Lane(context.ReceiveContext), context.CancellationToken);
 
-    private static string Lane(ReceiveContext context) => context.InputAddress.AbsolutePath;
+    /// <summary>The key a delivery's turn is asked under: its endpoint's queue.</summary>
+    public static string Lane(ReceiveContext context) => context.InputAddress.AbsolutePath;
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("sendGateTurn");
 

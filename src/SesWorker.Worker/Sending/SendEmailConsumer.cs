@@ -37,7 +37,7 @@ public sealed partial class SendEmailConsumer(
         var large = body.Length > options.Value.LaneMaxBodyBytes;
         // A send takes its turn before its bytes, here as in the lanes: the other way round, a large body holding the
         // whole budget waited for a turn while every turn's lane message waited for bytes behind it, and nothing moved.
-        using var largeTurn = large ? await gate.EnterAsync(Path(context), context.CancellationToken) : null;
+        using var largeTurn = large ? await gate.EnterAsync(GateTurnFilter.Lane(context.ReceiveContext), context.CancellationToken) : null;
         var lease = await budget.AcquireAsync(footprint, context.CancellationToken);
         try
         {
@@ -64,7 +64,7 @@ public sealed partial class SendEmailConsumer(
             if (lane is null)
             {
                 lease.Dispose();
-                using var turn = await gate.EnterAsync(Path(context), context.CancellationToken);
+                using var turn = await gate.EnterAsync(GateTurnFilter.Lane(context.ReceiveContext), context.CancellationToken);
                 lease = await budget.AcquireAsync(footprint, context.CancellationToken);
                 await handler.HandleAsync(command);
                 return;
@@ -83,8 +83,6 @@ public sealed partial class SendEmailConsumer(
             lease.Dispose();
         }
     }
-
-    private static string Path(ConsumeContext context) => context.ReceiveContext.InputAddress.AbsolutePath;
 
     private static partial class Log
     {
