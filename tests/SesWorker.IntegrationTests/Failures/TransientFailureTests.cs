@@ -256,8 +256,7 @@ public sealed class TransientFailureTests(SesWorkerFixture fixture) : IAsyncLife
     {
         // A provider that stops answering mid-transaction: the attempt must end at Ses:Smtp:CommandTimeout, not when
         // the provider's reply finally comes (or never). After DATA began its fate is unknown, so it is sent again.
-        await fixture.StopWorkerAsync(fixture.Worker);
-        var worker = await fixture.StartWorkerAsync("worker-timeout", new Dictionary<string, string?> { ["Ses:Smtp:CommandTimeout"] = "00:00:02" });
+        await fixture.RestartWorkerAsync("worker-timeout", new Dictionary<string, string?> { ["Ses:Smtp:CommandTimeout"] = "00:00:02" });
         try
         {
             fixture.Simulator.Faults.DelayData(Sender, TimeSpan.FromSeconds(20), count: 1);
@@ -275,8 +274,7 @@ public sealed class TransientFailureTests(SesWorkerFixture fixture) : IAsyncLife
         }
         finally
         {
-            await fixture.StopWorkerAsync(worker);
-            await fixture.StartWorkerAsync("worker-a");
+            await fixture.RestartWorkerAsync("worker-a");
         }
     }
 

@@ -43,9 +43,12 @@ public sealed class SesWorkerFixture : IAsyncLifetime
     /// <summary>The delay queues deferred messages wait in, shortest first, named as the worker names them.</summary>
     public static readonly string[] DelayQueues = [.. DeadLetterOptions.DelayTiers.Select(new DeadLetterOptions().DelayQueueName)];
 
+    /// <summary>The appIds the fixture's workers have an account for (each with the one sender <see cref="SenderOf"/> names).</summary>
+    public static readonly string[] AppIds = [AppId, SecondAppId, ThirdAppId, ExampleAppId];
+
     private static readonly string[] Queues =
     [
-        QueueName, $"{QueueName}-app-{AppId}", $"{QueueName}-app-{SecondAppId}", $"{QueueName}-app-{ThirdAppId}", $"{QueueName}-app-{ExampleAppId}", "send-email-rate-limited", "send-email-rate-limited-parked", "send-email-oversize", "send-email_error",
+        QueueName, .. AppIds.Select(app => $"{QueueName}-app-{app}"), "send-email-rate-limited", "send-email-rate-limited-parked", "send-email-oversize", "send-email_error",
         QueueNames.HeldQueue(QueueName), QueueNames.HeldWaitQueue(QueueName), .. DelayQueues, $"{QueueName}-app-{AppId}_error",
     ];
 

@@ -81,13 +81,11 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
         // large body waits for all of them. Taken the other way round (bytes, then a turn), the large body got the whole
         // budget and waited for a turn that lane messages held while they waited for bytes behind it: nothing moved.
         fixture.SimulatorOptions.Latency.Default = ReplyLatency.Parse("100ms±30ms");
-        var host = await fixture.RestartWorkerAsync("worker-budget", new Dictionary<string, string?>
+        var budget = await RestartWithBudgetAsync(2 * MiB, new Dictionary<string, string?>
         {
-            ["Worker:InFlightBytes"] = (2 * MiB).ToString(CultureInfo.InvariantCulture),
             ["Worker:MinConcurrentSends"] = "2",
             ["Worker:MaxConcurrentSends"] = "2",
         });
-        var budget = host.Services.GetRequiredService<ByteBudget>();
         var before = Enumerable.Range(0, 20).Select(i => TestMessages.Email(to: $"before{i}@example.org")).ToList();
         var large = TestMessages.WithAttachments(SesWorkerFixture.SecondAppId, SesWorkerFixture.SecondSender, [3_000_000]);
         var after = Enumerable.Range(0, 20).Select(i => TestMessages.Email(to: $"after{i}@example.org")).ToList();
@@ -138,12 +136,10 @@ public sealed class ByteBudgetTests(SesWorkerFixture fixture) : IAsyncLifetime
         Assert.Empty(fixture.Simulator.Messages);
     }
 
-    private async Task<ByteBudget> RestartWithBudgetAsync(long bytes)
+    private async Task<ByteBudget> RestartWithBudgetAsync(long bytes, Dictionary<string, string?>? more = null)
     {
-        var host = await fixture.RestartWorkerAsync("worker-budget", new Dictionary<string, string?>
-        {
-            ["Worker:InFlightBytes"] = bytes.ToString(CultureInfo.InvariantCulture),
-        });
+        var settings = new Dictionary<string, string?>(more ?? []) { ["Worker:InFlightBytes"] = bytes.ToString(CultureInfo.InvariantCulture) };
+        var host = await fixture.RestartWorkerAsync("worker-budget", settings);
         return host.Services.GetRequiredService<ByteBudget>();
     }
 

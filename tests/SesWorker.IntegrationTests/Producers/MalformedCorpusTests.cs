@@ -22,13 +22,6 @@ public sealed class MalformedCorpusTests(SesWorkerFixture fixture) : IAsyncLifet
 {
     private const string CorpusId = "0f8fad5b-d9cb-469f-a165-70867728950e";
     private static readonly SendEmailValidator Validator = new(new SesLimits());
-    private static readonly Dictionary<string, string> Senders = new()
-    {
-        [SesWorkerFixture.AppId] = SesWorkerFixture.Sender,
-        [SesWorkerFixture.SecondAppId] = SesWorkerFixture.SecondSender,
-        [SesWorkerFixture.ThirdAppId] = SesWorkerFixture.ThirdSender,
-        [SesWorkerFixture.ExampleAppId] = SesWorkerFixture.Sender,
-    };
 
     public async ValueTask InitializeAsync() => await fixture.ResetAsync();
 
@@ -169,8 +162,8 @@ public sealed class MalformedCorpusTests(SesWorkerFixture fixture) : IAsyncLifet
     /// <summary>What the worker refuses a message read in full and valid for: an account or a sender it does not have.</summary>
     private static string? Refusal(SendEmail message)
     {
-        if (!Senders.TryGetValue(message.AppId!, out var sender))
+        if (!SesWorkerFixture.AppIds.Contains(message.AppId))
             return ErrorCodes.UnknownAccount;
-        return string.Equals(message.From!.Address, sender, StringComparison.OrdinalIgnoreCase) ? null : ErrorCodes.UnknownSender;
+        return string.Equals(message.From!.Address, SesWorkerFixture.SenderOf(message.AppId!), StringComparison.OrdinalIgnoreCase) ? null : ErrorCodes.UnknownSender;
     }
 }
