@@ -203,6 +203,9 @@ public static class SendEmailReader
             return Refuse(SendEmailReadCodes.InvalidEmailId, $"emailId '{text}' is all zeros.");
         if (Guid.TryParse(text, out var guid))
         {
+            // The zero GUID in another of its forms ("{0000...}", "(0000...)", "{0x00000000,...}").
+            if (guid == Guid.Empty)
+                return Refuse(SendEmailReadCodes.InvalidEmailId, $"emailId '{text}' is all zeros.");
             // A GUID id may come with the key it was derived from (SesWorker.Client sends both); keep the key.
             var givenKey = producerKey.Kind == JsonValueKind.String && producerKey.Text is { Length: > 0 and <= MaxProducerKeyLength } k ? k : null;
             return (guid, givenKey, null);

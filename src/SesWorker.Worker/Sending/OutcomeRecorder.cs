@@ -66,8 +66,10 @@ public sealed partial class OutcomeRecorder(
                     CountsAsAttempt = retry.CountsAsAttempt,
                     NotSent = result.NotSent,
                 });
+                if (retried is null)
+                    return;
                 metrics.RecordOutcome(status);
-                Log.Retrying(logger, command.EmailId, failure.Code, retried ?? 0, retry.Delay, queue);
+                Log.Retrying(logger, command.EmailId, failure.Code, retried.Value, retry.Delay, queue);
                 return;
 
             case SendDecision.DeferUntil defer:
@@ -105,13 +107,16 @@ public sealed partial class OutcomeRecorder(
         ArgumentNullException.ThrowIfNull(job);
         var queue = await deadLetters.DeferAsync(job.Context, code, reason, until, job.Context.CancellationToken);
         var attempted = result is { NotSent: false };
-        await RecordAsync(Record(job, attempted ? AttemptOutcome.Transient : AttemptOutcome.Deferred, EmailStatus.Deferred, result, email) with
+        var recorded = await RecordAsync(Record(job, attempted ? AttemptOutcome.Transient : AttemptOutcome.Deferred, EmailStatus.Deferred, result, email) with
         {
             Code = code,
             Message = reason,
             CountsAsAttempt = attempted,
             NotSent = result is { NotSent: true },
         });
+        // Fenced (the claim is another worker's now): that worker's outcome is the one counted and logged.
+        if (recorded is null)
+            return;
         metrics.RecordOutcome(EmailStatus.Deferred);
         Log.Deferred(logger, job.Command.EmailId, queue, code, until);
     }

@@ -85,6 +85,9 @@ internal static class ReaderCorpus
         yield return Json("id: zero key", """{"emailId":"0"}""", U, "all zeros");
         yield return Json("id: zero number", """{"emailId":0}""", U, "all zeros");
         yield return Json("id: zeros and dashes", """{"emailId":"000-000"}""", U, "all zeros");
+        yield return Json("id: zero guid in braces", """{"emailId":"{00000000-0000-0000-0000-000000000000}"}""", U, "all zeros");
+        yield return Json("id: zero guid in parentheses", """{"emailId":" (00000000-0000-0000-0000-000000000000) "}""", U, "all zeros");
+        yield return Json("id: zero guid, hexadecimal form", """{"emailId":"{0x00000000,0x0000,0x0000,{0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00}}"}""", U, "all zeros");
         yield return Json("id: zero guid, no dashes", """{"emailId":"00000000000000000000000000000000"}""", U, "all zeros");
         yield return Json("id: true", """{"emailId":true}""", U, "emailId is a JSON boolean");
         yield return Json("id: object", """{"emailId":{"id":"x"}}""", U, "emailId is a JSON object");

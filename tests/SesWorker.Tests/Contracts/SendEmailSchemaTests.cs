@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Json.Schema;
 using SesWorker.Contracts;
 using SesWorker.Contracts.Reading;
 
@@ -49,22 +50,7 @@ public sealed class SendEmailSchemaTests
     [Fact]
     public void The_readme_example_with_every_property_is_read_into_the_contract()
     {
-        var message = Read("""
-            {
-              "emailId": "order-42",
-              "appId": 1250000000,
-              "from": "Shop <noreply@example.com>",
-              "to": [ "customer@example.org", { "address": "other@example.org", "name": "Other" } ],
-              "replyTo": "support@example.com",
-              "subject": "Your order",
-              "text": "Plain text body",
-              "html": "<p>HTML body</p>",
-              "attachments": [ { "fileName": "invoice.pdf", "contentType": "application/pdf", "content": "JVBERi0xLjQK" } ],
-              "messageId": "order-42@shop.example.com",
-              "metadata": { "orderId": "42" },
-              "correlationId": "7d3c1b0e-8a51-4b0c-9d7e-2f7c0e6b9a11"
-            }
-            """);
+        var message = Read(ReadmeExample);
 
         Assert.Equal(Guid.Parse("7206a9bd-2786-5072-9f53-421cda16b6f5"), message.EmailId);
         Assert.Equal("order-42", message.ProducerKey);
@@ -100,5 +86,74 @@ public sealed class SendEmailSchemaTests
         Assert.Null(message.MessageId);
         Assert.Equal(new Dictionary<string, string> { ["n"] = "1.5", ["b"] = "true", ["s"] = "x" }, message.Metadata);
         Assert.Null(message.CorrelationId);
+    }
+
+    /// <summary>The example README gives under "Publishing from any language", every property set.</summary>
+    private const string ReadmeExample = """
+        {
+          "emailId": "order-42",
+          "appId": 1250000000,
+          "from": "Shop <noreply@example.com>",
+          "to": [ "customer@example.org", { "address": "other@example.org", "name": "Other" } ],
+          "replyTo": "support@example.com",
+          "subject": "Your order",
+          "text": "Plain text body",
+          "html": "<p>HTML body</p>",
+          "attachments": [ { "fileName": "invoice.pdf", "contentType": "application/pdf", "content": "JVBERi0xLjQK" } ],
+          "messageId": "order-42@shop.example.com",
+          "metadata": { "orderId": "42" },
+          "correlationId": "7d3c1b0e-8a51-4b0c-9d7e-2f7c0e6b9a11"
+        }
+        """;
+
+    private static readonly JsonSchema Published = JsonSchema.FromText(
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "send-email.schema.json")),
+        new BuildOptions { SchemaRegistry = new SchemaRegistry() });
+
+    private static bool SchemaAccepts(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return Published.Evaluate(document.RootElement, new EvaluationOptions { RequireFormatValidation = true }).IsValid;
+    }
+
+    [Fact]
+    public void The_schema_accepts_the_readme_example_and_a_message_with_a_guid_id()
+    {
+        Assert.True(SchemaAccepts(ReadmeExample));
+        Assert.True(SchemaAccepts("""{"emailId":"0f8fad5b-d9cb-469f-a165-70867728950e","appId":"1000","from":"a@example.com","to":"b@example.org","subject":"s","text":"t"}"""));
+        Assert.True(SchemaAccepts("""{"emailId":42,"appId":"1000","from":"\"Doe, Jane\" <jane@example.com>","to":{"address":"b@example.org","name":null},"replyTo":null,"subject":"s","html":"<p>h</p>","metadata":{"n":1.5,"b":true,"s":"x"}}"""));
+    }
+
+    /// <summary>Every documented shape of <c>emailId</c>: the schema a producer validates against and the reader the
+    /// worker reads with give the same answer (a GUID matches both string forms, so the schema says anyOf).</summary>
+    [Theory]
+    [InlineData("\"order-42\"", true)]
+    [InlineData("\"0f8fad5b-d9cb-469f-a165-70867728950e\"", true)]
+    [InlineData("\"0f8fad5bd9cb469fa16570867728950e\"", true)]
+    [InlineData("\"{0f8fad5b-d9cb-469f-a165-70867728950e}\"", true)]
+    [InlineData("\" order 42 \"", true)]
+    [InlineData("42", true)]
+    [InlineData("\"42\"", true)]
+    [InlineData("\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\"", true)]
+    [InlineData("\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\"", false)]
+    [InlineData("\"\"", false)]
+    [InlineData("\"   \"", false)]
+    [InlineData("\"0\"", false)]
+    [InlineData("0", false)]
+    [InlineData("\"000-000\"", false)]
+    [InlineData("\"00000000-0000-0000-0000-000000000000\"", false)]
+    [InlineData("\"00000000000000000000000000000000\"", false)]
+    [InlineData("\"{00000000-0000-0000-0000-000000000000}\"", false)]
+    [InlineData("\" (00000000-0000-0000-0000-000000000000) \"", false)]
+    [InlineData("\"{0x00000000,0x0000,0x0000,{0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00}}\"", false)]
+    [InlineData("true", false)]
+    [InlineData("null", false)]
+    [InlineData("{\"id\":\"x\"}", false)]
+    public void The_schema_and_the_reader_agree_on_every_shape_of_email_id(string emailId, bool usable)
+    {
+        var json = $$"""{"emailId":{{emailId}},"appId":"1000","from":"a@example.com","to":["b@example.org"],"subject":"s","text":"t"}""";
+
+        Assert.Equal(usable, SendEmailReader.Read(Encoding.UTF8.GetBytes(json)).IsReadable);
+        Assert.Equal(usable, SchemaAccepts(json));
     }
 }
