@@ -46,12 +46,13 @@ public static class FailureClassifier
     /// <c>ExceedSendLimit</c> (the account's daily quota is spent until the provider's next day, per the SES FAQ) and
     /// <c>FrequencyLimit</c> (over 10 mails in an hour from the sender to one address, which the SES FAQ says is blocked
     /// until 00:00 the next day: the recipient's block, so neither the appId's pace nor the rest of its mail changes).
+    /// Both waits for the next day are shorter in the first minutes of the provider's day (<see cref="ProviderDay.SpentUntil"/>).
     /// </summary>
     public static ProviderPause? PauseFor(string code, DateTimeOffset now) => code switch
     {
-        ErrorCodes.ExceedSendLimit => new ProviderPause(ProviderDay.NextStart(now), WholeAccount: true),
+        ErrorCodes.ExceedSendLimit => new ProviderPause(ProviderDay.SpentUntil(now), WholeAccount: true),
         ErrorCodes.TemporaryBlocked => new ProviderPause(now + TemporaryBlock, WholeAccount: false),
-        ErrorCodes.FrequencyLimit => new ProviderPause(ProviderDay.NextStart(now), WholeAccount: false),
+        ErrorCodes.FrequencyLimit => new ProviderPause(ProviderDay.SpentUntil(now), WholeAccount: false),
         _ => null,
     };
 }

@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using SesWorker.Core.Sending;
 
 namespace SesWorker.Persistence.Limiting;
 
@@ -200,14 +201,24 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
+    /// <see cref="ProviderDay.SpentUntil"/> as SQL, for the timestamptz expression <paramref name="now"/>: the provider's
+    /// next midnight (Beijing time), or a short wait within the first minutes of its day.
+    /// </summary>
+    public static string SpentUntilSql(string now) =>
+        $"CASE WHEN {now} < (date_trunc('day', {now} AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai') + interval '{(int)ProviderDay.ResetGrace.TotalSeconds} seconds' " +
+        $"THEN {now} + interval '{(int)ProviderDay.GraceWait.TotalSeconds} seconds' " +
+        $"ELSE (date_trunc('day', {now} AT TIME ZONE 'Asia/Shanghai') + interval '1 day') AT TIME ZONE 'Asia/Shanghai' END";
+
+    /// <summary>
     /// Stops every replica from reserving slots for the appId until the provider's next day (00:00 Beijing time,
-    /// on the database's clock). Logged table: a pause survives a crash or a failover. Returns the pause's end.
+    /// on the database's clock; a few minutes in the first minutes of that day: <see cref="ProviderDay.SpentUntil"/>).
+    /// Logged table: a pause survives a crash or a failover. Returns the pause's end.
     /// </summary>
     public async Task<DateTimeOffset> PauseUntilProviderDayAsync(string appId, string code, string reason, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = dataSource.CreateCommand($$"""
             INSERT INTO app_pauses (app_id, until, code, reason)
-            VALUES ($1, (date_trunc('day', statement_timestamp() AT TIME ZONE 'Asia/Shanghai') + interval '1 day') AT TIME ZONE 'Asia/Shanghai', $2, $3)
+            VALUES ($1, {{SpentUntilSql("statement_timestamp()")}}, $2, $3)
             ON CONFLICT (app_id) DO UPDATE SET until = GREATEST(app_pauses.until, EXCLUDED.until), code = EXCLUDED.code,
                 reason = EXCLUDED.reason, paused_at = statement_timestamp()
             RETURNING until

@@ -370,12 +370,16 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     [Fact]
     public async Task The_daily_quota_pauses_the_appId_until_the_providers_next_day_on_the_databases_clock_and_survives_a_crash()
     {
+        var before = await ScalarAsync<DateTimeOffset>("SELECT clock_timestamp()");
         var until = await _limiter.PauseUntilProviderDayAsync("quota", ErrorCodes.ExceedSendLimit, "spent", TestContext.Current.CancellationToken);
         var grant = await ReserveAsync("quota");
-        var databaseNow = await ScalarAsync<DateTimeOffset>("SELECT now()");
+        var after = await ScalarAsync<DateTimeOffset>("SELECT clock_timestamp()");
         var persistence = await ScalarAsync<char>("SELECT relpersistence FROM pg_class WHERE relname = 'app_pauses'");
 
-        Assert.Equal(ProviderDay.NextStart(databaseNow), until);
+        // What ProviderDay says for some moment of the statement (a run in the first minutes of Beijing's day gets the short wait).
+        Assert.True(ProviderDay.SpentUntil(before) == until || ProviderDay.SpentUntil(after) == until
+            || (until > before + ProviderDay.GraceWait && until < after + ProviderDay.GraceWait && ProviderDay.SpentUntil(after) < ProviderDay.NextStart(after)),
+            $"paused until {until:O}, the statement ran between {before:O} and {after:O}");
         Assert.Equal(RateLimitVerdict.Paused, grant.Verdict);
         Assert.Equal(until, grant.PausedUntil);
         Assert.Equal('p', persistence);
@@ -398,6 +402,31 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         Assert.Equal(RateLimitVerdict.Fenced, stale.Verdict);
         Assert.Equal(RateLimitVerdict.Granted, current.Verdict);
         Assert.True(await ScalarAsync<bool>($"SELECT transmitting_at IS NOT NULL FROM email_messages WHERE email_id = '{emailId}'"));
+    }
+
+    /// <summary>
+    /// The pause's end as the SQL computes it, for moments around Beijing's midnight (16:00 UTC): the same as
+    /// <see cref="ProviderDay.SpentUntil"/>, including the short wait in the first minutes of the provider's day.
+    /// </summary>
+    [Theory]
+    [InlineData("2026-11-30T15:59:59.900+00:00")]
+    [InlineData("2026-11-30T16:00:00+00:00")]
+    [InlineData("2026-11-30T16:00:00.050+00:00")]
+    [InlineData("2026-11-30T16:09:59.999+00:00")]
+    [InlineData("2026-11-30T16:10:00+00:00")]
+    [InlineData("2026-11-30T12:00:00+00:00")]
+    [InlineData("2026-12-31T16:30:00+00:00")]
+    public async Task The_pauses_end_on_the_databases_clock_is_what_the_provider_day_rule_says(string moment)
+    {
+        var now = DateTimeOffset.Parse(moment, System.Globalization.CultureInfo.InvariantCulture);
+        await using var command = _dataSource.CreateCommand($"SELECT {PostgresRateLimiter.SpentUntilSql("$1")}");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<DateTimeOffset> { TypedValue = now, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        await reader.ReadAsync(TestContext.Current.CancellationToken);
+        var until = reader.GetFieldValue<DateTimeOffset>(0);
+
+        Assert.Equal(ProviderDay.SpentUntil(now), until);
     }
 
     private async Task<T> ScalarAsync<T>(string sql)
