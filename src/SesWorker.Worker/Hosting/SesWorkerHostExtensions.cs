@@ -41,6 +41,7 @@ public static class SesWorkerHostExtensions
         services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SesOptions>().BindConfiguration(SesOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SesOptions>, SesOptionsValidator>();
+        services.AddSingleton<IValidateOptions<RateLimitingOptions>, RateLimitingOptionsValidator>();
 
         var postgres = Required(configuration, "Postgres");
         services.AddSingleton(sp => CreateDataSource(postgres, sp.GetRequiredService<IOptions<WorkerOptions>>().Value.MaxConcurrentSends));

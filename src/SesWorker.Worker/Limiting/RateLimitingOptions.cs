@@ -93,4 +93,15 @@ public sealed class RateLimitingOptions
     public TimeSpan RecipientWindowMargin { get; set; } = TimeSpan.FromMinutes(2);
 
     public double RateFor(string appId) => Overrides.TryGetValue(appId, out var rate) ? rate : RatePerSecond;
+
+    /// <summary>The calls the provider allows in any second at <paramref name="rate"/>: floor(rate), at least one.</summary>
+    public static int CallsPerSecond(double rate) => (int)Math.Max(1, Math.Floor(rate));
+
+    /// <summary>
+    /// How much more than a second <see cref="CallsPerSecond"/> consecutive slots span: a call that reaches the provider
+    /// this much after its slot still cannot make a second hold one call too many (<see cref="RateLimitingOptionsValidator"/>
+    /// requires at least a millisecond).
+    /// </summary>
+    public static TimeSpan Tolerance(double rate, double safetyMargin) =>
+        SesWorker.Core.Limiting.Gcra.Interval(rate, safetyMargin) * CallsPerSecond(rate) - TimeSpan.FromSeconds(1);
 }

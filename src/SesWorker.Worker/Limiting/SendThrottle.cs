@@ -399,8 +399,8 @@ public sealed partial class SendThrottle(
             Interval = Gcra.Interval(rate, options.SafetyMargin);
             // The provider allows floor(rate) calls in any second; that many of our slots span this much more: a call
             // that reaches it this much late still cannot make a second hold one call too many.
-            PerSecond = (int)Math.Max(1, Math.Floor(rate));
-            Tolerance = Interval * PerSecond - TimeSpan.FromSeconds(1);
+            PerSecond = RateLimitingOptions.CallsPerSecond(rate);
+            Tolerance = RateLimitingOptions.Tolerance(rate, options.SafetyMargin);
             // Half of it for the way to the provider (a busy network, a provider that reads late), which nobody here
             // can see; a quarter for this process reaching the socket late; a quarter kept in reserve (the database's
             // and this process's clocks drifting apart within a second, a lead estimate that moves).
