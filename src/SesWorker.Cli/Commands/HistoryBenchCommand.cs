@@ -12,6 +12,8 @@ namespace SesWorker.Cli.Commands;
 /// `bench-history`: fills a database of its own with N history rows (real migrations, so real indexes and views),
 /// then times the view queries people run (per appId + time range, per recipient, failures by code, one email's
 /// attempts) and the write rate of claims + outcomes at that size. Rerunnable: --reuse keeps a filled database.
+/// It drops and recreates its database, so it refuses the connection string's own (the worker's history) outright,
+/// and any other existing database unless --yes says so.
 /// </summary>
 internal static class HistoryBenchCommand
 {
@@ -27,19 +29,23 @@ internal static class HistoryBenchCommand
         var recipients = new Option<int>("--recipients") { Description = "Distinct recipient addresses.", DefaultValueFactory = _ => 1_000_000 };
         var database = new Option<string>("--database") { Description = "The bench's own database (created on the server of ConnectionStrings:Postgres).", DefaultValueFactory = _ => "sesworker_history_bench" };
         var reuse = new Option<bool>("--reuse") { Description = "Keep the database if it already holds --rows rows (skip the fill)." };
+        var yes = new Option<bool>("--yes") { Description = "Allow dropping --database when it exists and is not reused (never the connection string's own database)." };
         var writeSeconds = new Option<int>("--write-seconds") { Description = "How long to measure outcome writes.", DefaultValueFactory = _ => 15 };
         var writers = new Option<int>("--writers") { Description = "Concurrent writer connections (worker replicas' sends in flight).", DefaultValueFactory = _ => 8 };
         var command = new Command("bench-history", "Benchmark the history views and outcome writes at millions of rows.")
         {
-            rows, recipients, database, reuse, writeSeconds, writers,
+            rows, recipients, database, reuse, yes, writeSeconds, writers,
         };
         command.SetAction(context, async (parse, cancellationToken) =>
         {
             var settings = new Settings(parse.GetValue(rows), parse.GetValue(recipients), parse.GetValue(database)!, parse.GetValue(writeSeconds), parse.GetValue(writers));
             if (settings.Rows < 1000 || settings.Recipients < 1 || settings.Writers < 1)
                 throw new CliException("--rows must be at least 1000; --recipients and --writers at least 1");
-            var connection = new NpgsqlConnectionStringBuilder(Connections.Postgres(context.Configuration)) { Database = settings.Database }.ConnectionString;
-            await PrepareAsync(context, connection, settings, parse.GetValue(reuse), cancellationToken);
+            var configured = Connections.Postgres(context.Configuration);
+            if (Refusal(configured, settings.Database) is { } refusal)
+                throw new CliException(refusal);
+            var connection = new NpgsqlConnectionStringBuilder(configured) { Database = settings.Database }.ConnectionString;
+            await PrepareAsync(context, connection, settings, parse.GetValue(reuse), parse.GetValue(yes), cancellationToken);
             // Unprepared, as people and the CLI query: a prepared statement's generic plan can walk the time index for a
             // recipient instead of using GIN (see README, "History at scale").
             await using var dataSource = NpgsqlDataSource.Create(connection);
@@ -52,7 +58,7 @@ internal static class HistoryBenchCommand
 
     private sealed record Settings(int Rows, int Recipients, string Database, int WriteSeconds, int Writers);
 
-    private static async Task PrepareAsync(CliContext context, string connection, Settings settings, bool reuse, CancellationToken cancellationToken)
+    private static async Task PrepareAsync(CliContext context, string connection, Settings settings, bool reuse, bool yes, CancellationToken cancellationToken)
     {
         var output = context.Output;
         var admin = new NpgsqlConnectionStringBuilder(connection) { Database = "postgres" }.ConnectionString;
@@ -62,7 +68,9 @@ internal static class HistoryBenchCommand
             await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", server);
             exists.Parameters.AddWithValue("name", settings.Database);
             var present = await exists.ExecuteScalarAsync(cancellationToken) is not null;
-            if (present && reuse && await CountAsync(connection, cancellationToken) >= settings.Rows)
+            var reusable = present && reuse && await CountAsync(connection, cancellationToken) >= settings.Rows;
+            var preparation = Decide(settings.Database, present, reusable, yes);
+            if (preparation == Preparation.Reuse)
             {
                 output.WriteLine($"reusing {settings.Database}");
                 await using var reused = NpgsqlDataSource.Create(connection);
@@ -72,7 +80,7 @@ internal static class HistoryBenchCommand
                 return;
             }
 
-            if (present)
+            if (preparation == Preparation.Recreate)
                 await new NpgsqlCommand($"DROP DATABASE \"{settings.Database}\" WITH (FORCE)", server).ExecuteNonQueryAsync(cancellationToken);
             await new NpgsqlCommand($"CREATE DATABASE \"{settings.Database}\"", server).ExecuteNonQueryAsync(cancellationToken);
         }
@@ -140,6 +148,37 @@ internal static class HistoryBenchCommand
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fill done: {settings.Rows:N0} emails in {stopwatch.Elapsed.TotalSeconds:F0} s"));
     }
+
+    /// <summary>
+    /// Why the bench must not touch <paramref name="database"/> at all, or null. The connection string's own database
+    /// is the history the workers write: `--database sesworker --reuse` on production dropped it whenever it held fewer
+    /// than --rows rows. Compared as written (ordinal): the bench quotes its name, so PostgreSQL takes it case-sensitively,
+    /// and "SesWorker" is another database than sesworker. With no Database in the string, the server picks the one
+    /// named after the user (PGDATABASE and PGUSER stand in for either).
+    /// </summary>
+    internal static string? Refusal(string connectionString, string database)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var own = NonEmpty(builder.Database) ?? NonEmpty(Environment.GetEnvironmentVariable("PGDATABASE"))
+            ?? NonEmpty(builder.Username) ?? NonEmpty(Environment.GetEnvironmentVariable("PGUSER")) ?? Environment.UserName;
+        return string.Equals(own, database, StringComparison.Ordinal)
+            ? $"--database \"{database}\" is the database of ConnectionStrings:Postgres (the send history); bench-history drops and refills its database, so it runs only on one of its own (default sesworker_history_bench)"
+            : null;
+
+        static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+    }
+
+    internal enum Preparation { Create, Reuse, Recreate }
+
+    /// <summary>
+    /// What to do with the bench's database once we know whether it exists and holds --rows rows (--reuse). An existing
+    /// one is dropped (WITH (FORCE): its sessions too) only with --yes: a mistyped --database names someone's data.
+    /// </summary>
+    internal static Preparation Decide(string database, bool present, bool reusable, bool yes) =>
+        !present ? Preparation.Create
+        : reusable ? Preparation.Reuse
+        : yes ? Preparation.Recreate
+        : throw new CliException($"database \"{database}\" exists and bench-history would drop it (DROP DATABASE ... WITH (FORCE)) to fill it again: add --yes to allow that, or --reuse if it already holds --rows rows");
 
     private static async Task<long> CountAsync(string connection, CancellationToken cancellationToken)
     {
