@@ -74,4 +74,97 @@ public sealed class SesOptionsValidatorTests
         Assert.DoesNotContain(password, result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains(key, result.FailureMessage, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_password_file_that_cannot_be_opened_for_reading_fails_validation_and_names_this_process()
+    {
+        // A directory stands in for a file of another owner with mode 0600: the tests run as root, who reads any file,
+        // and opening either fails the same way (UnauthorizedAccessException) on the same path through the validator.
+        // Before, File.Exists was the only check: a directory was reported as missing, and an unreadable file passed
+        // and the worker died in AccountRegistry's constructor.
+        var directory = Directory.CreateTempSubdirectory("sesworker-secret-");
+        try
+        {
+            var account = new SesAccountOptions
+            {
+                AppId = "1",
+                Region = SesRegion.International,
+                Senders = [new SesSenderOptions { Address = "a@example.com", PasswordFile = directory.FullName }],
+            };
+
+            var result = Validator.Validate(null, new SesOptions { Accounts = [account] });
+
+            Assert.True(result.Failed);
+            Assert.Contains($"PasswordFile '{directory.FullName}' is not readable by this process (uid ", result.FailureMessage, StringComparison.Ordinal);
+            Assert.Contains("directory", result.FailureMessage, StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete();
+        }
+    }
+
+    [Fact]
+    public void A_password_file_of_mode_000_fails_validation_where_this_user_cannot_read_it()
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "hunter2-Secret!");
+            File.SetUnixFileMode(file, UnixFileMode.None);
+            try
+            {
+                File.OpenRead(file).Dispose();
+                Assert.Skip("this user reads a mode-000 file (root): the directory test covers the same path");
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+
+            var account = new SesAccountOptions
+            {
+                AppId = "1",
+                Region = SesRegion.International,
+                Senders = [new SesSenderOptions { Address = "a@example.com", PasswordFile = file }],
+            };
+
+            var result = Validator.Validate(null, new SesOptions { Accounts = [account] });
+
+            Assert.True(result.Failed);
+            Assert.Contains($"PasswordFile '{file}' is not readable by this process (uid ", result.FailureMessage, StringComparison.Ordinal);
+            Assert.DoesNotContain("hunter2", result.FailureMessage, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void A_readable_password_file_passes_and_its_content_is_never_in_an_error()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "hunter2-Secret!\n");
+            var good = new SesSenderOptions { Address = "a@example.com", PasswordFile = file };
+            var missing = new SesSenderOptions { Address = "b@example.com", PasswordFile = file + ".missing" };
+
+            Assert.True(Validator.Validate(null, new SesOptions { Accounts = [Account(good)] }).Succeeded);
+            var result = Validator.Validate(null, new SesOptions { Accounts = [Account(good, missing)] });
+
+            Assert.True(result.Failed);
+            Assert.Contains($"PasswordFile '{file}.missing' does not exist", result.FailureMessage, StringComparison.Ordinal);
+            Assert.DoesNotContain("hunter2", result.FailureMessage, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        static SesAccountOptions Account(params SesSenderOptions[] senders) =>
+            new() { AppId = "1", Region = SesRegion.International, Senders = [.. senders] };
+    }
 }
