@@ -26,7 +26,12 @@ internal static class DeadLetterCommand
 
     private static Command Verb(CliContext context, string verb, string description, bool withId = false)
     {
-        var queue = new Option<string?>("--queue") { Description = "oversize, rate-limited, parked, error, held-error, large-error, lane-error:APPID, a fault queue's name (..._error), or all (default); several with commas." };
+        var queue = new Option<string?>("--queue")
+        {
+            Description = "oversize, rate-limited, parked, error, held-error, large-error, lane-error:APPID (any appId), a fault queue's name (..._error), "
+                + "or all (default: the lanes of the configured Ses__Accounts__* only); several with commas. purge: all leaves out rate-limited, "
+                + "whose messages go back to send-email by themselves; name it to purge it.",
+        };
         var code = new Option<string?>("--code") { Description = "Only messages with this code." };
         var appId = new Option<string?>("--app-id") { Description = "Only messages of this appId." };
         var sinceMinutes = new Option<int?>("--since-minutes") { Description = "Only messages whose last failure is this recent." };
@@ -54,7 +59,8 @@ internal static class DeadLetterCommand
         output ??= Console.Out;
         var verb = request.Verb;
         var queues = DeadLetterQueues.FromConfiguration(configuration);
-        var selected = queues.Select(request.Queue);
+        var purging = verb == "purge";
+        var selected = queues.Select(request.Queue, purging);
         var filter = DeadLetterFilter.From(request, DateTimeOffset.UtcNow);
         var limit = request.Limit ?? (verb == "list" ? 100 : int.MaxValue);
         if (limit <= 0)
@@ -73,6 +79,9 @@ internal static class DeadLetterCommand
             default:
                 throw new CliException($"unknown dlq command '{verb}'");
         }
+
+        foreach (var note in queues.Notes(request.Queue, purging))
+            output.WriteLine(note);
 
         await using var broker = await DeadLetterBroker.ConnectAsync(configuration, cancellationToken);
         return verb switch

@@ -15,7 +15,7 @@ internal sealed class DeadLetterQueues
         All = all;
     }
 
-    /// <summary>Where redriven messages go: the exchange producers publish to, bound to the worker's queue.</summary>
+    /// <summary>Where redriven messages go: the exchange producers publish to, bound to the worker's queue of the same name.</summary>
     public string MainExchange { get; }
 
     public IReadOnlyList<DeadLetterQueue> All { get; }
@@ -26,7 +26,8 @@ internal sealed class DeadLetterQueues
         return new DeadLetterQueues(main,
         [
             new("oversize", configuration[ConfigurationKeys.OversizeQueue] ?? QueueNames.Oversize),
-            new("rate-limited", configuration[ConfigurationKeys.RateLimitedQueue] ?? QueueNames.RateLimited),
+            // Back in the worker's queue after Worker:DeadLetter:RateLimitedDelay, then parked after too many cycles.
+            new("rate-limited", configuration[ConfigurationKeys.RateLimitedQueue] ?? QueueNames.RateLimited, ComesBack: true),
             new("parked", configuration[ConfigurationKeys.RateLimitedParkedQueue] ?? QueueNames.RateLimitedParked),
             // MassTransit's fault queue for the worker's receive endpoint.
             new("error", QueueNames.ErrorQueueOf(main)),
@@ -39,21 +40,64 @@ internal sealed class DeadLetterQueues
                 .Select(account => account["AppId"])
                 .Where(appId => !string.IsNullOrWhiteSpace(appId))
                 .Distinct()
-                .Select(appId => new DeadLetterQueue($"lane-error:{appId}", QueueNames.ErrorQueueOf(QueueNames.LaneQueue(main, appId!)))),
+                .Select(appId => Lane(main, appId!)),
         ]);
     }
 
-    /// <summary>`all` (the default), or a comma-separated list of short or real names.</summary>
-    public IReadOnlyList<DeadLetterQueue> Select(string? spec)
+    private const string LanePrefix = "lane-error:";
+
+    private static DeadLetterQueue Lane(string main, string appId) =>
+        new($"{LanePrefix}{appId}", QueueNames.ErrorQueueOf(QueueNames.LaneQueue(main, appId)));
+
+    /// <summary>
+    /// `all` (the default), or a comma-separated list of short or real names, `all` among them. `lane-error:APPID` names
+    /// any appId's lane, configured or not: over AMQP the tool cannot list the broker's queues, so `all` holds only the
+    /// lanes of the appIds in its configuration (<see cref="Notes"/> says so when there are none). When
+    /// <paramref name="purging"/>, `all` leaves out the queues whose messages come back by themselves; named, they are
+    /// selected.
+    /// </summary>
+    public IReadOnlyList<DeadLetterQueue> Select(string? spec, bool purging = false)
     {
-        if (string.IsNullOrWhiteSpace(spec) || spec == "all")
-            return All;
+        var everything = purging ? All.Where(q => !q.ComesBack).ToList() : All;
+        if (string.IsNullOrWhiteSpace(spec))
+            return everything;
         return spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(name => All.FirstOrDefault(q => q.Alias == name || q.Name == name)
-                // Any fault queue by its real name: a lane's, for an appId this configuration does not list.
-                ?? (name.EndsWith("_error", StringComparison.Ordinal) ? new DeadLetterQueue(name, name) : null)
-                ?? throw new CliException($"unknown queue '{name}'; use {string.Join(", ", All.Select(q => q.Alias))}, a fault queue's name (..._error) or all"))
+            .SelectMany(name => name == "all" ? everything : [Resolve(name)])
             .Distinct()
             .ToList();
+    }
+
+    /// <summary>What the operator should know about a selection before it runs: what `all` did not take.</summary>
+    public IEnumerable<string> Notes(string? spec, bool purging)
+    {
+        var names = string.IsNullOrWhiteSpace(spec) ? ["all"] : spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (!names.Contains("all"))
+            yield break;
+        if (!All.Any(q => q.Alias.StartsWith(LanePrefix, StringComparison.Ordinal)) && !names.Any(n => n.StartsWith(LanePrefix, StringComparison.Ordinal)))
+            yield return "(no appId lanes' fault queues in all: no Ses__Accounts__* in this configuration; name them with --queue lane-error:APPID)";
+        if (purging)
+        {
+            foreach (var queue in All.Where(q => q.ComesBack && !names.Contains(q.Alias) && !names.Contains(q.Name)))
+                yield return $"({queue.Alias} left out of all: its messages go back to {MainExchange} by themselves; purge them with --queue {queue.Alias})";
+        }
+    }
+
+    private DeadLetterQueue Resolve(string name)
+    {
+        if (All.FirstOrDefault(q => q.Alias == name || q.Name == name) is { } known)
+            return known;
+        if (name.StartsWith(LanePrefix, StringComparison.Ordinal))
+        {
+            // An appId the configuration does not list (the tool run with the connection strings only): appIds are digits.
+            var appId = name[LanePrefix.Length..];
+            return appId.Length > 0 && appId.All(char.IsAsciiDigit)
+                ? Lane(MainExchange, appId)
+                : throw new CliException($"--queue {name}: use lane-error:APPID, where APPID is the appId's digits (lane-error:1250000000)");
+        }
+
+        // Any fault queue by its real name.
+        return name.EndsWith("_error", StringComparison.Ordinal)
+            ? new DeadLetterQueue(name, name)
+            : throw new CliException($"unknown queue '{name}'; use {string.Join(", ", All.Where(q => !q.Alias.StartsWith(LanePrefix, StringComparison.Ordinal)).Select(q => q.Alias))}, lane-error:APPID, a fault queue's name (..._error) or all");
     }
 }
