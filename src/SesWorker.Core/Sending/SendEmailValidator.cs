@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using MimeKit;
 using SesWorker.Contracts;
+using SesWorker.Core.Mime;
 
 namespace SesWorker.Core.Sending;
 
@@ -10,6 +11,25 @@ namespace SesWorker.Core.Sending;
 /// </summary>
 public sealed class SendEmailValidator(SesLimits limits)
 {
+    /// <summary>
+    /// The rules that only the message as sent can show: the whole message below the provider's 10 MB, the body
+    /// without attachments at most 1 MB as sent (base64 adds a third, so 765 KB of text can be too much), and no line
+    /// of 2000 characters. Attachments within the raw limits (4 MB each, 8 MB in all) can still be over 10 MB as sent:
+    /// about 7.3 MB of attachments in all is the real ceiling.
+    /// </summary>
+    public SendFailure? ValidateWire(ComposedEmail email)
+    {
+        ArgumentNullException.ThrowIfNull(email);
+        if (email.SizeBytes >= limits.MaxMessageBytes)
+            return SendFailure.Of(ErrorCodes.EmailContentToolarge, $"The message is {email.SizeBytes} bytes on the wire; it must stay below {limits.MaxMessageBytes}.");
+        // The provider measures the body as sent (base64 adds a third), not as the producer wrote it.
+        if (email.BodyBytes > limits.MaxBodyBytes)
+            return SendFailure.Of(ErrorCodes.EmailContentToolarge, $"The body is {email.BodyBytes} bytes as sent, without attachments; at most {limits.MaxBodyBytes} are allowed.");
+        if (email.LongestLine > limits.MaxLineLength)
+            return new SendFailure(ErrorCodes.LineTooLong, $"A line of {email.LongestLine} characters; the provider refuses lines of 2000 or more.", FailureClass.Permanent);
+        return null;
+    }
+
     public SendFailure? Validate(SendEmail message)
     {
         ArgumentNullException.ThrowIfNull(message);

@@ -31,7 +31,6 @@ public sealed partial class EmailSendHandler(
     InFlightEmails inFlight,
     IOptions<RateLimitingOptions> throttleOptions,
     IOptions<WorkerOptions> options,
-    IOptions<SesLimits> limits,
     TimeProvider timeProvider,
     ILogger<EmailSendHandler> logger)
 {
@@ -174,7 +173,7 @@ public sealed partial class EmailSendHandler(
 
         var email = composer.Compose(command, claim.CreatedAt);
         var credential = accounts.Find(command.AppId!, command.From!.Address);
-        if ((CheckWire(email) ?? CheckAccount(command, credential)) is { } refused)
+        if ((validator.ValidateWire(email) ?? CheckAccount(command, credential)) is { } refused)
         {
             await outcomes.CarryOutAsync(job, BeforeSending(refused), null, email);
             return;
@@ -251,19 +250,6 @@ public sealed partial class EmailSendHandler(
     private static SendDecision BeforeSending(SendFailure failure) => failure.Class is FailureClass.Oversize or FailureClass.RateLimited
         ? new SendDecision.DeadLetter(failure, StepDownRate: false)
         : new SendDecision.Fail(failure);
-
-    private SendFailure? CheckWire(ComposedEmail email)
-    {
-        var settings = limits.Value;
-        if (email.SizeBytes >= settings.MaxMessageBytes)
-            return SendFailure.Of(ErrorCodes.EmailContentToolarge, $"The message is {email.SizeBytes} bytes on the wire; it must stay below {settings.MaxMessageBytes}.");
-        // The provider measures the body as sent (base64 adds a third), not as the producer wrote it.
-        if (email.BodyBytes > settings.MaxBodyBytes)
-            return SendFailure.Of(ErrorCodes.EmailContentToolarge, $"The body is {email.BodyBytes} bytes as sent, without attachments; at most {settings.MaxBodyBytes} are allowed.");
-        if (email.LongestLine > settings.MaxLineLength)
-            return new SendFailure(ErrorCodes.LineTooLong, $"A line of {email.LongestLine} characters; the provider refuses lines of 2000 or more.", FailureClass.Permanent);
-        return null;
-    }
 
     private SendFailure? CheckAccount(SendEmail command, SmtpCredential? credential)
     {
