@@ -85,12 +85,13 @@ internal sealed class BenchDatabase : IAsyncDisposable
 
     /// <summary>
     /// The run's rows that <paramref name="workerId"/> held and had not finished: its claims. Read from today's schema
-    /// (<c>worker_id</c>, <c>status</c>); a change there must be followed here.
+    /// (<c>worker_id</c>, <c>status</c>); a change there must be followed here. <paramref name="workerId"/> is the configured
+    /// <c>Worker__WorkerId</c>; the worker's id adds a dash and 6 hex per start.
     /// </summary>
     public async Task<IReadOnlyList<(Guid EmailId, string Status, int Attempts)>> UnfinishedOfAsync(string runId, string workerId, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(
-            $"select email_id, status, attempts from email_messages where metadata->>'bench' = $1 and worker_id = $2 and not ({Terminal})");
+            $"select email_id, status, attempts from email_messages where metadata->>'bench' = $1 and left(worker_id, -7) = $2 and not ({Terminal})");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = runId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workerId });
         var rows = new List<(Guid, string, int)>();

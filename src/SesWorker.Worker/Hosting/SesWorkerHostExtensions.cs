@@ -61,6 +61,8 @@ public static class SesWorkerHostExtensions
         services.AddSingleton<SendThrottle>();
         services.AddSingleton<InFlightEmails>();
         services.AddSingleton<WorkerHeartbeats>();
+        // One id per start, read by every component of the process (WorkerIdentity).
+        services.AddSingleton(WorkerIdentity.Resolve);
         services.AddSingleton(sp => new SendPolicy(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.PolicyOptions()));
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<EmailSendHandler>();

@@ -16,7 +16,7 @@ namespace SesWorker.Worker.Hosting;
 /// statements prepared (a cold worker's first claims took 1.3-1.6 s, README "Rate limits across replicas").
 /// </summary>
 public sealed partial class WarmUp(MimeComposer composer, EmailStore store, NpgsqlDataSource dataSource, IOptions<WorkerOptions> options,
-    ILogger<WarmUp> logger) : IHostedService
+    WorkerIdentity identity, ILogger<WarmUp> logger) : IHostedService
 {
     /// <summary>Connections the claim is warmed on (at most the pool's size).</summary>
     internal const int Connections = 8;
@@ -44,7 +44,7 @@ public sealed partial class WarmUp(MimeComposer composer, EmailStore store, Npgs
         timeout.CancelAfter(TimeSpan.FromSeconds(10));
         try
         {
-            await store.WarmUpAsync(sample, connections, worker.ResolveWorkerId(), worker.TakeoverAfter, timeout.Token);
+            await store.WarmUpAsync(sample, connections, identity.Id, worker.TakeoverAfter, timeout.Token);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested
             && exception is NpgsqlException or TimeoutException or OperationCanceledException or InvalidOperationException)

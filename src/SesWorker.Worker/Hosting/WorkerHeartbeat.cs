@@ -11,10 +11,10 @@ namespace SesWorker.Worker.Hosting;
 /// beat is written before any message is consumed, and the row is removed only after the bus has stopped, so what
 /// this worker still owned can be taken over at once after a clean stop.
 /// </summary>
-public sealed partial class WorkerHeartbeat(WorkerHeartbeats heartbeats, IOptions<WorkerOptions> options, ILogger<WorkerHeartbeat> logger) : BackgroundService
+public sealed partial class WorkerHeartbeat(WorkerHeartbeats heartbeats, IOptions<WorkerOptions> options, WorkerIdentity identity, ILogger<WorkerHeartbeat> logger) : BackgroundService
 {
     private static readonly TimeSpan PruneAfter = TimeSpan.FromHours(1);
-    private readonly string _workerId = options.Value.ResolveWorkerId();
+    private readonly string _workerId = identity.Id;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {

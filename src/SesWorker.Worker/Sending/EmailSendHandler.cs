@@ -31,13 +31,14 @@ public sealed partial class EmailSendHandler(
     InFlightEmails inFlight,
     IOptions<RateLimitingOptions> throttleOptions,
     IOptions<WorkerOptions> options,
+    WorkerIdentity identity,
     TimeProvider timeProvider,
     ILogger<EmailSendHandler> logger)
 {
     internal const string MissingEmailId = "emailId is missing or all zeros: it is the idempotency key, so the message cannot be recorded.";
 
     private readonly WorkerOptions _options = options.Value;
-    private readonly string _workerId = options.Value.ResolveWorkerId();
+    private readonly string _workerId = identity.Id;
 
     public async Task HandleAsync(ConsumeContext<SendEmail> context)
     {

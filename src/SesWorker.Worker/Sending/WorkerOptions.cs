@@ -125,7 +125,11 @@ public sealed class WorkerOptions
     /// </summary>
     public int IntakeConcurrency => ConcurrentMessageLimit ?? (int)Math.Clamp(InFlightBytes / IntakeBytesPerMessage, 1, 64);
 
-    /// <summary>Identifies this replica in attempts and leases; defaults to host name and process id.</summary>
+    /// <summary>
+    /// The prefix of this replica's id in claims, attempts and heartbeats (<see cref="ResolveWorkerId"/>); unset, the host
+    /// name and process id. Two processes configured alike still get ids of their own.
+    /// </summary>
+    [MaxLength(128 - 7)]
     public string? WorkerId { get; set; }
 
     /// <summary>How often this worker tells the database it is alive.</summary>
@@ -158,5 +162,14 @@ public sealed class WorkerOptions
 
     public SesWorker.Core.Sending.SendPolicyOptions PolicyOptions() => new(MaxAttempts, RetryBaseDelay, RetryMaxDelay, ConnectOutageTolerance);
 
-    public string ResolveWorkerId() => WorkerId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
+    /// <summary>
+    /// A new id for one start of the worker: <c>{WorkerId}-{6 hex}</c>, or <c>{host name}-{process id}-{6 hex}</c> unset,
+    /// the hex random at every call. A restarted container keeps its host name and, as PID 1, its process id: without the
+    /// hex the new process took the dead one's id, its first heartbeat made the dead one's claims look alive, and their
+    /// copies waited in the held queue instead of being taken over; two live processes given one <see cref="WorkerId"/>
+    /// shared an owner and a claim of one was the other's too. Called once per start (<see cref="WorkerIdentity"/>):
+    /// every component of a process reads that one.
+    /// </summary>
+    public string ResolveWorkerId() =>
+        $"{WorkerId ?? $"{Environment.MachineName}-{Environment.ProcessId}"}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}";
 }

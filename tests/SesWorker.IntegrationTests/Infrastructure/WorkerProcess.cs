@@ -18,6 +18,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         _log = log;
     }
 
+    /// <summary>The configured <c>Worker:WorkerId</c>: the prefix of the id the worker runs under, which adds a dash and 6 hex per start (<c>left(worker_id, -7)</c> in SQL).</summary>
     public string WorkerId { get; }
 
     public bool HasExited => _process.HasExited;
@@ -118,7 +119,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
             await using (var connection = new Npgsql.NpgsqlConnection(fixture.DatabaseConnectionString))
             {
                 await connection.OpenAsync();
-                await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM workers WHERE worker_id = $1", connection);
+                await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM workers WHERE left(worker_id, -7) = $1", connection);
                 command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = WorkerId });
                 if ((long)(await command.ExecuteScalarAsync())! > 0)
                 {

@@ -479,7 +479,7 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
     {
         await using var connection = new NpgsqlConnection(fixture.DatabaseConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT email_id FROM email_messages WHERE worker_id = $1 AND status = 'sending'", connection);
+        await using var command = new NpgsqlCommand("SELECT email_id FROM email_messages WHERE left(worker_id, -7) = $1 AND status = 'sending'", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = workerId });
         await using var reader = await command.ExecuteReaderAsync();
         var ids = new HashSet<Guid>();

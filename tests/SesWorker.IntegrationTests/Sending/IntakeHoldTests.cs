@@ -6,6 +6,7 @@ using SesWorker.Persistence.History;
 using SesWorker.Core.Sending;
 using SesWorker.IntegrationTests.Failures;
 using SesWorker.SmtpSimulator.Latency;
+using SesWorker.Worker.Sending;
 
 namespace SesWorker.IntegrationTests.Sending;
 
@@ -105,7 +106,7 @@ public sealed class IntakeHoldTests(SesWorkerFixture fixture) : IAsyncLifetime
 
         // Before, worker-a failed those it took first as SesWorker.UnknownAccount.
         Assert.All(rows.Where(r => r.EmailId != unknown.EmailId), r => Assert.True(r.Status == EmailStatus.Sent, $"{r.Status} {r.FailureCode} {r.FailureMessage}"));
-        Assert.All(rows.Where(r => r.EmailId != unknown.EmailId), r => Assert.Equal("worker-b", r.WorkerId));
+        Assert.All(rows.Where(r => r.EmailId != unknown.EmailId), r => Assert.True(WorkerIdentity.IsOf(r.WorkerId!, "worker-b"), r.WorkerId));
         var nowhere = rows.Single(r => r.EmailId == unknown.EmailId);
         Assert.Equal(EmailStatus.Failed, nowhere.Status);
         Assert.Equal(ErrorCodes.UnknownAccount, nowhere.FailureCode);
