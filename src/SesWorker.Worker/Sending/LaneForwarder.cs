@@ -12,9 +12,10 @@ namespace SesWorker.Worker.Sending;
 /// lives in the client's pooled delivery buffer was first copied whole into a new one, and its send pipeline cost about
 /// 8% of a worker's CPU per send (throughput scenario). Only bodies of at most <see cref="WorkerOptions.LaneMaxBodyBytes"/>
 /// move: the intake sends larger ones itself. The publish is durable, mandatory and confirmed
-/// before the intake acknowledges its copy, as MassTransit's is; a failure throws <see cref="LaneForwardException"/>,
-/// which the intake's retry holds the message for (as it does through a database outage), so it is neither acknowledged
-/// nor faulted into <c>send-email_error</c> without a history row.
+/// before the intake acknowledges its copy, as MassTransit's is; any failure but the consume's own cancellation throws
+/// <see cref="LaneForwardException"/> (<see cref="IsForwardFailure"/>), which the intake's retry holds the message for (as
+/// it does through a database outage), so it is neither acknowledged nor faulted into <c>send-email_error</c> without a
+/// history row.
 /// </summary>
 public sealed partial class LaneForwarder(RabbitMqConnection connection, ILogger<LaneForwarder> logger) : IAsyncDisposable
 {
@@ -41,14 +42,25 @@ public sealed partial class LaneForwarder(RabbitMqConnection connection, ILogger
             // confirms, so it stays.
             throw Failed(exchange, exception);
         }
-        catch (Exception exception) when (exception is AlreadyClosedException or OperationInterruptedException)
+        catch (Exception exception) when (IsForwardFailure(exception, cancellationToken))
         {
-            // A channel closed by the broker (a missing lane exchange closes it with 404, a lost connection closes it too)
-            // is opened again for the next message.
+            // A channel closed by the broker (a missing lane exchange closes it with 404, a lost connection closes it too),
+            // one disposed under this forward by another forward's reset (the channel is handed out without the lock), or
+            // anything else the client throws: this channel is not used again, the next message opens a new one. Before,
+            // only the first two were caught: an ObjectDisposedException escaped as itself, which the intake's retry does
+            // not hold, and the message was faulted into send-email_error with no history row.
             await ResetAsync(channel);
             throw Failed(exchange, exception);
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="exception"/>, met while forwarding, is a forward failure (held and tried again as
+    /// <see cref="LaneForwardException"/>): everything but the cancellation of the consume itself, which stays a
+    /// cancellation (the intake's message goes back to the broker with its consume).
+    /// </summary>
+    internal static bool IsForwardFailure(Exception exception, CancellationToken consume) =>
+        !(exception is OperationCanceledException && consume.IsCancellationRequested);
 
     /// <summary>
     /// How many consumers <paramref name="queue"/> has now, or null when it does not exist: a lane of an appId this replica
@@ -68,7 +80,7 @@ public sealed partial class LaneForwarder(RabbitMqConnection connection, ILogger
         {
             return null;
         }
-        catch (Exception exception) when (exception is AlreadyClosedException or OperationInterruptedException)
+        catch (Exception exception) when (IsForwardFailure(exception, cancellationToken))
         {
             throw Failed(queue, exception);
         }
@@ -81,7 +93,7 @@ public sealed partial class LaneForwarder(RabbitMqConnection connection, ILogger
         {
             return await ChannelAsync(cancellationToken);
         }
-        catch (Exception exception) when (exception is BrokerUnreachableException or AlreadyClosedException or OperationInterruptedException)
+        catch (Exception exception) when (IsForwardFailure(exception, cancellationToken))
         {
             throw Failed(exchange, exception);
         }
@@ -106,22 +118,31 @@ public sealed partial class LaneForwarder(RabbitMqConnection connection, ILogger
 
     private async Task<IChannel> ChannelAsync(CancellationToken cancellationToken)
     {
-        if (_channel is { IsOpen: true } open)
+        if (Volatile.Read(ref _channel) is { IsOpen: true } open)
             return open;
         await _open.WaitAsync(cancellationToken);
         try
         {
             if (_channel is { IsOpen: true } opened)
                 return opened;
+            // What failed is let go before it is disposed: a dispose that throws does not leave it in place for the next try.
+            if (_channel is { } closed)
+            {
+                _channel = null;
+                await DisposeQuietlyAsync(closed);
+            }
+
             if (_connection is not { IsOpen: true })
             {
-                if (_connection is not null)
-                    await _connection.DisposeAsync();
+                if (_connection is { } lost)
+                {
+                    _connection = null;
+                    await DisposeQuietlyAsync(lost);
+                }
+
                 _connection = await connection.CreateFactory().CreateConnectionAsync("sesworker-lanes", cancellationToken);
             }
 
-            if (_channel is not null)
-                await _channel.DisposeAsync();
             _channel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
                 cancellationToken);
             return _channel;
@@ -134,22 +155,40 @@ public sealed partial class LaneForwarder(RabbitMqConnection connection, ILogger
 
     private async Task ResetAsync(IChannel failed)
     {
-        await _open.WaitAsync();
+        try
+        {
+            await _open.WaitAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The forwarder is disposed (the process stopping): so is the channel.
+            return;
+        }
+
         try
         {
             if (ReferenceEquals(_channel, failed))
             {
                 _channel = null;
-                await failed.DisposeAsync();
+                await DisposeQuietlyAsync(failed);
             }
-        }
-        catch (Exception exception) when (exception is OperationInterruptedException or AlreadyClosedException or ObjectDisposedException)
-        {
-            // Closed already: nothing to give back.
         }
         finally
         {
             _open.Release();
+        }
+    }
+
+    /// <summary>Disposes a channel or connection that failed; one closed or disposed already has nothing to give back.</summary>
+    private static async Task DisposeQuietlyAsync(IAsyncDisposable failed)
+    {
+        try
+        {
+            await failed.DisposeAsync();
+        }
+        catch (Exception exception) when (IsForwardFailure(exception, CancellationToken.None))
+        {
+            // Closed already, or failing to close: it is not used again either way.
         }
     }
 
