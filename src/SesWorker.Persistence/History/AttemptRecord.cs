@@ -40,6 +40,12 @@ public sealed record AttemptRecord
     /// <summary>False for failures found before any SMTP call: they update the row without an attempt.</summary>
     public bool CountsAsAttempt { get; init; } = true;
 
+    /// <summary>
+    /// For an email parked in a delay queue (<c>retrying</c>, <c>deferred</c>, <c>unknown</c>): when its parked copy is
+    /// due. Kept on the row (<c>lease_until</c>) so another copy that claims the email meanwhile waits for it too.
+    /// </summary>
+    public DateTimeOffset? DueAt { get; init; }
+
     /// <summary>No transaction began (connect, TLS or AUTH failed): the outage clock of the email starts or runs on.</summary>
     public bool NotSent { get; init; }
 }

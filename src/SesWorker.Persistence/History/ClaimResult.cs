@@ -16,6 +16,9 @@ public enum ClaimState
 /// <param name="NotSentSince">Since when the provider could not be reached for this email (no transaction since).</param>
 /// <param name="RecoveredUnknown">The former owner died after the transaction began: recorded as an unknown attempt.</param>
 /// <param name="CreatedAt">When the email was first seen: its Date header, the same on every try.</param>
+/// <param name="DueAt">For a claimed email parked in a delay queue (<c>retrying</c>, <c>deferred</c>, <c>unknown</c>): when
+/// its parked copy is due; a copy that claims it sooner goes round again until then instead of sending.</param>
+/// <param name="DueCode">The code the email was parked with (its row's failure code), for such a copy's own deferral.</param>
 /// <param name="OwnerStaleIn">For <see cref="ClaimState.HeldElsewhere"/>: when the owner counts as gone if it stops beating.</param>
 public sealed record ClaimResult(
     ClaimState State,
@@ -25,4 +28,6 @@ public sealed record ClaimResult(
     DateTimeOffset? NotSentSince = null,
     bool RecoveredUnknown = false,
     TimeSpan? OwnerStaleIn = null,
-    DateTimeOffset? CreatedAt = null);
+    DateTimeOffset? CreatedAt = null,
+    DateTimeOffset? DueAt = null,
+    string? DueCode = null);

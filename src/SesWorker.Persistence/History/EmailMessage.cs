@@ -51,6 +51,10 @@ public sealed class EmailMessage
 
     public string? WorkerId { get; set; }
 
+    /// <summary>
+    /// For an email parked in a delay queue (<c>retrying</c>, <c>deferred</c>, <c>unknown</c>): when its parked copy is
+    /// due; any copy that claims it sooner waits until then (<see cref="AttemptRecord.DueAt"/>). Null otherwise.
+    /// </summary>
     public DateTimeOffset? LeaseUntil { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }

@@ -33,7 +33,9 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
         {
             return new ClaimResult(ClaimState.Claimed, status, reader.GetInt32(3), token,
                 reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5),
-                CreatedAt: reader.GetFieldValue<DateTimeOffset>(7));
+                CreatedAt: reader.GetFieldValue<DateTimeOffset>(7),
+                DueAt: reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
+                DueCode: reader.IsDBNull(9) ? null : reader.GetString(9));
         }
 
         return EmailStatus.IsTerminal(status)
@@ -112,6 +114,7 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
         var claim = new NpgsqlBatchCommand($"""
             WITH prev AS (
                 SELECT e.status, e.worker_id, e.transmitting_at, e.attempts, e.created_at, e.claim_token, e.not_sent_since,
+                       e.lease_until, e.failure_code,
                        (SELECT w.heartbeat_at FROM workers w WHERE w.worker_id = e.worker_id) AS owner_beat
                 FROM email_messages e WHERE e.email_id = $1 FOR UPDATE
             ), decided AS (
@@ -139,7 +142,7 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
             )
             SELECT d.status, d.attempts, d.can_claim, COALESCE(c.attempts, d.attempts), d.not_sent_since,
                    COALESCE(c.was_transmitting, false),
-                   GREATEST(d.owner_beat + $4 - now(), interval '0'), d.created_at
+                   GREATEST(d.owner_beat + $4 - now(), interval '0'), d.created_at, d.lease_until, d.failure_code
             FROM decided d LEFT JOIN claimed c ON true
             """);
         claim.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = command.EmailId });
@@ -191,7 +194,7 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
                 status = $2, attempts = attempts + $3, failure_code = $4, failure_message = $5, smtp_status = $6,
                 smtp_reply = $7, provider_request_id = $8, message_id = COALESCE($9, message_id),
                 size_bytes = COALESCE($10, size_bytes), sha256 = COALESCE($11, sha256), updated_at = now(),
-                claim_token = NULL, transmitting_at = NULL, lease_until = NULL,
+                claim_token = NULL, transmitting_at = NULL, lease_until = $14,
                 not_sent_since = CASE WHEN $13 THEN COALESCE(not_sent_since, now()) WHEN $3 > 0 THEN NULL ELSE not_sent_since END,
                 sent_at = CASE WHEN $2 = '{EmailStatus.Sent}' THEN now() ELSE sent_at END,
                 completed_at = CASE WHEN $2 IN {terminal} THEN now() ELSE NULL END
@@ -211,20 +214,25 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
         update.Parameters.Add(Text(record.Sha256));
         update.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = record.ClaimToken });
         update.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = record.NotSent });
+        update.Parameters.Add(Time(record.DueAt));
         batch.BatchCommands.Add(update);
 
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? reader.GetInt32(0) : null;
     }
 
-    /// <summary>Hands the claim back without an outcome (the message goes round a delay queue again). Fenced like <see cref="RecordAsync"/>.</summary>
-    public async Task<bool> ReleaseAsync(Guid emailId, Guid claimToken, string status, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hands the claim back without an outcome (the message goes round a delay queue again, due at <paramref name="dueAt"/>,
+    /// which the row keeps as <see cref="AttemptRecord.DueAt"/>). Fenced like <see cref="RecordAsync"/>.
+    /// </summary>
+    public async Task<bool> ReleaseAsync(Guid emailId, Guid claimToken, string status, DateTimeOffset? dueAt, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "UPDATE email_messages SET status = $2, claim_token = NULL, transmitting_at = NULL, updated_at = now() WHERE email_id = $1 AND claim_token = $3");
+            "UPDATE email_messages SET status = $2, claim_token = NULL, transmitting_at = NULL, lease_until = $4, updated_at = now() WHERE email_id = $1 AND claim_token = $3");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = emailId });
         command.Parameters.Add(Text(status));
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = claimToken });
+        command.Parameters.Add(Time(dueAt));
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
@@ -273,6 +281,10 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
             reader.IsDBNull(7) ? null : reader.GetString(7),
             reader.IsDBNull(8) ? null : reader.GetString(8));
     }
+
+    /// <summary>A time as timestamptz (Npgsql writes only UTC offsets there).</summary>
+    private static NpgsqlParameter Time(DateTimeOffset? value) =>
+        new() { Value = (object?)value?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 
     private static NpgsqlParameter Text(string? value) =>
         new() { Value = (object?)WithoutNul(value) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };

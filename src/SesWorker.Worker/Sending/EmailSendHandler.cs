@@ -152,15 +152,22 @@ public sealed partial class EmailSendHandler(
     {
         var command = context.Message;
         var cancellationToken = context.CancellationToken;
-        // Back early from a delay queue (tiers are coarse): go round again rather than send before the time. Except a
-        // copy that waited for another worker: it waited for the claim, and has it now (the owner finished or is gone
-        // sooner than its heartbeat's time-out said), and its deferral's time only told operators when that would be.
+        // Claimed before the email is due (NotBefore): go round again rather than send before the time.
         var code = context.Headers.Get<string>(DeadLetterHeaders.Code) ?? ErrorCodes.RecipientHourlyCap;
-        if (code != ErrorCodes.HeldElsewhere
-            && context.Headers.Get<string>(DeadLetterHeaders.DeferredUntil) is { } deferredHeader
-            && DateTimeOffset.TryParse(deferredHeader, CultureInfo.InvariantCulture, DateTimeStyles.None, out var deferredUntil)
-            && deferredUntil > job.Started + TimeSpan.FromSeconds(1))
+        var deferredHeader = context.Headers.Get<string>(DeadLetterHeaders.DeferredUntil);
+        if (NotBefore(code, deferredHeader, claim.DueAt, job.Started) is { } deferredUntil)
         {
+            if (code == ErrorCodes.HeldElsewhere || deferredHeader is null)
+            {
+                // Parked by another copy: this one waits with it, under its code (not HeldElsewhere: back, it is a retry,
+                // not a takeover that asks for its slot ahead of the queue).
+                var dueCode = claim.DueCode ?? ErrorCodes.RecipientHourlyCap;
+                var status = claim.Status is EmailStatus.Retrying or EmailStatus.Unknown ? claim.Status : EmailStatus.Deferred;
+                await outcomes.DeferAgainAsync(job, deferredUntil, dueCode,
+                    $"Email {command.EmailId} is {claim.Status} until {deferredUntil:O} ({dueCode}); this copy waits for that time too.", status);
+                return;
+            }
+
             var reason = context.Headers.Get<string>(DeadLetterHeaders.ProviderMessage) ?? "deferred";
             await outcomes.DeferAgainAsync(job, deferredUntil, code, reason);
             return;
@@ -263,6 +270,30 @@ public sealed partial class EmailSendHandler(
 
     internal static string PauseReason(string appId, DateTimeOffset until) =>
         $"AppId {appId} spent its daily quota (FailedOperation.ExceedSendLimit); sending resumes at {until:O}, the provider's next day.";
+
+    /// <summary>
+    /// When a copy that has claimed its email must go round again instead of sending, or null to send now. A copy back
+    /// early from a delay queue (tiers are coarse) waits for its own deferral (<paramref name="deferredHeader"/>), except
+    /// one that waited for another worker (<paramref name="code"/> HeldElsewhere): it waited for the claim and has it,
+    /// and its header only told operators when the owner would count as gone. And any copy waits for the time the email
+    /// itself is due (<paramref name="dueAt"/>, <see cref="ClaimResult.DueAt"/>): when the first copy met a 4xx or
+    /// TemporaryBlocked, it was parked in a delay queue and the row says until when. Before, a copy held meanwhile claimed
+    /// the row a second later and sent, ahead of the backoff or the 10-minute wait, at a provider that had asked for it.
+    /// The parked copy stays parked; whichever copy claims it first when it is due sends, the other finds it done.
+    /// Within a second of the time counts as due.
+    /// </summary>
+    internal static DateTimeOffset? NotBefore(string code, string? deferredHeader, DateTimeOffset? dueAt, DateTimeOffset now)
+    {
+        var due = now + TimeSpan.FromSeconds(1);
+        if (dueAt > due)
+            return dueAt;
+        if (code != ErrorCodes.HeldElsewhere
+            && deferredHeader is not null
+            && DateTimeOffset.TryParse(deferredHeader, CultureInfo.InvariantCulture, DateTimeStyles.None, out var deferredUntil)
+            && deferredUntil > due)
+            return deferredUntil;
+        return null;
+    }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 

@@ -65,6 +65,7 @@ public sealed partial class OutcomeRecorder(
                 {
                     CountsAsAttempt = retry.CountsAsAttempt,
                     NotSent = result.NotSent,
+                    DueAt = until,
                 });
                 if (retried is null)
                     return;
@@ -113,6 +114,7 @@ public sealed partial class OutcomeRecorder(
             Message = reason,
             CountsAsAttempt = attempted,
             NotSent = result is { NotSent: true },
+            DueAt = until,
         });
         // Fenced (the claim is another worker's now): that worker's outcome is the one counted and logged.
         if (recorded is null)
@@ -121,12 +123,16 @@ public sealed partial class OutcomeRecorder(
         Log.Deferred(logger, job.Command.EmailId, queue, code, until);
     }
 
-    /// <summary>Back from a delay queue too early: round again, and hand the claim back untouched.</summary>
-    public async Task DeferAgainAsync(SendJob job, DateTimeOffset until, string code, string reason)
+    /// <summary>
+    /// Claimed before the email is due (back early from a delay queue, or a copy that claimed an email parked until
+    /// later): round again until <paramref name="until"/>, and hand the claim back untouched, as <paramref name="status"/>
+    /// and still due then. Parked before the release, as every deferral: a crash in between leaves a duplicate.
+    /// </summary>
+    public async Task DeferAgainAsync(SendJob job, DateTimeOffset until, string code, string reason, string status = EmailStatus.Deferred)
     {
         ArgumentNullException.ThrowIfNull(job);
         await deadLetters.DeferAsync(job.Context, code, reason, until, job.Context.CancellationToken);
-        await store.ReleaseAsync(job.Command.EmailId, job.ClaimToken, EmailStatus.Deferred, job.Context.CancellationToken);
+        await store.ReleaseAsync(job.Command.EmailId, job.ClaimToken, status, until, job.Context.CancellationToken);
     }
 
     /// <summary>

@@ -78,7 +78,7 @@ public sealed class ClaimOwnershipTests(SesWorkerFixture fixture) : IAsyncLifeti
 
         var takeover = await ClaimAsync(command, "w2");
         var late = await _store.RecordAsync(Record(command, "w1", first.Token, EmailStatus.Retrying), TestContext.Current.CancellationToken);
-        var released = await _store.ReleaseAsync(command.EmailId, first.Token, EmailStatus.Deferred, TestContext.Current.CancellationToken);
+        var released = await _store.ReleaseAsync(command.EmailId, first.Token, EmailStatus.Deferred, null, TestContext.Current.CancellationToken);
         var own = await _store.RecordAsync(Record(command, "w2", takeover.Token, EmailStatus.Sent), TestContext.Current.CancellationToken);
 
         Assert.Equal(ClaimState.Claimed, takeover.State);
