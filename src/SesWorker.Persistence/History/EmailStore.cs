@@ -20,12 +20,16 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
     /// A former owner that died after its transaction began leaves an <c>unknown</c> attempt: the provider may have the
     /// message, and it is sent again (at-least-once). One round trip. A first sight writes one row version, not two: an
     /// update of the status is never a HOT update (the status is indexed), so each version costs every index an entry.
+    /// A silent owner's claim is taken only when <paramref name="takeOverSilentOwners"/> (the caller's own beats went
+    /// through all that time, so the owner's silence is not the database's absence); a worker that stopped cleanly has
+    /// no row, and its claims are taken at once either way.
     /// </summary>
-    public async Task<ClaimResult> ClaimAsync(SendEmail command, string workerId, TimeSpan takeoverAfter, bool allowDeadLettered, CancellationToken cancellationToken)
+    public async Task<ClaimResult> ClaimAsync(SendEmail command, string workerId, TimeSpan takeoverAfter, bool takeOverSilentOwners, bool allowDeadLettered,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         await using var batch = dataSource.CreateBatch();
-        var token = AddClaim(batch, command, workerId, takeoverAfter, allowDeadLettered);
+        var token = AddClaim(batch, command, workerId, takeoverAfter, takeOverSilentOwners, allowDeadLettered);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var status = reader.GetString(0);
@@ -63,7 +67,7 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
             for (var run = 0; run < 2; run++)
             {
                 await using var batch = new NpgsqlBatch(connection, transaction);
-                AddClaim(batch, email, workerId, takeoverAfter, allowDeadLettered: false);
+                AddClaim(batch, email, workerId, takeoverAfter, takeOverSilentOwners: true, allowDeadLettered: false);
                 await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
@@ -75,7 +79,7 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
     }
 
     /// <summary>The claim's two statements, added to <paramref name="batch"/>; returns the claim's new token.</summary>
-    private static Guid AddClaim(NpgsqlBatch batch, SendEmail command, string workerId, TimeSpan takeoverAfter, bool allowDeadLettered)
+    private static Guid AddClaim(NpgsqlBatch batch, SendEmail command, string workerId, TimeSpan takeoverAfter, bool takeOverSilentOwners, bool allowDeadLettered)
     {
 
         var insert = new NpgsqlBatchCommand($"""
@@ -120,7 +124,7 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
             ), decided AS (
                 SELECT prev.*,
                        prev.status IN {claimable} OR (prev.status = '{EmailStatus.Sending}' AND (prev.worker_id = $2
-                           OR prev.claim_token IS NULL OR prev.owner_beat IS NULL OR prev.owner_beat < now() - $4)) AS can_claim,
+                           OR prev.claim_token IS NULL OR prev.owner_beat IS NULL OR ($5 AND prev.owner_beat < now() - $4))) AS can_claim,
                        prev.status = '{EmailStatus.Sending}' AND prev.transmitting_at IS NOT NULL AS was_transmitting
                 FROM prev
             ), claimed AS (
@@ -149,6 +153,7 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
         claim.Parameters.Add(Text(workerId));
         claim.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = token });
         claim.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = takeoverAfter });
+        claim.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = takeOverSilentOwners });
         batch.BatchCommands.Add(claim);
         return token;
     }
@@ -219,6 +224,27 @@ public sealed class EmailStore(NpgsqlDataSource dataSource, TimeProvider timePro
 
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? reader.GetInt32(0) : null;
+    }
+
+    /// <summary>
+    /// The attempt count if <paramref name="record"/> is on the row already (a try whose answer was lost had committed):
+    /// the claim released, the row this worker's with the record's status, and its attempt, when it counts as one,
+    /// written by this worker for this transaction's start. Null otherwise (the claim is another worker's).
+    /// </summary>
+    public async Task<int?> FindRecordedAsync(AttemptRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        await using var command = dataSource.CreateCommand("""
+            SELECT e.attempts FROM email_messages e
+            WHERE e.email_id = $1 AND e.claim_token IS NULL AND e.worker_id = $2 AND e.status = $3
+              AND (NOT $4 OR EXISTS (SELECT 1 FROM send_attempts a WHERE a.email_id = $1 AND a.worker_id = $2 AND a.started_at = $5))
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = record.EmailId });
+        command.Parameters.Add(Text(record.WorkerId));
+        command.Parameters.Add(Text(record.NewStatus));
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = record.CountsAsAttempt });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = record.StartedAt });
+        return await command.ExecuteScalarAsync(cancellationToken) is int attempts ? attempts : null;
     }
 
     /// <summary>

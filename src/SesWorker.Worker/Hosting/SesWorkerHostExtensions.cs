@@ -63,6 +63,9 @@ public static class SesWorkerHostExtensions
         services.AddSingleton<WorkerHeartbeats>();
         // One id per start, read by every component of the process (WorkerIdentity).
         services.AddSingleton(WorkerIdentity.Resolve);
+        // Beats gone through without a gap (two intervals at most) for TakeoverAfter, before taking a silent owner's claims.
+        services.AddSingleton(sp => new HeartbeatRun(
+            sp.GetRequiredService<TimeProvider>(), 2 * sp.GetRequiredService<IOptions<WorkerOptions>>().Value.HeartbeatInterval));
         services.AddSingleton(sp => new SendPolicy(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.PolicyOptions()));
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<EmailSendHandler>();

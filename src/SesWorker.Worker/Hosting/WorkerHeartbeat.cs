@@ -11,7 +11,8 @@ namespace SesWorker.Worker.Hosting;
 /// beat is written before any message is consumed, and the row is removed only after the bus has stopped, so what
 /// this worker still owned can be taken over at once after a clean stop.
 /// </summary>
-public sealed partial class WorkerHeartbeat(WorkerHeartbeats heartbeats, IOptions<WorkerOptions> options, WorkerIdentity identity, ILogger<WorkerHeartbeat> logger) : BackgroundService
+public sealed partial class WorkerHeartbeat(
+    WorkerHeartbeats heartbeats, IOptions<WorkerOptions> options, WorkerIdentity identity, HeartbeatRun run, ILogger<WorkerHeartbeat> logger) : BackgroundService
 {
     private static readonly TimeSpan PruneAfter = TimeSpan.FromHours(1);
     private readonly string _workerId = identity.Id;
@@ -19,6 +20,7 @@ public sealed partial class WorkerHeartbeat(WorkerHeartbeats heartbeats, IOption
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         await heartbeats.BeatAsync(_workerId, cancellationToken);
+        run.Succeeded();
         await heartbeats.PruneAsync(PruneAfter, cancellationToken);
         Log.Started(logger, _workerId, options.Value.TakeoverAfter);
         await base.StartAsync(cancellationToken);
@@ -32,9 +34,11 @@ public sealed partial class WorkerHeartbeat(WorkerHeartbeats heartbeats, IOption
             try
             {
                 await heartbeats.BeatAsync(_workerId, stoppingToken);
+                run.Succeeded();
             }
             catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException)
             {
+                run.Failed();
                 // Nothing is sent while the database is away (no slot), so a missed beat costs nothing but a takeover.
                 Log.BeatFailed(logger, exception.Message);
             }

@@ -23,6 +23,27 @@ internal static class DatabaseOutage
     };
 
     /// <summary>
+    /// <see cref="WaitOutAsync{T}"/> for a fenced write that returns null when its claim is gone: a try whose answer was
+    /// lost (a broken connection, a command timed out while the database was frozen) may still have committed, and the
+    /// next try then finds the claim released by that very commit. So once a try has failed, a null is checked with
+    /// <paramref name="findWritten"/> (the write's own result if it is on the row) before it counts as fenced. Before,
+    /// such an outcome was taken for another worker's: logged as fenced, its event never published.
+    /// </summary>
+    public static Task<int?> WriteFencedAsync(Func<Task<int?>> write, Func<Task<int?>> findWritten, TimeProvider timeProvider,
+        Action<Exception, TimeSpan, TimeSpan> onRetry)
+    {
+        var failed = false;
+        return WaitOutAsync(
+            async () => await write() ?? (failed ? await findWritten() : null),
+            timeProvider,
+            (exception, waited, delay) =>
+            {
+                failed = true;
+                onRetry(exception, waited, delay);
+            });
+    }
+
+    /// <summary>
     /// Runs <paramref name="write"/> until it succeeds, however long the database is away, and rethrows at once what
     /// is not an outage. <paramref name="onRetry"/> is told each failure, the time since the first one and the delay.
     /// </summary>

@@ -32,6 +32,7 @@ public sealed partial class EmailSendHandler(
     IOptions<RateLimitingOptions> throttleOptions,
     IOptions<WorkerOptions> options,
     WorkerIdentity identity,
+    Hosting.HeartbeatRun beats,
     TimeProvider timeProvider,
     ILogger<EmailSendHandler> logger)
 {
@@ -83,7 +84,7 @@ public sealed partial class EmailSendHandler(
 
         try
         {
-            var claim = await store.ClaimAsync(command, _workerId, _options.TakeoverAfter, allowDeadLettered: false, CancellationToken.None);
+            var claim = await store.ClaimAsync(command, _workerId, _options.TakeoverAfter, beats.MayTakeOver(_options.TakeoverAfter), allowDeadLettered: false, CancellationToken.None);
             if (claim.State != ClaimState.Claimed)
             {
                 Log.MalformedCopy(logger, command.EmailId, claim.Status, reason);
@@ -111,7 +112,7 @@ public sealed partial class EmailSendHandler(
         // Not cancelled by the consume: a claim that commits while its answer is cut would leave this live worker holding an
         // email it no longer works on (the hand-back below needs its token). A claim is one short round trip, bounded by
         // the pool's command timeout.
-        var claim = await store.ClaimAsync(command, _workerId, _options.TakeoverAfter, allowDeadLettered: redriven, CancellationToken.None);
+        var claim = await store.ClaimAsync(command, _workerId, _options.TakeoverAfter, beats.MayTakeOver(_options.TakeoverAfter), allowDeadLettered: redriven, CancellationToken.None);
         switch (claim.State)
         {
             case ClaimState.AlreadyCompleted:

@@ -278,8 +278,9 @@ public sealed partial class OutcomeRecorder(
         int? attempts;
         try
         {
-            attempts = await DatabaseOutage.WaitOutAsync(
+            attempts = await DatabaseOutage.WriteFencedAsync(
                 () => store.RecordAsync(record, CancellationToken.None),
+                () => store.FindRecordedAsync(record, CancellationToken.None),
                 timeProvider,
                 (exception, waited, delay) => Log.RecordRetry(logger, record.EmailId, record.NewStatus, exception.Message, waited, delay));
         }

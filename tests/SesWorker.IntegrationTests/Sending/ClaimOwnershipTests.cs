@@ -30,8 +30,64 @@ public sealed class ClaimOwnershipTests(SesWorkerFixture fixture) : IAsyncLifeti
 
     public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
 
-    private Task<ClaimResult> ClaimAsync(SendEmail command, string workerId) =>
-        _store.ClaimAsync(command, workerId, TakeoverAfter, allowDeadLettered: false, TestContext.Current.CancellationToken);
+    private Task<ClaimResult> ClaimAsync(SendEmail command, string workerId, bool takeOverSilentOwners = true) =>
+        _store.ClaimAsync(command, workerId, TakeoverAfter, takeOverSilentOwners, allowDeadLettered: false, TestContext.Current.CancellationToken);
+
+    /// <summary>
+    /// A claimer whose own beats did not go through all the time the owner has been silent (the database was away, so
+    /// nobody's were written) leaves the owner its email: it waits in the held queue, and the owner beats again within an
+    /// interval. Before, the first copy to claim once PostgreSQL was back took a live worker's email and sent it again.
+    /// </summary>
+    [Fact]
+    public async Task A_silent_owner_keeps_its_email_from_a_claimer_that_has_not_itself_beaten_all_that_time()
+    {
+        var command = TestMessages.Email();
+        var first = await ClaimAsync(command, "w1");
+        await StopBeatingAsync("w1");
+
+        var afterOutage = await ClaimAsync(command, "w2", takeOverSilentOwners: false);
+        var beatenThroughout = await ClaimAsync(command, "w2");
+
+        Assert.Equal(ClaimState.Claimed, first.State);
+        Assert.Equal(ClaimState.HeldElsewhere, afterOutage.State);
+        Assert.Equal(TimeSpan.Zero, afterOutage.OwnerStaleIn);
+        Assert.Equal(ClaimState.Claimed, beatenThroughout.State);
+    }
+
+    /// <summary>A write that committed and whose answer was lost, tried again: fenced by its own commit, and found as written.</summary>
+    [Fact]
+    public async Task An_outcome_written_once_is_found_as_this_workers_own_and_another_workers_is_not()
+    {
+        var command = TestMessages.Email();
+        var claim = await ClaimAsync(command, "w1");
+        var record = Record(command, "w1", claim.Token, EmailStatus.Sent);
+        var written = await _store.RecordAsync(record, TestContext.Current.CancellationToken);
+
+        var again = await _store.RecordAsync(record, TestContext.Current.CancellationToken);
+        var found = await _store.FindRecordedAsync(record, TestContext.Current.CancellationToken);
+        var asAnother = await _store.FindRecordedAsync(record with { WorkerId = "w2" }, TestContext.Current.CancellationToken);
+        var anotherStart = await _store.FindRecordedAsync(record with { StartedAt = record.StartedAt.AddSeconds(-1) }, TestContext.Current.CancellationToken);
+        var anotherStatus = await _store.FindRecordedAsync(record with { NewStatus = EmailStatus.Failed }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, written);
+        Assert.Null(again);
+        Assert.Equal(1, found);
+        Assert.Null(asAnother);
+        Assert.Null(anotherStart);
+        Assert.Null(anotherStatus);
+    }
+
+    [Fact]
+    public async Task A_claim_handed_back_is_taken_at_once_even_by_a_claimer_that_cannot_take_over_silent_owners()
+    {
+        var command = TestMessages.Email();
+        var first = await ClaimAsync(command, "w1");
+        Assert.True(await _store.HandBackAsync(command.EmailId, first.Token, TestContext.Current.CancellationToken));
+
+        var next = await ClaimAsync(command, "w2", takeOverSilentOwners: false);
+
+        Assert.Equal(ClaimState.Claimed, next.State);
+    }
 
     [Fact]
     public async Task A_first_sight_writes_the_row_claimed_in_one_version()

@@ -27,7 +27,7 @@ public sealed class HeldCopyTests(SesWorkerFixture fixture) : IAsyncLifetime
         var orphan = TestMessages.Email();
         // A worker that claimed the email, beat once and died.
         await new WorkerHeartbeats(dataSource).BeatAsync("dead-worker", ct);
-        var claim = await new EmailStore(dataSource, TimeProvider.System).ClaimAsync(orphan, "dead-worker", TakeoverAfter, allowDeadLettered: false, ct);
+        var claim = await new EmailStore(dataSource, TimeProvider.System).ClaimAsync(orphan, "dead-worker", TakeoverAfter, takeOverSilentOwners: true, allowDeadLettered: false, ct);
         Assert.Equal(ClaimState.Claimed, claim.State);
         // About 18 s of sending for the appId at the fixture's 17/s.
         var backlog = Enumerable.Range(0, 300).Select(_ => TestMessages.Email()).ToList();

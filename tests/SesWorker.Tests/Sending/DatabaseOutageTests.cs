@@ -77,4 +77,47 @@ public sealed class DatabaseOutageTests
         Assert.False(DatabaseOutage.IsOutage(new PostgresException("value too long", "ERROR", "ERROR", "22001")));
         Assert.False(DatabaseOutage.IsOutage(new InvalidOperationException("a defect")));
     }
+
+    /// <summary>
+    /// The first try committed and its answer was lost (the connection broke); the second finds its own claim released
+    /// by that commit. Before, that null was taken for another worker's claim: the outcome logged as fenced, its event
+    /// never published.
+    /// </summary>
+    [Fact]
+    public async Task A_fenced_write_whose_lost_answer_had_committed_is_found_as_written()
+    {
+        var tries = 0;
+        var writing = DatabaseOutage.WriteFencedAsync(
+            () => ++tries == 1 ? throw new NpgsqlException("Exception while reading from stream", new IOException("reset")) : Task.FromResult<int?>(null),
+            () => Task.FromResult<int?>(3),
+            _clock,
+            (_, _, _) => { });
+        while (!writing.IsCompleted)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(1, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(3, await writing);
+        Assert.Equal(2, tries);
+    }
+
+    [Fact]
+    public async Task A_fenced_write_with_no_failed_try_is_another_workers_and_is_not_looked_for()
+    {
+        var looked = false;
+
+        var written = await DatabaseOutage.WriteFencedAsync(
+            () => Task.FromResult<int?>(null),
+            () =>
+            {
+                looked = true;
+                return Task.FromResult<int?>(3);
+            },
+            _clock,
+            (_, _, _) => { });
+
+        Assert.Null(written);
+        Assert.False(looked);
+    }
 }
