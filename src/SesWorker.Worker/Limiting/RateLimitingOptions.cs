@@ -86,11 +86,17 @@ public sealed class RateLimitingOptions
 
     /// <summary>
     /// Added to the window when counting: a send is counted when it is checked, the provider counts it at its end of
-    /// DATA, later by the wait for its slot (at most <see cref="MaxHold"/>) and the transaction. Without it, a mail back
-    /// exactly when the window freed could be the provider's 11th in its hour (FrequencyLimit: blocked until 00:00).
+    /// DATA, later by the wait for its slot (at most <see cref="MaxHold"/>, then a lead and <see cref="MaxWait"/>), the
+    /// connection (connect, TLS, AUTH) and the commands before the content. Without it, a mail back exactly when the
+    /// window freed could be the provider's 11th in its hour (FrequencyLimit: blocked until 00:00). At least
+    /// <see cref="MaxHold"/> + <see cref="MaxLead"/> + <see cref="MaxWait"/> + <see cref="ConnectionAllowance"/>
+    /// (<see cref="RateLimitingOptionsValidator"/>); the 2 minutes it was equalled <see cref="MaxHold"/> alone.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
-    public TimeSpan RecipientWindowMargin { get; set; } = TimeSpan.FromMinutes(2);
+    public TimeSpan RecipientWindowMargin { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>What <see cref="RecipientWindowMargin"/> must leave for the connection and the commands before the content.</summary>
+    public static readonly TimeSpan ConnectionAllowance = TimeSpan.FromMinutes(1);
 
     public double RateFor(string appId) => Overrides.TryGetValue(appId, out var rate) ? rate : RatePerSecond;
 

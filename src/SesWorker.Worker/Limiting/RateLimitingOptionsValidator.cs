@@ -19,6 +19,13 @@ internal sealed class RateLimitingOptionsValidator : IValidateOptions<RateLimiti
         Check($"{RateLimitingOptions.SectionName}:RatePerSecond", options.RatePerSecond, options.SafetyMargin, errors);
         foreach (var (appId, rate) in options.Overrides)
             Check($"{RateLimitingOptions.SectionName}:Overrides:{appId}", rate, options.SafetyMargin, errors);
+        var needed = options.MaxHold + options.MaxLead + options.MaxWait + RateLimitingOptions.ConnectionAllowance;
+        if (options.RecipientCapEnabled && options.RecipientWindowMargin < needed)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{RateLimitingOptions.SectionName}:RecipientWindowMargin = {options.RecipientWindowMargin}: a mail is counted against its recipient when it is checked and by the provider at its end of DATA, up to MaxHold + MaxLead + MaxWait + {RateLimitingOptions.ConnectionAllowance.TotalMinutes:F0} min for the connection later ({needed}); a smaller margin lets an 11th mail in an hour through (FailedOperation.FrequencyLimit: the recipient blocked until 00:00). Set it to at least {needed}."));
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

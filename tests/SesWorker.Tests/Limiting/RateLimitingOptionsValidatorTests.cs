@@ -47,4 +47,18 @@ public sealed class RateLimitingOptionsValidatorTests
         Assert.Contains("Ses:RateLimiting:RatePerSecond = 20", error, StringComparison.Ordinal);
         Assert.Contains("SafetyMargin", error, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The margin covers the longest a mail can take from its check to the provider's count: it equalled MaxHold
+    /// alone (2 min), and a MaxHold of 10 minutes with it let an 11th mail in an hour through.
+    /// </summary>
+    [Fact]
+    public void A_recipient_window_margin_shorter_than_a_mails_way_from_its_check_to_the_provider_fails_the_start()
+    {
+        Assert.Empty(Errors(new RateLimitingOptions()));
+        var error = Assert.Single(Errors(new RateLimitingOptions { MaxHold = TimeSpan.FromMinutes(10) }));
+        Assert.StartsWith("Ses:RateLimiting:RecipientWindowMargin = 00:05:00", error, StringComparison.Ordinal);
+        Assert.Single(Errors(new RateLimitingOptions { RecipientWindowMargin = TimeSpan.FromMinutes(2) }));
+        Assert.Empty(Errors(new RateLimitingOptions { RecipientWindowMargin = TimeSpan.FromMinutes(2), RecipientCapEnabled = false }));
+    }
 }
