@@ -27,4 +27,7 @@ internal static partial class SimulatorLog
 
     [LoggerMessage(8, LogLevel.Information, "Reply latency: {Latency}")]
     public static partial void Latency(ILogger logger, string latency);
+
+    [LoggerMessage(9, LogLevel.Information, "DATA content read at {BytesPerSecond} bytes/s")]
+    public static partial void DataRate(ILogger logger, long bytesPerSecond);
 }

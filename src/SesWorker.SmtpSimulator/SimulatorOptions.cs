@@ -51,5 +51,14 @@ public sealed class SimulatorOptions
     /// <summary>How long each reply takes (none by default: localhost speed). Read when each reply is sent, so a test may change it while running.</summary>
     public ReplyLatencies Latency { get; } = new();
 
+    /// <summary>
+    /// How fast the message content of DATA is read, in bytes per second; 0 (the default) reads at localhost speed. A
+    /// real provider is behind a link of finite bandwidth, so the end of a large message, where the rate limit counts
+    /// it, arrives well after its first bytes; pacing the reads lets TCP flow control slow the sender as that link
+    /// would. Commands are not paced. Read when a message's content starts, so a test may change it on a running
+    /// simulator for the next transaction.
+    /// </summary>
+    public long DataBytesPerSecond { get; set; }
+
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

@@ -112,6 +112,11 @@ public sealed class SmtpSimulatorServer : IAsyncDisposable
         {
             SimulatorLog.Latency(server.logger, options.Latency.ToString());
         }
+
+        if (options.DataBytesPerSecond > 0)
+        {
+            SimulatorLog.DataRate(server.logger, options.DataBytesPerSecond);
+        }
         return Task.FromResult(server);
     }
 

@@ -7,9 +7,10 @@ internal sealed class SimulatorCommandLine
     public const string Usage =
         "usage: SesWorker.SmtpSimulator --port 2465 [--host 127.0.0.1] [--certificate-out cert.pem] [--record-dir dir] " +
         "--account APPID:USER:PASSWORD [--account ...] [--rate 20] [--per-recipient-hour 10] [--no-rules] [--retain 100000] " +
-        "[--latency [REPLY=]SPEC ...] [--hold-end-of-data N@DURATION] [--latency-seed N]\n" +
+        "[--latency [REPLY=]SPEC ...] [--hold-end-of-data N@DURATION] [--latency-seed N] [--data-rate BYTES_PER_SECOND]\n" +
         "  SPEC: 0 | 100ms | 100ms±30ms (or 100ms+-30ms) | 1%@2s | 100ms±30ms,1%@2s; " +
-        "REPLY: greeting, ehlo, auth, mail, rcpt, data, end-of-data, rset, noop, quit";
+        "REPLY: greeting, ehlo, auth, mail, rcpt, data, end-of-data, rset, noop, quit\n" +
+        "  BYTES_PER_SECOND: how fast message content is read (a link's bandwidth); 0, the default, is localhost speed";
 
     public SimulatorOptions Options { get; } = new();
 
@@ -38,7 +39,7 @@ internal sealed class SimulatorCommandLine
             var value = args[++i];
             try
             {
-                if (ApplyLatency(options, name, value))
+                if (ApplyNetwork(options, name, value))
                 {
                     continue;
                 }
@@ -99,7 +100,8 @@ internal sealed class SimulatorCommandLine
         return true;
     }
 
-    private static bool ApplyLatency(SimulatorOptions options, string name, string value)
+    /// <summary>The options of the network between sender and provider; a bad value throws <see cref="FormatException"/>, reported with the option's name.</summary>
+    private static bool ApplyNetwork(SimulatorOptions options, string name, string value)
     {
         switch (name)
         {
@@ -111,6 +113,11 @@ internal sealed class SimulatorCommandLine
                 return true;
             case "--latency-seed":
                 options.Latency.Seed = int.Parse(value, CultureInfo.InvariantCulture);
+                return true;
+            case "--data-rate":
+                options.DataBytesPerSecond = long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var rate)
+                    ? rate
+                    : throw new FormatException("expects BYTES_PER_SECOND, 0 or more");
                 return true;
             default:
                 return false;

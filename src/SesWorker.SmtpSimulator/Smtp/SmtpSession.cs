@@ -23,6 +23,10 @@ internal sealed class SmtpSession(SmtpSimulatorServer server, Stream stream, str
     // The provider's 50-recipient rule is judged after DATA; this only bounds memory.
     private const int MaxRecipients = 1000;
 
+    // Content may run this far ahead of SimulatorOptions.DataBytesPerSecond before a line waits, so a message of short
+    // lines costs a timer wakeup every few kilobytes instead of one per line. The end of DATA never runs ahead.
+    private static readonly TimeSpan PacingLead = TimeSpan.FromMilliseconds(10);
+
     private readonly PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
     private readonly List<string> recipients = [];
     private ArrayBufferWriter<byte> data = new(4096);
@@ -35,6 +39,10 @@ internal sealed class SmtpSession(SmtpSimulatorServer server, Stream stream, str
     private bool discardingLongCommand;
     private long dataLineLength;
     private bool dataHasLongLine;
+    private bool contentStarted;
+    private long contentStart;
+    private long contentRate;
+    private long contentBytes;
 
     private enum Mode { Command, AuthPlain, AuthLoginUser, AuthLoginPassword, Data }
 
@@ -331,15 +339,18 @@ internal sealed class SmtpSession(SmtpSimulatorServer server, Stream stream, str
             data.ResetWrittenCount();
             dataLineLength = 0;
             dataHasLongLine = false;
+            contentStarted = false;
             Reply("354 End data with <CR><LF>.<CR><LF>");
         }
     }
 
     private async Task OnDataLineAsync(ReadOnlySequence<byte> line, bool complete, CancellationToken cancellationToken)
     {
+        var end = complete && dataLineLength == 0 && line.Length == 1 && line.FirstSpan[0] == (byte)'.';
+        await PaceContentAsync(line.Length + (complete ? 2 : 0), end, cancellationToken);
         if (dataLineLength == 0 && line.Length > 0 && line.FirstSpan[0] == (byte)'.')
         {
-            if (complete && line.Length == 1)
+            if (end)
             {
                 await CompleteDataAsync(cancellationToken);
                 return;
@@ -370,6 +381,41 @@ internal sealed class SmtpSession(SmtpSimulatorServer server, Stream stream, str
             dataHasLongLine |= dataLineLength >= LongLineLimit;
             dataLineLength = 0;
         }
+    }
+
+    /// <summary>
+    /// Holds the content to <see cref="SimulatorOptions.DataBytesPerSecond"/>, as a link of that bandwidth would: a
+    /// line is taken only once the link would have delivered it, counted from the first content byte. While a line waits
+    /// nothing more is read from the socket, so its buffers fill and TCP flow control slows the sender. The schedule is
+    /// absolute, so a late timer does not slow the link below its rate; the end of DATA waits its full time, so it is
+    /// judged and counted no sooner than its last byte would arrive.
+    /// </summary>
+    private Task PaceContentAsync(long bytes, bool end, CancellationToken cancellationToken)
+    {
+        var time = server.Options.TimeProvider;
+        if (!contentStarted)
+        {
+            // Read once per message, so a running test may change it for the next transaction without a jump mid-message.
+            contentStarted = true;
+            contentStart = time.GetTimestamp();
+            contentRate = server.Options.DataBytesPerSecond;
+            contentBytes = 0;
+        }
+
+        if (contentRate <= 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        contentBytes += bytes;
+        var ahead = TimeSpan.FromSeconds((double)contentBytes / contentRate) - time.GetElapsedTime(contentStart);
+        if (ahead <= TimeSpan.Zero || (!end && ahead < PacingLead))
+        {
+            return Task.CompletedTask;
+        }
+
+        // Whole milliseconds, rounded up: a timer is not finer, and a shorter wait could end before the byte is due.
+        return DelayAsync(TimeSpan.FromMilliseconds(Math.Ceiling(ahead.TotalMilliseconds)), cancellationToken);
     }
 
     private async Task CompleteDataAsync(CancellationToken cancellationToken)

@@ -58,7 +58,10 @@ public sealed class SesWorkerFixture : IAsyncLifetime
 
     public SmtpSimulatorServer Simulator { get; private set; } = null!;
 
-    /// <summary>The simulator's options: a test may change its reply latency (read at every reply); reset before each test.</summary>
+    /// <summary>
+    /// The simulator's options: a test may change its reply latency (read at every reply) or its DATA rate
+    /// (<c>DataBytesPerSecond</c>, read when a message's content starts); reset before each test.
+    /// </summary>
     public SimulatorOptions SimulatorOptions { get; private set; } = null!;
 
     public string DatabaseConnectionString { get; private set; } = string.Empty;
@@ -247,6 +250,7 @@ public sealed class SesWorkerFixture : IAsyncLifetime
         SimulatorOptions.Latency.PerReply.Clear();
         SimulatorOptions.Latency.HoldEveryNthEndOfData = 0;
         SimulatorOptions.Latency.HoldFor = TimeSpan.Zero;
+        SimulatorOptions.DataBytesPerSecond = 0;
         Simulator.Reset();
         await StartWorkerAsync("worker-a");
     }
