@@ -66,7 +66,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
                    COALESCE((SELECT lead FROM cur), $5) AS shared_lead, COALESCE((SELECT factor FROM cur), 1) AS factor
         ), granted AS (
             INSERT INTO rate_limits AS r (key, tat, lead, recent_slots, recent_counted, recent_leads)
-            SELECT $2, p.now + p.lead + $3, $5, ARRAY[p.now + p.lead], ARRAY[p.now + p.lead + $12], ARRAY[p.shared_lead] FROM p WHERE NOT EXISTS (SELECT FROM pause)
+            SELECT $2, p.now + p.lead + $3, $5, ARRAY[p.now + p.lead], ARRAY[p.now + p.lead + GREATEST($12, $13)], ARRAY[p.shared_lead] FROM p WHERE NOT EXISTS (SELECT FROM pause)
             ON CONFLICT (key) DO UPDATE SET
                 -- clock_timestamp(): the row is locked by now, and a wait for the lock must not shorten the lead.
                 -- The lead moves a tenth of the way to the caller's estimate. A growing lead brings the next MAIL FROM
@@ -78,7 +78,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
                 (tat, recent_slots, recent_counted, recent_leads) = (
                     SELECT x.slot + {Step} + CASE WHEN $9 THEN interval '0' ELSE GREATEST((EXCLUDED.lead - r.lead) * 0.1 - {Step} / 2, interval '0') END,
                            (r.recent_slots || x.slot)[GREATEST(1, cardinality(r.recent_slots) + 2 - $10):],
-                           (r.recent_counted || (x.slot + CASE WHEN x.ready - x.bound >= $11 THEN $12 ELSE interval '0' END))[GREATEST(1, cardinality(r.recent_counted) + 2 - $10):],
+                           (r.recent_counted || (x.slot + GREATEST(CASE WHEN x.ready - x.bound >= $11 THEN $12 ELSE interval '0' END, $13)))[GREATEST(1, cardinality(r.recent_counted) + 2 - $10):],
                            (r.recent_leads || (SELECT shared_lead FROM p))[GREATEST(1, cardinality(r.recent_leads) + 2 - $10):]
                     FROM (SELECT GREATEST(b.bound, b.ready) AS slot, b.bound, b.ready
                           FROM (SELECT GREATEST(r.tat, {SecondAfterCounted}) AS bound, clock_timestamp() + (SELECT lead FROM p) AS ready) b) x),
@@ -90,7 +90,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
             -- The same horizon for a leadless slot: it must not starve behind the sends that reserve a lead ahead.
             WHERE {NextSlotAhead} <= {Horizon}
             RETURNING r.tat, r.recent_slots[cardinality(r.recent_slots)] AS slot, {Earliest} AS earliest,
-                r.recent_counted[cardinality(r.recent_counted)] - r.recent_slots[cardinality(r.recent_slots)] AS allowance
+                GREATEST(r.recent_counted[cardinality(r.recent_counted)] - r.recent_slots[cardinality(r.recent_slots)] - $13, interval '0') AS allowance
         ), queued AS (
             -- A send that finds the horizon full takes the place one interval behind the last one given out this way
             -- (the next free slot where no send waits) and is told to come back when the horizon reaches that place.
@@ -140,8 +140,15 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
     /// would record it, so the slots after it keep their distance from its latest use. A busy schedule, and one with a
     /// short gap, gets none and loses nothing. Returned as <see cref="RateLimitGrant.Allowance"/>.
     /// </param>
+    /// <param name="transfer">
+    /// How long the content takes to reach the provider once it starts (its size over the link's bandwidth): the
+    /// provider counts the call at its end of DATA, that much after the slot. The slot is recorded as counted that much
+    /// later at once (as an excuse records a late send), so the slot a second's worth later keeps a second's span from
+    /// the call's real count. Zero for a small message; below the tolerance it costs the schedule nothing.
+    /// </param>
     public async Task<RateLimitGrant> TryReserveAsync(string appId, TimeSpan interval, TimeSpan maxWait, TimeSpan lead, TimeSpan penaltyRecovery,
-        (Guid EmailId, Guid ClaimToken)? fence, bool leadless, int perSecond, TimeSpan idleAllowance, CancellationToken cancellationToken)
+        (Guid EmailId, Guid ClaimToken)? fence, bool leadless, int perSecond, TimeSpan idleAllowance, CancellationToken cancellationToken,
+        TimeSpan transfer = default)
     {
         await using var command = dataSource.CreateCommand(ReserveSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = appId, NpgsqlDbType = NpgsqlDbType.Text });
@@ -156,6 +163,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = perSecond, NpgsqlDbType = NpgsqlDbType.Integer });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = interval * perSecond, NpgsqlDbType = NpgsqlDbType.Interval });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = idleAllowance, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = transfer, NpgsqlDbType = NpgsqlDbType.Interval });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var sharedLead = reader.GetFieldValue<TimeSpan>(1);

@@ -98,6 +98,21 @@ public sealed class RateLimitingOptions
     /// <summary>What <see cref="RecipientWindowMargin"/> must leave for the connection and the commands before the content.</summary>
     public static readonly TimeSpan ConnectionAllowance = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The bandwidth a message's content is assumed to reach the provider at, in bytes per second (5,000,000: 40 Mbit/s,
+    /// a link to a provider across a continent; 0: no account taken). The provider counts a call at its end of DATA, and
+    /// the content starts at the slot: a 4 MB message over that link ends 0.8 s after its slot, in the second of the
+    /// twenty calls after it. Its slot is recorded as counted that much later, so the slot a second's worth later keeps
+    /// its distance (<see cref="TransferTime"/>). Up to the tolerance (26 ms: 130 KB here) it costs nothing; set it to
+    /// what the workers' uplink to the provider carries.
+    /// </summary>
+    [Range(0, 10_000_000_000d)]
+    public double UploadBytesPerSecond { get; set; } = 5_000_000;
+
+    /// <summary>How long <paramref name="sizeBytes"/> of content take at <see cref="UploadBytesPerSecond"/>.</summary>
+    public TimeSpan TransferTime(long sizeBytes) =>
+        UploadBytesPerSecond > 0 && sizeBytes > 0 ? TimeSpan.FromSeconds(sizeBytes / UploadBytesPerSecond) : TimeSpan.Zero;
+
     public double RateFor(string appId) => Overrides.TryGetValue(appId, out var rate) ? rate : RatePerSecond;
 
     /// <summary>The calls the provider allows in any second at <paramref name="rate"/>: floor(rate), at least one.</summary>

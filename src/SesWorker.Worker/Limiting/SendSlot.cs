@@ -39,6 +39,13 @@ public sealed class SendSlot(
     /// <summary>How far the later slots were moved for this one's lateness (from the start, its slot's idle allowance).</summary>
     public TimeSpan Excused { get; set; } = allowance;
 
+    /// <summary>
+    /// How long the content takes to reach the provider once it starts (<see cref="RateLimitingOptions.TransferTime"/>):
+    /// the provider counts the call at its end of DATA, this much after the slot, so the slot is recorded as counted
+    /// that much later (at its reservation, and in every excuse).
+    /// </summary>
+    public TimeSpan Transfer { get; init; }
+
     /// <summary>When the content really went out.</summary>
     public long ContentSentAt { get; set; }
 

@@ -113,13 +113,15 @@ public sealed partial class SendThrottle(
     /// process (<see cref="RateLimitingOptions.ContendersPerAppId"/>), which hold their turn to ask while they wait for
     /// the horizon to free; in a lane with a backlog that was seconds. It still takes the next free slot like any send.
     /// </param>
-    public async Task<SendSlot?> AcquireAsync(string appId, Guid emailId, Guid claimToken, bool ahead, CancellationToken cancellationToken)
+    /// <param name="sizeBytes">The message as sent: its content takes <see cref="RateLimitingOptions.TransferTime"/> to reach
+    /// the provider, which counts the call at its end of DATA (<see cref="SendSlot.Transfer"/>).</param>
+    public async Task<SendSlot?> AcquireAsync(string appId, Guid emailId, Guid claimToken, bool ahead, CancellationToken cancellationToken, long sizeBytes = 0)
     {
         var app = _apps.GetOrAdd(appId, id => new AppLimit(id, _options, _provider));
-        return await ReserveStartAsync(app, emailId, claimToken, ahead, Stopwatch.StartNew(), cancellationToken);
+        return await ReserveStartAsync(app, emailId, claimToken, ahead, _options.TransferTime(sizeBytes), Stopwatch.StartNew(), cancellationToken);
     }
 
-    private async Task<SendSlot?> ReserveStartAsync(AppLimit app, Guid emailId, Guid claimToken, bool ahead, Stopwatch held,
+    private async Task<SendSlot?> ReserveStartAsync(AppLimit app, Guid emailId, Guid claimToken, bool ahead, TimeSpan transfer, Stopwatch held,
         CancellationToken cancellationToken)
     {
         // Only a few sends per appId per process ask the database at once; the rest queue here, at no cost. A takeover
@@ -135,7 +137,7 @@ public sealed partial class SendThrottle(
                 // transaction began, and recorded unknown. It runs to its answer unless the process is stopping; the
                 // waits around it still end with the consume.
                 cancellationToken.ThrowIfCancellationRequested();
-                var reservation = await ReserveAsync(app, (emailId, claimToken), leadless: false, deadline.Token);
+                var reservation = await ReserveAsync(app, (emailId, claimToken), leadless: false, transfer, deadline.Token);
                 var grant = reservation.Grant;
                 switch (grant.Verdict)
                 {
@@ -148,7 +150,7 @@ public sealed partial class SendThrottle(
                         metrics.RecordWait(held.Elapsed + grant.Wait);
                         metrics.RecordSlot(belowRate: reservation.EarliestContentAt < reservation.ContentAt);
                         return new SendSlot(app.AppId, reservation.StartAt, reservation.ContentAt, grant.SlotAt, reservation.Uncertainty,
-                            reservation.EarliestContentAt, grant.Allowance);
+                            reservation.EarliestContentAt, grant.Allowance) { Transfer = transfer };
                 }
 
                 if (held.Elapsed > _options.MaxHold)
@@ -223,7 +225,7 @@ public sealed partial class SendThrottle(
         var push = late - app.OwnLateness / 2;
         try
         {
-            if (await limiter.TryExcuseAsync(app.AppId, slot.SlotAt, slot.Excused + push, null, cancellationToken))
+            if (await limiter.TryExcuseAsync(app.AppId, slot.SlotAt, slot.Transfer + slot.Excused + push, null, cancellationToken))
             {
                 slot.Excused += push;
                 metrics.RecordExcuse();
@@ -280,7 +282,7 @@ public sealed partial class SendThrottle(
             if (slot.SlotAt != default)
             {
                 var asked = Stopwatch.GetTimestamp();
-                excused = await limiter.TryExcuseAsync(app.AppId, slot.SlotAt, slot.Excused + push, limit, cancellationToken);
+                excused = await limiter.TryExcuseAsync(app.AppId, slot.SlotAt, slot.Transfer + slot.Excused + push, limit, cancellationToken);
                 _excuseTrips.Observe(Stopwatch.GetElapsedTime(asked));
             }
 
@@ -299,7 +301,7 @@ public sealed partial class SendThrottle(
                 replaced = true;
             }
 
-            var reservation = await ReserveAsync(app, null, leadless: content, cancellationToken);
+            var reservation = await ReserveAsync(app, null, leadless: content, slot.Transfer, cancellationToken);
             var grant = reservation.Grant;
             switch (grant.Verdict)
             {
@@ -336,7 +338,9 @@ public sealed partial class SendThrottle(
         if (slot.ContentSentAt == 0)
             return;
         var app = _apps[slot.AppId];
-        var elapsed = Stopwatch.GetElapsedTime(slot.ContentSentAt);
+        // The content's own way to the provider is not the provider's reply: it was counted on the slot already
+        // (SendSlot.Transfer), and a large message's would inflate the usual reply of the small ones.
+        var elapsed = Stopwatch.GetElapsedTime(slot.ContentSentAt) - slot.Transfer;
         var excess = elapsed - app.Latency.ObserveReply(elapsed) - app.Tolerance;
         if (excess <= TimeSpan.Zero)
             return;
@@ -362,11 +366,11 @@ public sealed partial class SendThrottle(
     /// <see cref="SendSlot.Uncertainty"/>, which <see cref="KeepOrReplaceAsync"/> counts as lateness. Placed from its own
     /// round trip alone, a slot of a loaded moment (round trips of 50-75 ms) counted all of it as lateness.
     /// </summary>
-    private async Task<Reservation> ReserveAsync(AppLimit app, (Guid, Guid)? fence, bool leadless, CancellationToken cancellationToken)
+    private async Task<Reservation> ReserveAsync(AppLimit app, (Guid, Guid)? fence, bool leadless, TimeSpan transfer, CancellationToken cancellationToken)
     {
         var sentAt = Stopwatch.GetTimestamp();
         var grant = await limiter.TryReserveAsync(app.AppId, app.Interval, _options.MaxWait, app.Latency.Lead, _options.PenaltyRecovery, fence, leadless,
-            app.PerSecond, _options.IdleAllowance, cancellationToken);
+            app.PerSecond, _options.IdleAllowance, cancellationToken, transfer);
         var receivedAt = Stopwatch.GetTimestamp();
         var roundTrip = Stopwatch.GetElapsedTime(sentAt, receivedAt);
         metrics.RecordAcquire(roundTrip);

@@ -311,6 +311,34 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         Assert.Equal(allowance, (await Reserve()).Allowance);
     }
 
+    /// <summary>
+    /// A large message reaches the provider its transfer time after its slot, and the provider counts it at its end of
+    /// DATA: the slot is recorded as counted that much later at once, so the slot a second's worth of places later keeps a
+    /// second's span from that end. Before, the schedule went on from the slot, and the call after the slots of the next
+    /// second shared that second with them: 21 counted.
+    /// </summary>
+    [Fact]
+    public async Task A_large_messages_slot_is_recorded_as_counted_its_transfer_later_and_the_slot_a_second_on_keeps_its_span_from_that()
+    {
+        var interval = TimeSpan.FromMilliseconds(100);
+        var transfer = TimeSpan.FromMilliseconds(250);
+        // Three per "second" of 300 ms; a lead of 400 ms keeps the slots ahead of the clock.
+        Task<RateLimitGrant> Reserve(TimeSpan sent) => _limiter.TryReserveAsync("transfer", interval, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(400),
+            Recovery, null, leadless: false, 3, TimeSpan.Zero, TestContext.Current.CancellationToken, sent);
+
+        var large = await Reserve(transfer);
+        var second = await Reserve(TimeSpan.Zero);
+        var third = await Reserve(TimeSpan.Zero);
+        var fourth = await Reserve(TimeSpan.Zero);
+
+        // The transfer is not lateness the send may use: its content still starts at the slot.
+        Assert.Equal(TimeSpan.Zero, large.Allowance);
+        Assert.InRange((second.SlotAt - large.SlotAt - interval).TotalMilliseconds, -0.01, 0.01);
+        Assert.InRange((third.SlotAt - second.SlotAt - interval).TotalMilliseconds, -0.01, 0.01);
+        // Three places on: a span (300 ms) after the large one's end of DATA, not after its slot.
+        Assert.InRange((fourth.SlotAt - large.SlotAt - transfer - interval * 3).TotalMilliseconds, -0.01, 0.01);
+    }
+
     [Fact]
     public async Task A_lateness_over_an_interval_is_recorded_where_the_appId_has_room_and_refused_in_a_full_schedule()
     {

@@ -211,6 +211,39 @@ public sealed class RealConditionsTests(SesWorkerFixture fixture) : IAsyncLifeti
         Assert.DoesNotContain(fixture.Simulator.Transactions, t => !t.Accepted);
     }
 
+    /// <summary>
+    /// A provider reached over a thin link (2 MB/s a connection): a message with an 800 KB attachment reaches it about
+    /// 0.4 s after its first bytes, and the provider counts it at its end of DATA, in the second of the twenty calls after
+    /// it. Each such slot is recorded as counted its transfer later (Ses:RateLimiting:UploadBytesPerSecond), so the slot a
+    /// second's worth later keeps its span from that end. Without it (0) the simulator counted 21 in a second and throttled.
+    /// </summary>
+    [Fact]
+    public async Task Large_messages_over_a_thin_link_are_counted_at_their_end_of_DATA_and_never_make_twenty_one_in_a_second()
+    {
+        fixture.SimulatorOptions.DataBytesPerSecond = 2_000_000;
+        var worker = await WorkerProcess.StartAsync(fixture, "proc-a", new Dictionary<string, string?>
+        {
+            ["Ses:RateLimiting:SafetyMargin"] = null,
+            ["Ses:RateLimiting:UploadBytesPerSecond"] = "2000000",
+        });
+        _workers.Add(worker);
+        var commands = Enumerable.Range(0, 200)
+            .Select(i => i % 8 == 3 ? TestMessages.WithAttachments(SesWorkerFixture.AppId, SesWorkerFixture.Sender, 600_000) : TestMessages.Email())
+            .ToList();
+        await fixture.PublishRawAsync(commands);
+
+        var rows = await fixture.WaitForTerminalAsync(commands.Select(c => c.EmailId).ToList(), TimeSpan.FromSeconds(120));
+
+        var refused = fixture.Simulator.Transactions.Where(t => !t.Accepted).Select(t => t.ErrorCode).ToList();
+        var times = fixture.Simulator.Counts.Times(SesWorkerFixture.AppId, CountPoint.EndOfData);
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{times.Count} ends of DATA at {ProviderCounts.SustainedRate(times):F2}/s; {TightestSecond(SesWorkerFixture.AppId)}; refused: {refused.Count}");
+        AssertAtMostTwentyInAnySecond(SesWorkerFixture.AppId, CountPoint.EndOfData);
+        AssertAtMostTwentyInAnySecond(SesWorkerFixture.AppId, CountPoint.MailFrom);
+        Assert.Empty(refused);
+        Assert.All(rows, r => Assert.Equal(EmailStatus.Sent, r.Status));
+    }
+
     [Fact]
     public async Task One_reply_in_fifty_held_thirty_seconds_does_not_hold_up_the_others()
     {
