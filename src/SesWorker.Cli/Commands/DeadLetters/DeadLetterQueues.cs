@@ -59,9 +59,7 @@ internal sealed class DeadLetterQueues
     public IReadOnlyList<DeadLetterQueue> Select(string? spec, bool purging = false)
     {
         var everything = purging ? All.Where(q => !q.ComesBack).ToList() : All;
-        if (string.IsNullOrWhiteSpace(spec))
-            return everything;
-        return spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        return Names(spec)
             .SelectMany(name => name == "all" ? everything : [Resolve(name)])
             .Distinct()
             .ToList();
@@ -70,7 +68,7 @@ internal sealed class DeadLetterQueues
     /// <summary>What the operator should know about a selection before it runs: what `all` did not take.</summary>
     public IEnumerable<string> Notes(string? spec, bool purging)
     {
-        var names = string.IsNullOrWhiteSpace(spec) ? ["all"] : spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var names = Names(spec);
         if (!names.Contains("all"))
             yield break;
         if (!All.Any(q => q.Alias.StartsWith(LanePrefix, StringComparison.Ordinal)) && !names.Any(n => n.StartsWith(LanePrefix, StringComparison.Ordinal)))
@@ -81,6 +79,10 @@ internal sealed class DeadLetterQueues
                 yield return $"({queue.Alias} left out of all: its messages go back to {MainExchange} by themselves; purge them with --queue {queue.Alias})";
         }
     }
+
+    /// <summary>The names a --queue value lists; none given is `all`.</summary>
+    private static string[] Names(string? spec) =>
+        string.IsNullOrWhiteSpace(spec) ? ["all"] : spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private DeadLetterQueue Resolve(string name)
     {
