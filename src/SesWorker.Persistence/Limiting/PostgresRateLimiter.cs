@@ -147,8 +147,7 @@ public sealed class PostgresRateLimiter(NpgsqlDataSource dataSource)
     /// the call's real count. Zero for a small message; below the tolerance it costs the schedule nothing.
     /// </param>
     public async Task<RateLimitGrant> TryReserveAsync(string appId, TimeSpan interval, TimeSpan maxWait, TimeSpan lead, TimeSpan penaltyRecovery,
-        (Guid EmailId, Guid ClaimToken)? fence, bool leadless, int perSecond, TimeSpan idleAllowance, CancellationToken cancellationToken,
-        TimeSpan transfer = default)
+        (Guid EmailId, Guid ClaimToken)? fence, bool leadless, int perSecond, TimeSpan idleAllowance, TimeSpan transfer, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(ReserveSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = appId, NpgsqlDbType = NpgsqlDbType.Text });

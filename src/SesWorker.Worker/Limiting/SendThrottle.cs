@@ -115,7 +115,7 @@ public sealed partial class SendThrottle(
     /// </param>
     /// <param name="sizeBytes">The message as sent: its content takes <see cref="RateLimitingOptions.TransferTime"/> to reach
     /// the provider, which counts the call at its end of DATA (<see cref="SendSlot.Transfer"/>).</param>
-    public async Task<SendSlot?> AcquireAsync(string appId, Guid emailId, Guid claimToken, bool ahead, CancellationToken cancellationToken, long sizeBytes = 0)
+    public async Task<SendSlot?> AcquireAsync(string appId, Guid emailId, Guid claimToken, bool ahead, long sizeBytes, CancellationToken cancellationToken)
     {
         var app = _apps.GetOrAdd(appId, id => new AppLimit(id, _options, _provider));
         return await ReserveStartAsync(app, emailId, claimToken, ahead, _options.TransferTime(sizeBytes), Stopwatch.StartNew(), cancellationToken);
@@ -370,7 +370,7 @@ public sealed partial class SendThrottle(
     {
         var sentAt = Stopwatch.GetTimestamp();
         var grant = await limiter.TryReserveAsync(app.AppId, app.Interval, _options.MaxWait, app.Latency.Lead, _options.PenaltyRecovery, fence, leadless,
-            app.PerSecond, _options.IdleAllowance, cancellationToken, transfer);
+            app.PerSecond, _options.IdleAllowance, transfer, cancellationToken);
         var receivedAt = Stopwatch.GetTimestamp();
         var roundTrip = Stopwatch.GetElapsedTime(sentAt, receivedAt);
         metrics.RecordAcquire(roundTrip);

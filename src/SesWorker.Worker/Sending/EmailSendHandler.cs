@@ -214,7 +214,7 @@ public sealed partial class EmailSendHandler(
         try
         {
             result = await sender.SendAsync(credential!, email,
-                async ct => await throttle.AcquireAsync(command.AppId!, command.EmailId, claim.Token, takingOver, ct, email.SizeBytes) ?? throw new ClaimLostException(command.EmailId),
+                async ct => await throttle.AcquireAsync(command.AppId!, command.EmailId, claim.Token, takingOver, email.SizeBytes, ct) ?? throw new ClaimLostException(command.EmailId),
                 throttle, cancellationToken);
             mayHaveReached = !result.NotSent && (result.Failure is null || result.Unknown);
         }

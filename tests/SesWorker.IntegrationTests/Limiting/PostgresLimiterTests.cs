@@ -33,10 +33,10 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
     public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
 
     private Task<RateLimitGrant> ReserveAsync(string appId, TimeSpan lead = default, (Guid, Guid)? fence = null, TimeSpan? maxWait = null) =>
-        _limiter.TryReserveAsync(appId, Interval, maxWait ?? MaxWait, lead, Recovery, fence, leadless: false, 20, TimeSpan.Zero, TestContext.Current.CancellationToken);
+        _limiter.TryReserveAsync(appId, Interval, maxWait ?? MaxWait, lead, Recovery, fence, leadless: false, 20, TimeSpan.Zero, TimeSpan.Zero, TestContext.Current.CancellationToken);
 
     private Task<RateLimitGrant> QueueReserveAsync(string appId) =>
-        _limiter.TryReserveAsync(appId, QueueInterval, QueueHorizon, TimeSpan.Zero, Recovery, null, leadless: false, 5, TimeSpan.Zero, TestContext.Current.CancellationToken);
+        _limiter.TryReserveAsync(appId, QueueInterval, QueueHorizon, TimeSpan.Zero, Recovery, null, leadless: false, 5, TimeSpan.Zero, TimeSpan.Zero, TestContext.Current.CancellationToken);
 
     /// <summary>Reserves until the horizon is full: the first answer that is not a slot (the place the send queued for).</summary>
     private static async Task<RateLimitGrant> ReserveUntilBusyAsync(Func<Task<RateLimitGrant>> reserve)
@@ -264,7 +264,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         // Three per "second" of 300 ms, so the row keeps three slots.
         var interval = TimeSpan.FromMilliseconds(100);
         Task<RateLimitGrant> Reserve(TimeSpan lead) => _limiter.TryReserveAsync("span", interval, TimeSpan.FromSeconds(2), lead, Recovery, null,
-            leadless: false, 3, TimeSpan.Zero, TestContext.Current.CancellationToken);
+            leadless: false, 3, TimeSpan.Zero, TimeSpan.Zero, TestContext.Current.CancellationToken);
         var lead = TimeSpan.FromMilliseconds(400);
         var first = await Reserve(lead);
         await Reserve(lead);
@@ -288,7 +288,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         var allowance = TimeSpan.FromMilliseconds(200);
         // Three per "second" of 300 ms; a lead of 400 ms keeps the slots ahead of the clock.
         Task<RateLimitGrant> Reserve() => _limiter.TryReserveAsync("allowance", interval, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(400),
-            Recovery, null, leadless: false, 3, allowance, TestContext.Current.CancellationToken);
+            Recovery, null, leadless: false, 3, allowance, TimeSpan.Zero, TestContext.Current.CancellationToken);
 
         var quiet = await Reserve();
         var second = await Reserve();
@@ -324,7 +324,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         var transfer = TimeSpan.FromMilliseconds(250);
         // Three per "second" of 300 ms; a lead of 400 ms keeps the slots ahead of the clock.
         Task<RateLimitGrant> Reserve(TimeSpan sent) => _limiter.TryReserveAsync("transfer", interval, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(400),
-            Recovery, null, leadless: false, 3, TimeSpan.Zero, TestContext.Current.CancellationToken, sent);
+            Recovery, null, leadless: false, 3, TimeSpan.Zero, sent, TestContext.Current.CancellationToken);
 
         var large = await Reserve(transfer);
         var second = await Reserve(TimeSpan.Zero);
@@ -365,7 +365,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         await ReserveUntilBusyAsync(() => ReserveAsync("late", TimeSpan.FromMilliseconds(500)));
 
         var fresh = await _limiter.TryReserveAsync("late", Interval, MaxWait, TimeSpan.FromMilliseconds(500), Recovery, null, leadless: true,
-            20, TimeSpan.Zero, TestContext.Current.CancellationToken);
+            20, TimeSpan.Zero, TimeSpan.Zero, TestContext.Current.CancellationToken);
 
         // Not starved behind the sends that reserve a lead ahead: it queues like them, within the same horizon.
         Assert.True(fresh.Verdict is RateLimitVerdict.Granted or RateLimitVerdict.Busy);
@@ -373,7 +373,7 @@ public sealed class PostgresLimiterTests(SesWorkerFixture fixture) : IAsyncLifet
         {
             await Task.Delay(fresh.RetryAfter + Interval, TestContext.Current.CancellationToken);
             fresh = await _limiter.TryReserveAsync("late", Interval, MaxWait, TimeSpan.FromMilliseconds(500), Recovery, null, leadless: true,
-                20, TimeSpan.Zero, TestContext.Current.CancellationToken);
+                20, TimeSpan.Zero, TimeSpan.Zero, TestContext.Current.CancellationToken);
         }
 
         Assert.Equal(RateLimitVerdict.Granted, fresh.Verdict);

@@ -218,7 +218,7 @@ public sealed class ClaimOwnershipTests(SesWorkerFixture fixture) : IAsyncLifeti
     /// <summary>A slot for the email under its claim: the reservation marks it transmitting, as a send's does.</summary>
     private Task<RateLimitGrant> ReserveSlotAsync(SendEmail command, Guid claimToken) =>
         new PostgresRateLimiter(_dataSource).TryReserveAsync(command.AppId!, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), TimeSpan.Zero,
-            TimeSpan.FromMinutes(1), (command.EmailId, claimToken), leadless: false, 20, TimeSpan.Zero, TestContext.Current.CancellationToken);
+            TimeSpan.FromMinutes(1), (command.EmailId, claimToken), leadless: false, 20, TimeSpan.Zero, TimeSpan.Zero, TestContext.Current.CancellationToken);
 
     private static AttemptRecord Record(SendEmail command, string workerId, Guid token, string status) => new()
     {
